@@ -1,0 +1,74 @@
+"""The one exception tree of fossilgis.
+
+Every error a user can meet is a ``FossilGISError``. Each subclass also inherits the
+matching built-in exception so that callers may catch either. Messages name the file or
+parameter, the value found, what was expected and the fix; the CLI and the web app show
+them as they are.
+"""
+
+from __future__ import annotations
+
+
+class FossilGISError(Exception):
+    """Base class of every error fossilgis reports to a user."""
+
+    #: short machine-readable code, used by the web API
+    code = "error"
+
+
+class InputFileError(FossilGISError, ValueError):
+    """A user's file cannot be read as a footprint or layer (format, geometry, content)."""
+
+    code = "bad_input"
+
+
+class InputNotFoundError(FossilGISError, FileNotFoundError):
+    """A file or layer that was named does not exist."""
+
+    code = "not_found"
+
+
+class CRSError(InputFileError):
+    """The coordinate reference system of a file is missing, ambiguous or unsupported."""
+
+    code = "crs"
+
+
+class EncodingError(InputFileError):
+    """Attribute text cannot be decoded without guessing."""
+
+    code = "encoding"
+
+
+class OutsideProvinceError(InputFileError):
+    """Coordinates fall outside Guizhou after transformation."""
+
+    code = "outside_province"
+
+
+class RulesError(FossilGISError, ValueError):
+    """The rules file is missing a value or holds an invalid one."""
+
+    code = "rules"
+
+
+class LayerValidationError(FossilGISError, ValueError):
+    """A reference layer (sites, sections) fails validation; ``problems`` lists each one."""
+
+    code = "layer_invalid"
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+
+class StoreError(FossilGISError, RuntimeError):
+    """The data store cannot be opened, migrated or written."""
+
+    code = "store"
+
+
+class ConflictError(FossilGISError, ValueError):
+    """A record with the same id exists with different content."""
+
+    code = "conflict"
