@@ -1,0 +1,157 @@
+"""``fossilgis layers``: build, validate, import, export, history and restore."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from fossilgis.schema import LAYER_KINDS
+
+
+def _store(ctx):
+    from fossilgis.store import open_store
+
+    return open_store(ctx.obj["data_dir"])
+
+
+@click.group()
+def layers():
+    """Reference layers (sites 化石产地, sections 层型剖面) in the store."""
+
+
+@layers.command()
+@click.pass_context
+def build(ctx):
+    """Load layers/sites.geojson and layers/sections.geojson into the store.
+
+    The previous content is archived and can be restored with `layers restore`.
+    """
+    from fossilgis.layers import build_store
+
+    store = _store(ctx)
+    versions = build_store(store)
+    for kind, version in versions.items():
+        info = store.layer_info(kind)
+        click.echo(f"{kind}: {info['count']} features → {store.describe()} (version {version})")
+
+
+@layers.command()
+@click.option("--source", "from_source", is_flag=True,
+              help="Validate the files in layers/ instead of the store.")
+@click.pass_context
+def validate(ctx, from_source):
+    """Check schema, unique ids, valid geometry, inside Guizhou and CRS. 校验图层。"""
+    from fossilgis.layers import source_path, validate_file, validate_layer
+
+    failed = False
+    store = None if from_source else _store(ctx)
+    for kind in LAYER_KINDS:
+        if from_source:
+            problems = validate_file(source_path(kind), kind)
+            where, count = source_path(kind), None
+        else:
+            gdf = store.read_layer(kind)
+            problems, where, count = validate_layer(gdf, kind), store.describe(), len(gdf)
+        if problems:
+            failed = True
+            click.echo(f"{kind}: {len(problems)} problem(s) in {where}:", err=True)
+            for p in problems:
+                click.echo(f"  - {p}", err=True)
+        else:
+            suffix = f" ({count} features)" if count is not None else ""
+            click.echo(f"{kind}: OK{suffix} — 校验通过")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@layers.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(LAYER_KINDS), required=True, help="Which layer.")
+@click.option("--map", "mapping", multiple=True, metavar="FIELD=SOURCE",
+              help="Map a source field to a fossilgis field, e.g. --map name_zh=名称. Repeatable.")
+@click.option("--set", "defaults", multiple=True, metavar="FIELD=VALUE",
+              help="Value for a field the registry lacks, e.g. --set protection_level=general.")
+@click.option("--crs", help="CRS of the file when it has no .prj, e.g. EPSG:4523.")
+@click.option("--encoding", help="Attribute encoding when it cannot be detected, e.g. gbk.")
+@click.option("--layer", help="Layer name inside a GeoPackage or zip.")
+@click.option("--boundary-status", type=click.Choice(["surveyed", "approximate"]),
+              default="surveyed", show_default=True,
+              help="Used when the registry has no boundary_status field.")
+@click.pass_context
+def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_status):
+    """Replace a layer with the office's registry (validated first, previous version kept).
+
+    导入正式名录：先校验，整体替换，旧版本可恢复。
+    """
+    from fossilgis.io import read_vector
+    from fossilgis.layers import parse_mapping, prepare_registry, raise_if_problems, validate_layer
+
+    results = read_vector(file, crs=crs, layer=layer, encoding=encoding)
+    if len(results) > 1:
+        names = ", ".join(str(r.layer) for r in results)
+        raise click.UsageError(f"{file.name} holds several layers ({names}); choose one with --layer")
+    result = results[0]
+    fills = {"boundary_status": boundary_status}
+    for pair in defaults:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r}: expected FIELD=VALUE", param_hint="--set")
+        fills[name.strip()] = value.strip()
+    gdf = prepare_registry(result.gdf, kind, parse_mapping(mapping), defaults=fills)
+    raise_if_problems(validate_layer(gdf, kind), f"{file.name} (as {kind})")
+    store = _store(ctx)
+    version = store.replace_layer(kind, gdf, source=str(file.name), demonstration=False,
+                                  note=f"imported from {file.name}")
+    click.echo(f"Read {file.name}: {len(gdf)} {kind}; CRS {result.crs_in} ({result.crs_basis})"
+               + (f"; encoding {result.encoding}" if result.encoding else ""))
+    for note in result.notes:
+        click.echo(f"  note: {note}")
+    click.echo(f"Imported as {kind} version {version}; previous version archived "
+               f"(restore with `fossilgis layers restore --kind {kind} --version {version - 1}`).")
+
+
+@layers.command()
+@click.option("--format", "fmt", type=click.Choice(["gpkg", "shp", "geojson", "kml", "csv"]),
+              default="gpkg", show_default=True)
+@click.option("--kind", type=click.Choice(LAYER_KINDS), multiple=True,
+              help="Layer(s) to export; default both.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("."),
+              show_default=True, help="Output file, or a directory for one file per layer.")
+@click.pass_context
+def export(ctx, fmt, kind, output):
+    """Export layers as GeoPackage, Shapefile (UTF-8), GeoJSON, KML or CSV (UTF-8 BOM)."""
+    from fossilgis.layers import export_layer
+
+    store = _store(ctx)
+    kinds = kind or LAYER_KINDS
+    if len(kinds) > 1 and not output.is_dir() and fmt != "gpkg":
+        output.mkdir(parents=True, exist_ok=True)
+    for k in kinds:
+        written = export_layer(store, k, fmt, output)
+        click.echo(f"{k}: wrote {written}")
+
+
+@layers.command()
+@click.option("--kind", type=click.Choice(LAYER_KINDS), required=True)
+@click.pass_context
+def history(ctx, kind):
+    """List the archived versions of a layer."""
+    store = _store(ctx)
+    info = store.layer_info(kind)
+    click.echo(f"{kind}: current version {info['version']} ({info['count']} features, "
+               f"source {info['source']}, {info['updated_at']})")
+    for row in store.layer_history(kind):
+        click.echo(f"  version {row['version']}: {row['count']} features, source {row['source']}, "
+                   f"replaced {row['replaced_at']}")
+
+
+@layers.command()
+@click.option("--kind", type=click.Choice(LAYER_KINDS), required=True)
+@click.option("--version", "version", type=int, required=True, help="Archived version number.")
+@click.pass_context
+def restore(ctx, kind, version):
+    """Make an archived version of a layer current again."""
+    store = _store(ctx)
+    new = store.restore_layer(kind, version)
+    click.echo(f"{kind}: version {version} restored as version {new}")

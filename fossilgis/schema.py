@@ -1,0 +1,55 @@
+"""The attribute schema of the reference layers: the one place that lists their fields."""
+
+from __future__ import annotations
+
+LAYER_KINDS = ("sites", "sections")
+
+#: fields common to both layers, in order; (name, type, required)
+_COMMON = [
+    ("id", "str", True),
+    ("name_zh", "str", True),
+    ("name_en", "str", True),
+    ("county_zh", "str", False),
+    ("county_en", "str", False),
+    ("age", "str", False),
+    ("formation", "str", False),
+]
+_TAIL = [
+    ("protection_level", "str", True),
+    ("status", "str", False),
+    ("accuracy_class", "str", False),
+    ("accuracy_m", "float", False),
+    ("boundary_status", "str", True),
+    ("source", "str", False),
+]
+
+LAYER_FIELDS: dict[str, list[tuple[str, str, bool]]] = {
+    "sites": _COMMON + [("fossils", "str", False)] + _TAIL,
+    "sections": _COMMON + [("boundary", "str", False)] + _TAIL,
+}
+
+#: geometry families allowed per layer
+LAYER_GEOMETRY = {"sites": ("Polygon", "MultiPolygon"), "sections": ("LineString", "MultiLineString")}
+
+#: the singular kind used in impact results ("site" | "section")
+TARGET_KIND = {"sites": "site", "sections": "section"}
+
+PROTECTION_LEVELS = ("national_key", "provincial_key", "general")
+BOUNDARY_STATUSES = ("approximate", "surveyed")
+
+LABELS = {
+    "sites": ("化石产地", "fossil sites"),
+    "sections": ("层型剖面", "stratigraphic sections"),
+}
+
+
+def field_names(kind: str) -> list[str]:
+    return [name for name, _, _ in LAYER_FIELDS[kind]]
+
+
+def check_kind(kind: str) -> str:
+    from fossilgis.errors import FossilGISError
+
+    if kind not in LAYER_KINDS:
+        raise FossilGISError(f"unknown layer kind {kind!r}; expected one of: {', '.join(LAYER_KINDS)}")
+    return kind
