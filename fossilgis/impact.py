@@ -260,16 +260,14 @@ def assess_impact(footprints, targets: Targets, rules, options: ScreenOptions | 
         for zone in np.unique(zones):
             idx = cand[zones == zone]
             chunks.append(_pairs_in_zone(fp_deg[idx], idx, int(zone), targets, options))
-    if chunks:
-        pairs = pd.concat(chunks, ignore_index=True)
-    else:
-        pairs = pd.DataFrame({c: [] for c in IMPACT_COLUMNS[:12] + ["geometry"]})
-    pairs = _grade(pairs, rules, options)
+    chunks = [c for c in chunks if len(c)]
+    if not chunks:
+        return gpd.GeoDataFrame({c: [] for c in IMPACT_COLUMNS}, geometry=[],
+                                crs=CRS_GEOGRAPHIC)
+    pairs = _grade(pd.concat(chunks, ignore_index=True), rules, options)
     index_values = np.asarray(footprints.index)
-    if len(pairs):
-        pairs["footprint_index"] = index_values[pairs["footprint_pos"].to_numpy(dtype=int)]
-    pairs = pairs.drop(columns=["footprint_pos"], errors="ignore")
-    geometry = pairs.pop("geometry") if "geometry" in pairs else []
+    pairs["footprint_index"] = index_values[pairs.pop("footprint_pos").to_numpy(dtype=int)]
+    geometry = pairs.pop("geometry")
     out = gpd.GeoDataFrame(pairs[IMPACT_COLUMNS], geometry=list(geometry), crs=CRS_GEOGRAPHIC)
     return out.sort_values(["footprint_index", "distance_m", "target_id"], kind="stable",
                            ignore_index=True)
@@ -346,10 +344,6 @@ def _grade(pairs: pd.DataFrame, rules, options: ScreenOptions) -> pd.DataFrame:
     table = table[(table["project_type"] == options.project_type)
                   & (table["ground_disturbance"] == bool(options.ground_disturbance))]
     table = table.drop(columns=["project_type", "ground_disturbance"])
-    if not len(pairs):
-        for col in ("grade", "reason_zh", "reason_en", "follow_up", "legal_basis"):
-            pairs[col] = []
-        return pairs
     return pairs.merge(table, on=["zone", "target_kind", "protection_level"], how="left",
                        validate="many_to_one")
 

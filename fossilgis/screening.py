@@ -1,0 +1,265 @@
+"""Screen whole projects: group read footprints into projects, run the engine, summarise.
+
+This is the layer the CLI and the web app call. It takes what :mod:`fossilgis.io` read,
+screens every footprint against the store's layers with :func:`fossilgis.impact.assess_impact`
+(in chunks, with optional progress), and builds the stable impact-check JSON form
+(docs/impact-check.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from fossilgis import __version__
+from fossilgis.errors import InputFileError
+from fossilgis.geo import CRS_GEOGRAPHIC
+from fossilgis.schema import PROTECTION_LEVELS
+from fossilgis.impact import (
+    ScreenOptions,
+    assess_impact,
+    footprint_metrics,
+    prepare_targets,
+    worst_grade,
+)
+
+#: footprints screened per chunk: bounds memory for million-feature batches
+CHUNK_SIZE = 50_000
+
+
+def json_safe(value):
+    """A value as plain JSON (NaN → None, numpy → Python, dates → ISO 8601)."""
+    if value is None:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return None if math.isnan(v) or math.isinf(v) else v
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _round(value, digits):
+    v = json_safe(value)
+    return None if v is None else round(v, digits)
+
+
+@dataclass
+class Screening:
+    """The result of screening one or more projects."""
+
+    projects: list[dict]
+    impacts: object  # GeoDataFrame: one row per pair, overlap geometry, project_id
+    footprints: object  # GeoDataFrame: the screened footprints, project_id, EPSG:4490
+    rules: object
+    layers: dict
+    options: ScreenOptions
+    created_at: str = field(
+        default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+
+    @property
+    def grade(self) -> str:
+        return worst_grade(p["grade"] for p in self.projects)
+
+    def to_dict(self) -> dict:
+        rules = self.rules
+        return {
+            "fossilgis_version": __version__,
+            "created_at": self.created_at,
+            "rules": {
+                "version": rules.version,
+                "attention_distance_m": rules.attention_distance_m,
+                "control_distance_m": {
+                    kind: {level: rules.control_distance_for(kind, level)
+                           for level in PROTECTION_LEVELS}
+                    for kind in ("site", "section")
+                },
+                "section_core_halfwidth_m": rules.section_core_halfwidth_m,
+            },
+            "options": {
+                "project_type": self.options.project_type,
+                "ground_disturbance": self.options.ground_disturbance,
+                "line_width_m": self.options.line_width_m,
+                "point_radius_m": self.options.point_radius_m,
+            },
+            "layers": self.layers,
+            "projects": self.projects,
+        }
+
+
+def layers_summary(store) -> dict:
+    out = {}
+    for kind in ("sites", "sections"):
+        info = store.layer_info(kind)
+        out[kind] = {"count": info["count"], "boundary_status": info["boundary_status"],
+                     "demonstration": info["demonstration"], "version": info["version"]}
+    return out
+
+
+def _split_projects(results, id_field: str | None):
+    """(project_id, ReadResult, GeoDataFrame rows) for each project in the read files."""
+    multi = len(results) > 1
+    for res in results:
+        gdf = res.gdf
+        stem = res.source.rsplit("!", 1)[-1].rsplit("/", 1)[-1]
+        stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+        base = f"{stem}:{res.layer}" if multi and res.layer and res.layer != stem else stem
+        if id_field:
+            if id_field not in gdf.columns:
+                fields = ", ".join(c for c in gdf.columns if c != gdf.geometry.name)
+                raise InputFileError(
+                    f"{res.source}: --id-field {id_field!r} is not a field of this layer; its "
+                    f"fields are: {fields or '(none)'}"
+                )
+            keys = gdf[id_field].astype("string").fillna("(no id)")
+            for key in pd.unique(keys):
+                yield str(key), res, gdf[keys == key]
+        else:
+            yield base, res, gdf
+
+
+def screen_results(results: Sequence, store, *, options: ScreenOptions | None = None,
+                   rules=None, id_field: str | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> Screening:
+    """Screen read files (``fossilgis.io.ReadResult``) against the store's layers.
+
+    Parameters
+    ----------
+    results : sequence of ReadResult
+        Footprints read by :func:`fossilgis.io.read_footprints`.
+    store : fossilgis.store.Store
+    options : ScreenOptions
+    rules : fossilgis.rules.Rules, optional
+        Default: :func:`fossilgis.rules.load_rules`.
+    id_field : str, optional
+        Field that splits a layer into several projects.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each chunk of footprints.
+    """
+    import geopandas as gpd
+
+    from fossilgis.rules import load_rules
+
+    options = options or ScreenOptions()
+    rules = rules or load_rules()
+    targets = prepare_targets(store.read_layer("sites"), store.read_layer("sections"), rules)
+    parts = list(_split_projects(results, id_field))
+    frames = []
+    for n, (pid, res, gdf) in enumerate(parts):
+        frames.append(gpd.GeoDataFrame({
+            "project_no": n, "project_id": pid,
+            "footprint_index": np.asarray(gdf.index),
+        }, geometry=gdf.geometry.values, crs=CRS_GEOGRAPHIC))
+    allfp = pd.concat(frames, ignore_index=True) if frames else gpd.GeoDataFrame(
+        {"project_no": [], "project_id": [], "footprint_index": []}, geometry=[],
+        crs=CRS_GEOGRAPHIC)
+    allfp = gpd.GeoDataFrame(allfp, geometry="geometry", crs=CRS_GEOGRAPHIC)
+    total = len(allfp)
+    impacts, areas = [], np.zeros(total)
+    for start in range(0, max(total, 1), CHUNK_SIZE):
+        chunk = allfp.iloc[start:start + CHUNK_SIZE]
+        if len(chunk):
+            impacts.append(assess_impact(chunk, targets, rules, options))
+            areas[start:start + len(chunk)] = footprint_metrics(chunk.geometry.values, options)
+        if progress:
+            progress(min(start + CHUNK_SIZE, total), total)
+    imp = pd.concat(impacts, ignore_index=True) if impacts else assess_impact(
+        allfp.iloc[:0], targets, rules, options)
+    # footprint_index of assess_impact is the row of allfp: map back to the input's index
+    rows = imp["footprint_index"].to_numpy(dtype=int)
+    imp.insert(0, "project_id", allfp["project_id"].to_numpy()[rows] if len(rows) else [])
+    imp["project_no"] = allfp["project_no"].to_numpy()[rows] if len(rows) else []
+    imp["footprint_index"] = allfp["footprint_index"].to_numpy()[rows] if len(rows) else []
+    allfp["footprint_area_m2"] = areas
+
+    projects = []
+    grouped = dict(tuple(imp.groupby("project_no", sort=False))) if len(imp) else {}
+    for n, (pid, res, gdf) in enumerate(parts):
+        pim = grouped.get(n, imp.iloc[:0])
+        projects.append(_project_dict(pid, res, gdf, pim, areas[allfp["project_no"] == n],
+                                      options))
+    imp = imp.drop(columns=["project_no"])
+    return Screening(projects=projects, impacts=imp, footprints=allfp.drop(columns="project_no"),
+                     rules=rules, layers=layers_summary(store), options=options)
+
+
+def _attributes(gdf) -> dict:
+    attrs = gdf.drop(columns=gdf.geometry.name)
+    return {idx: {str(k): json_safe(v) for k, v in rec.items()}
+            for idx, rec in zip(gdf.index, attrs.to_dict("records"))}
+
+
+def _project_dict(pid, res, gdf, pim, areas, options) -> dict:
+    attrs = _attributes(gdf) if len(pim) else {}
+    impacts = []
+    for rec in pim.drop(columns=["geometry", "project_id", "project_no"]).to_dict("records"):
+        fi = rec["footprint_index"]
+        impacts.append({
+            "footprint_index": json_safe(fi),
+            "footprint": attrs.get(fi, {}),
+            "target_kind": rec["target_kind"],
+            "target_id": rec["target_id"],
+            "target_name_zh": rec["target_name_zh"],
+            "target_name_en": rec["target_name_en"],
+            "protection_level": rec["protection_level"],
+            "zone": rec["zone"],
+            "distance_m": _round(rec["distance_m"], 1),
+            "bearing_deg": _round(rec["bearing_deg"], 1),
+            "overlap_area_m2": _round(rec["overlap_area_m2"], 1),
+            "overlap_area_ha": _round(rec["overlap_area_ha"], 4),
+            "overlap_area_mu": _round(rec["overlap_area_mu"], 2),
+            "target_share": _round(rec["target_share"], 4),
+            "grade": rec["grade"],
+            "reason_zh": rec["reason_zh"],
+            "reason_en": rec["reason_en"],
+            "follow_up": list(rec["follow_up"]),
+            "legal_basis": list(rec["legal_basis"]),
+        })
+    geom_types = sorted(set(gdf.geometry.geom_type.dropna()))
+    return {
+        "project_id": pid,
+        "source": res.source,
+        "layer": res.layer,
+        "crs_in": res.crs_in,
+        "crs_basis": res.crs_basis,
+        "encoding": res.encoding,
+        "footprint_count": int(len(gdf)),
+        "geometry_types": geom_types,
+        "footprint_area_m2": round(float(np.sum(areas)), 1),
+        "grade": worst_grade(i["grade"] for i in impacts),
+        "notes": list(res.notes),
+        "repaired": [json_safe(i) for i in res.repaired],
+        "impacts": impacts,
+    }
+
+
+def screen_paths(paths, store, *, options: ScreenOptions | None = None, crs=None, layer=None,
+                 encoding=None, id_field=None, rules=None, progress=None) -> Screening:
+    """Read each file with :func:`fossilgis.io.read_footprints` and screen them together."""
+    from fossilgis.io import read_footprints
+
+    results = []
+    for path in paths:
+        results.extend(read_footprints(path, crs=crs, layer=layer, encoding=encoding))
+    return screen_results(results, store, options=options, rules=rules, id_field=id_field,
+                          progress=progress)
