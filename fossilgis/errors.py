@@ -72,3 +72,21 @@ class ConflictError(FossilGISError, ValueError):
     """A record with the same id exists with different content."""
 
     code = "conflict"
+
+
+class UnsupportedFormatError(InputFileError):
+    """The file's kind (extension or content) is not one fossilgis reads."""
+
+    code = "unsupported_format"
+
+
+class UnsupportedGeometryError(InputFileError):
+    """A geometry type that cannot be turned into points, lines or polygons (TIN, ...)."""
+
+    code = "unsupported_geometry"
+
+
+class UnsafeArchiveError(InputFileError):
+    """An uploaded archive is refused: path traversal, too large, or a zip bomb."""
+
+    code = "unsafe_archive"

@@ -28,11 +28,8 @@ import shapely
 
 from fossilgis.errors import FossilGISError
 from fossilgis.geo import CRS_GEOGRAPHIC, M2_PER_HA, M2_PER_MU, gk_zone_numbers, metric_crs_for_zone
+from fossilgis.rules import PROJECT_TYPES, worst_grade
 from fossilgis.schema import TARGET_KIND
-
-GRADE_ORDER = ("none", "attention", "assess", "avoid")
-ZONE_ORDER = ("core", "control", "attention")
-PROJECT_TYPES = ("linear", "mining", "building", "water", "other")
 
 # CGCS2000 ellipsoid (GRS 80 parameters)
 _A = 6378137.0
@@ -63,8 +60,10 @@ class ScreenOptions:
         for name in ("line_width_m", "point_radius_m"):
             value = getattr(self, name)
             if value is not None and not (value > 0 and math.isfinite(value)):
-                raise FossilGISError(f"{name.replace('_m', '').replace('_', '-')} must be a "
-                                     f"positive number of metres, got {value!r}")
+                raise FossilGISError(
+                    f"{name.replace('_m', '').replace('_', '-')} must be a "
+                    f"positive number of metres, got {value!r}"
+                )
 
 
 @dataclass
@@ -121,20 +120,24 @@ def prepare_targets(sites, sections, rules) -> Targets:
         if gdf is None or len(gdf) == 0:
             continue
         g = gdf.to_crs(CRS_GEOGRAPHIC) if gdf.crs and not gdf.crs.equals(CRS_GEOGRAPHIC) else gdf
-        part = pd.DataFrame({
-            "target_kind": TARGET_KIND[kind],
-            "target_id": g["id"].astype(str).to_numpy(),
-            "target_name_zh": g["name_zh"].to_numpy(),
-            "target_name_en": g["name_en"].to_numpy(),
-            "protection_level": g["protection_level"].to_numpy(),
-            "boundary_status": g["boundary_status"].to_numpy()
-            if "boundary_status" in g else "approximate",
-        })
+        part = pd.DataFrame(
+            {
+                "target_kind": TARGET_KIND[kind],
+                "target_id": g["id"].astype(str).to_numpy(),
+                "target_name_zh": g["name_zh"].to_numpy(),
+                "target_name_en": g["name_en"].to_numpy(),
+                "protection_level": g["protection_level"].to_numpy(),
+                "boundary_status": g["boundary_status"].to_numpy()
+                if "boundary_status" in g
+                else "approximate",
+            }
+        )
         part["geometry"] = g.geometry.to_numpy()
         parts.append(part)
     if not parts:
-        raise FossilGISError("there are no sites or sections to screen against; run "
-                             "`fossilgis layers build`")
+        raise FossilGISError(
+            "there are no sites or sections to screen against; run `fossilgis layers build`"
+        )
     frame = pd.concat(parts, ignore_index=True)
     frame["control_m"] = [
         rules.control_distance_for(k, lvl)
@@ -155,8 +158,13 @@ def prepare_targets(sites, sections, rules) -> Targets:
         core_area[~is_site] = lengths * 2 * core_m + math.pi * core_m**2
     frame["core_area_m2"] = core_area
     reach = max(attention, float(frame["control_m"].max()), core_m)
-    return Targets(frame=frame, geoms_deg=geoms, attention_m=attention, max_reach_m=reach,
-                   section_core_m=core_m)
+    return Targets(
+        frame=frame,
+        geoms_deg=geoms,
+        attention_m=attention,
+        max_reach_m=reach,
+        section_core_m=core_m,
+    )
 
 
 def _candidates(footprints_deg: np.ndarray, targets: Targets) -> np.ndarray:
@@ -165,8 +173,9 @@ def _candidates(footprints_deg: np.ndarray, targets: Targets) -> np.ndarray:
     # 1 m ≤ 1/110 540 ° of latitude and ≤ 1/(111 320·cos 29.5°) ° of longitude in Guizhou
     dlat = targets.max_reach_m / 110_540 * 1.05
     dlon = targets.max_reach_m / (111_320 * math.cos(math.radians(29.5))) * 1.05
-    boxes = shapely.box(bounds[:, 0] - dlon, bounds[:, 1] - dlat,
-                        bounds[:, 2] + dlon, bounds[:, 3] + dlat)
+    boxes = shapely.box(
+        bounds[:, 0] - dlon, bounds[:, 1] - dlat, bounds[:, 2] + dlon, bounds[:, 3] + dlat
+    )
     tree = shapely.STRtree(boxes)
     fp_idx, _ = tree.query(footprints_deg, predicate="intersects")
     return np.unique(fp_idx)
@@ -206,7 +215,8 @@ def footprint_metrics(footprints_deg: np.ndarray, options: ScreenOptions) -> np.
     type_ids = shapely.get_type_id(geoms)
     areas = ellipsoidal_area_m2(geoms)
     needs_buffer = (np.isin(type_ids, (1, 2, 5)) & bool(options.line_width_m)) | (
-        np.isin(type_ids, (0, 4)) & bool(options.point_radius_m))
+        np.isin(type_ids, (0, 4)) & bool(options.point_radius_m)
+    )
     if needs_buffer.any():
         import geopandas as gpd
 
@@ -222,10 +232,24 @@ def footprint_metrics(footprints_deg: np.ndarray, options: ScreenOptions) -> np.
 
 
 IMPACT_COLUMNS = [
-    "footprint_index", "target_kind", "target_id", "target_name_zh", "target_name_en",
-    "protection_level", "zone", "distance_m", "bearing_deg", "overlap_area_m2",
-    "overlap_area_ha", "overlap_area_mu", "target_share", "grade", "reason_zh", "reason_en",
-    "follow_up", "legal_basis",
+    "footprint_index",
+    "target_kind",
+    "target_id",
+    "target_name_zh",
+    "target_name_en",
+    "protection_level",
+    "zone",
+    "distance_m",
+    "bearing_deg",
+    "overlap_area_m2",
+    "overlap_area_ha",
+    "overlap_area_mu",
+    "target_share",
+    "grade",
+    "reason_zh",
+    "reason_en",
+    "follow_up",
+    "legal_basis",
 ]
 
 
@@ -262,15 +286,15 @@ def assess_impact(footprints, targets: Targets, rules, options: ScreenOptions | 
             chunks.append(_pairs_in_zone(fp_deg[idx], idx, int(zone), targets, options))
     chunks = [c for c in chunks if len(c)]
     if not chunks:
-        return gpd.GeoDataFrame({c: [] for c in IMPACT_COLUMNS}, geometry=[],
-                                crs=CRS_GEOGRAPHIC)
+        return gpd.GeoDataFrame({c: [] for c in IMPACT_COLUMNS}, geometry=[], crs=CRS_GEOGRAPHIC)
     pairs = _grade(pd.concat(chunks, ignore_index=True), rules, options)
     index_values = np.asarray(footprints.index)
     pairs["footprint_index"] = index_values[pairs.pop("footprint_pos").to_numpy(dtype=int)]
     geometry = pairs.pop("geometry")
     out = gpd.GeoDataFrame(pairs[IMPACT_COLUMNS], geometry=list(geometry), crs=CRS_GEOGRAPHIC)
-    return out.sort_values(["footprint_index", "distance_m", "target_id"], kind="stable",
-                           ignore_index=True)
+    return out.sort_values(
+        ["footprint_index", "distance_m", "target_id"], kind="stable", ignore_index=True
+    )
 
 
 def _pairs_in_zone(fp_deg, fp_pos, zone, targets: Targets, options) -> pd.DataFrame:
@@ -286,13 +310,14 @@ def _pairs_in_zone(fp_deg, fp_pos, zone, targets: Targets, options) -> pd.DataFr
     frame = targets.frame
     a, t = fp[fi], geoms[ti]
     dist = shapely.distance(a, t)
-    is_section = (frame["target_kind"].to_numpy()[ti] == "section")
+    is_section = frame["target_kind"].to_numpy()[ti] == "section"
     control = frame["control_m"].to_numpy()[ti]
     in_core = np.where(is_section, dist <= targets.section_core_m, dist == 0)
     zone_name = np.where(in_core, "core", np.where(dist <= control, "control", "attention"))
     keep = (dist <= targets.attention_m) | in_core
     fi, ti, a, t, dist, zone_name, in_core = (
-        v[keep] for v in (fi, ti, a, t, dist, zone_name, in_core))
+        v[keep] for v in (fi, ti, a, t, dist, zone_name, in_core)
+    )
     c = core[ti]
     # overlap of the footprint with the target's core zone
     overlap = np.empty(len(fi), dtype=object)
@@ -325,8 +350,9 @@ def _pairs_in_zone(fp_deg, fp_pos, zone, targets: Targets, options) -> pd.DataFr
     # back to lon/lat for the overlap geometries
     ov = np.array([g if g is not None else shapely.Polygon() for g in overlap], dtype=object)
     ov_deg = np.asarray(gpd.GeoSeries(ov, crs=crs).to_crs(CRS_GEOGRAPHIC).values)
-    out = frame.iloc[ti][["target_kind", "target_id", "target_name_zh", "target_name_en",
-                          "protection_level"]].reset_index(drop=True)
+    out = frame.iloc[ti][
+        ["target_kind", "target_id", "target_name_zh", "target_name_en", "protection_level"]
+    ].reset_index(drop=True)
     out.insert(0, "footprint_pos", fp_pos[fi])
     out["zone"] = zone_name
     out["distance_m"] = dist
@@ -341,14 +367,23 @@ def _pairs_in_zone(fp_deg, fp_pos, zone, targets: Targets, options) -> pd.DataFr
 
 def _grade(pairs: pd.DataFrame, rules, options: ScreenOptions) -> pd.DataFrame:
     table = rules.outcome_table()
-    table = table[(table["project_type"] == options.project_type)
-                  & (table["ground_disturbance"] == bool(options.ground_disturbance))]
+    table = table[
+        (table["project_type"] == options.project_type)
+        & (table["ground_disturbance"] == bool(options.ground_disturbance))
+    ]
     table = table.drop(columns=["project_type", "ground_disturbance"])
-    return pairs.merge(table, on=["zone", "target_kind", "protection_level"], how="left",
-                       validate="many_to_one")
+    return pairs.merge(
+        table, on=["zone", "target_kind", "protection_level"], how="left", validate="many_to_one"
+    )
 
 
-def worst_grade(grades) -> str:
-    """The most serious grade in ``grades`` ("none" when empty)."""
-    ranks = [GRADE_ORDER.index(g) for g in grades]
-    return GRADE_ORDER[max(ranks)] if ranks else "none"
+__all__ = [
+    "ScreenOptions",
+    "Targets",
+    "prepare_targets",
+    "assess_impact",
+    "footprint_metrics",
+    "ellipsoidal_area_m2",
+    "worst_grade",
+    "IMPACT_COLUMNS",
+]

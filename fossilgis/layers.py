@@ -24,7 +24,9 @@ from fossilgis.schema import (
 )
 
 #: the versioned sources of truth shipped with fossilgis
-LAYERS_DIR = Path(os.environ.get("FOSSILGIS_LAYERS", Path(__file__).resolve().parent.parent / "layers"))
+LAYERS_DIR = Path(
+    os.environ.get("FOSSILGIS_LAYERS", Path(__file__).resolve().parent.parent / "layers")
+)
 
 EXPORT_FORMATS = {
     "gpkg": ("GPKG", ".gpkg"),
@@ -76,12 +78,14 @@ def _feature_problems(kind: str, label: str, props: dict, geom, seen: dict) -> I
                 yield f"{label}: {name} = {value!r} is not a number"
     level = props.get("protection_level")
     if level is not None and level not in PROTECTION_LEVELS:
-        yield (f"{label}: protection_level = {level!r}; expected one of "
-               f"{', '.join(PROTECTION_LEVELS)}")
+        yield (
+            f"{label}: protection_level = {level!r}; expected one of {', '.join(PROTECTION_LEVELS)}"
+        )
     status = props.get("boundary_status")
     if status is not None and status not in BOUNDARY_STATUSES:
-        yield (f"{label}: boundary_status = {status!r}; expected one of "
-               f"{', '.join(BOUNDARY_STATUSES)}")
+        yield (
+            f"{label}: boundary_status = {status!r}; expected one of {', '.join(BOUNDARY_STATUSES)}"
+        )
     fid = props.get("id")
     if fid is not None:
         if fid in seen:
@@ -92,15 +96,19 @@ def _feature_problems(kind: str, label: str, props: dict, geom, seen: dict) -> I
         yield f"{label}: has no geometry"
         return
     if geom.geom_type not in LAYER_GEOMETRY[kind]:
-        yield (f"{label}: geometry is {geom.geom_type}; {kind} need "
-               f"{' or '.join(LAYER_GEOMETRY[kind])}")
+        yield (
+            f"{label}: geometry is {geom.geom_type}; {kind} need "
+            f"{' or '.join(LAYER_GEOMETRY[kind])}"
+        )
     elif not geom.is_valid:
         yield f"{label}: invalid geometry ({shapely.is_valid_reason(geom)})"
     minx, miny, maxx, maxy = geom.bounds
     gx0, gy0, gx1, gy1 = GUIZHOU_BOUNDS
     if minx < gx0 or miny < gy0 or maxx > gx1 or maxy > gy1:
-        yield (f"{label}: lies outside Guizhou: bounds {format_bounds(geom.bounds)}, expected "
-               f"within {format_bounds(GUIZHOU_BOUNDS, 1)} (lon/lat, CGCS2000)")
+        yield (
+            f"{label}: lies outside Guizhou: bounds {format_bounds(geom.bounds)}, expected "
+            f"within {format_bounds(GUIZHOU_BOUNDS, 1)} (lon/lat, CGCS2000)"
+        )
 
 
 def validate_features(kind: str, features: Iterable[tuple[str, dict, object]]) -> list[str]:
@@ -130,8 +138,10 @@ def validate_layer(gdf, kind: str) -> list[str]:
     records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
     return validate_features(
         kind,
-        ((_label(i, _clean(r)), _clean(r), g) for i, (r, g) in
-         enumerate(zip(records, gdf.geometry.values))),
+        (
+            (_label(i, _clean(r)), _clean(r), g)
+            for i, (r, g) in enumerate(zip(records, gdf.geometry.values))
+        ),
     )
 
 
@@ -153,8 +163,9 @@ def validate_file(path: Path, kind: str) -> list[str]:
             crs = src.crs
             if crs and crs.to_epsg() not in (None, 4326, 4490):
                 problems.append(f"{path.name}: CRS {crs} is not CGCS2000/WGS 84 lon/lat")
-            missing = [n for n, _, req in LAYER_FIELDS[kind] if req
-                       and n not in src.schema["properties"]]
+            missing = [
+                n for n, _, req in LAYER_FIELDS[kind] if req and n not in src.schema["properties"]
+            ]
             if missing:
                 return [f"{path.name}: missing required field(s) {', '.join(missing)}"]
 
@@ -189,7 +200,10 @@ def build_store(store, kinds: Iterable[str] = LAYER_KINDS) -> dict[str, int]:
     for kind in kinds:
         gdf = read_source_layer(kind)
         versions[kind] = store.replace_layer(
-            kind, gdf, source=f"layers/{kind}.geojson (demonstration)", demonstration=True,
+            kind,
+            gdf,
+            source=f"layers/{kind}.geojson (demonstration)",
+            demonstration=True,
             note="built from the shipped demonstration layers",
         )
     return versions

@@ -22,7 +22,10 @@ ZONE_LABELS = {
     "control": {"zh": "建设控制地带", "en": "control zone"},
     "attention": {"zh": "关注区", "en": "attention zone"},
 }
-KIND_LABELS = {"site": {"zh": "化石产地", "en": "site"}, "section": {"zh": "层型剖面", "en": "section"}}
+KIND_LABELS = {
+    "site": {"zh": "化石产地", "en": "site"},
+    "section": {"zh": "层型剖面", "en": "section"},
+}
 LEVEL_LABELS = {
     "national_key": {"zh": "国家重点", "en": "national key"},
     "provincial_key": {"zh": "省级重点", "en": "provincial key"},
@@ -40,8 +43,19 @@ DISCLAIMER = {
 DEMO_NOTE = {
     "zh": "注意：当前图层为演示图层，边界为近似范围，正式名录导入前不得作为审批依据。",
     "en": "Note: the layers are demonstration layers with approximate boundaries; do not "
-          "base approvals on them until the office's registry is imported.",
+    "base approvals on them until the office's registry is imported.",
 }
+
+
+NO_TARGETS = {
+    "zh": "关注距离内无化石产地或层型剖面。",
+    "en": "No site or section within the attention distance.",
+}
+
+
+def _label(table: dict, key, lang: str | None) -> str:
+    """The bilingual label of ``key`` in ``table``; the key itself when unknown."""
+    return _bi(table.get(key, {"zh": str(key), "en": str(key)}), lang)
 
 
 def _bi(labels: dict, lang: str | None) -> str:
@@ -81,7 +95,8 @@ def render_text(screening, lang: str | None = None) -> str:
         _text("fossilgis 化石产地影响筛查", "fossilgis impact screen", lang),
         _text(DISCLAIMER["zh"], DISCLAIMER["en"], lang),
         f"{_text('规则版本', 'rules', lang)} {d['rules']['version']} · "
-        f"{_text('关注距离', 'attention distance', lang)} {d['rules']['attention_distance_m']:.0f} m · "
+        f"{_text('关注距离', 'attention distance', lang)} "
+        f"{d['rules']['attention_distance_m']:.0f} m · "
         f"{_text('图层', 'layers', lang)}: {d['layers']['sites']['count']} "
         f"{_bi(KIND_LABELS['site'], lang)}, {d['layers']['sections']['count']} "
         f"{_bi(KIND_LABELS['section'], lang)}",
@@ -94,32 +109,44 @@ def render_text(screening, lang: str | None = None) -> str:
         widths.append(f"line width {opts['line_width_m']:g} m")
     if opts["point_radius_m"]:
         widths.append(f"point radius {opts['point_radius_m']:g} m")
-    out.append(f"{_text('项目类型', 'project type', lang)}: {opts['project_type']}"
-               f"{'' if opts['ground_disturbance'] else ' (no ground disturbance)'}"
-               + (f" · {', '.join(widths)}" if widths else ""))
+    out.append(
+        f"{_text('项目类型', 'project type', lang)}: {opts['project_type']}"
+        f"{'' if opts['ground_disturbance'] else ' (no ground disturbance)'}"
+        + (f" · {', '.join(widths)}" if widths else "")
+    )
     for p in d["projects"]:
         out.append("")
         grade = p["grade"]
         out.append(f"== {p['project_id']}  ({p['source']}) ==")
-        out.append(f"  CRS {p['crs_in']} ({_bi(BASIS_LABELS.get(p['crs_basis'], {'zh': p['crs_basis'], 'en': p['crs_basis']}), lang)})"
-                   + (f" · encoding {p['encoding']}" if p.get("encoding") else ""))
-        out.append(f"  {_text('范围要素', 'footprints', lang)}: {p['footprint_count']} "
-                   f"({', '.join(p['geometry_types'])}) · {fmt_area(p['footprint_area_m2'])}")
+        out.append(
+            f"  CRS {p['crs_in']} ({_label(BASIS_LABELS, p['crs_basis'], lang)})"
+            + (f" · encoding {p['encoding']}" if p.get("encoding") else "")
+        )
+        out.append(
+            f"  {_text('范围要素', 'footprints', lang)}: {p['footprint_count']} "
+            f"({', '.join(p['geometry_types'])}) · {fmt_area(p['footprint_area_m2'])}"
+        )
         for note in p["notes"]:
             out.append(f"  note: {split_bilingual(note, lang)}")
-        out.append(f"  {_text('结论', 'Verdict', lang)}: {grade.upper()} — "
-                   f"{_bi(GRADE_LABELS[grade], lang)}")
+        out.append(
+            f"  {_text('结论', 'Verdict', lang)}: {grade.upper()} — "
+            f"{_bi(GRADE_LABELS[grade], lang)}"
+        )
         if not p["impacts"]:
-            out.append(f"  {_text('关注距离内无化石产地或层型剖面。', 'No site or section within the attention distance.', lang)}")
+            out.append(f"  {_text(NO_TARGETS['zh'], NO_TARGETS['en'], lang)}")
             continue
         for i, imp in enumerate(p["impacts"], 1):
             name = _text(imp["target_name_zh"], imp["target_name_en"], lang)
-            line = (f"  {i}. [{imp['grade']}] {imp['target_id']} {name} "
-                    f"({_bi(KIND_LABELS[imp['target_kind']], lang)}, "
-                    f"{_bi(LEVEL_LABELS.get(imp['protection_level'], {'zh': '?', 'en': '?'}), lang)})")
+            line = (
+                f"  {i}. [{imp['grade']}] {imp['target_id']} {name} "
+                f"({_bi(KIND_LABELS[imp['target_kind']], lang)}, "
+                f"{_label(LEVEL_LABELS, imp['protection_level'], lang)})"
+            )
             out.append(line)
-            where = (f"     {_bi(ZONE_LABELS[imp['zone']], lang)} · "
-                     f"{_text('距离', 'distance', lang)} {fmt_distance(imp['distance_m'])}")
+            where = (
+                f"     {_bi(ZONE_LABELS[imp['zone']], lang)} · "
+                f"{_text('距离', 'distance', lang)} {fmt_distance(imp['distance_m'])}"
+            )
             if imp["bearing_deg"] is not None:
                 where += f" · {_text('方位', 'bearing', lang)} {imp['bearing_deg']:.0f}°"
             if imp["overlap_area_m2"]:
@@ -151,10 +178,29 @@ def _collect(impacts) -> tuple[list[str], list[str]]:
 
 
 CSV_COLUMNS = [
-    "project_id", "source", "project_grade", "footprint_index", "target_kind", "target_id",
-    "target_name_zh", "target_name_en", "protection_level", "zone", "distance_m",
-    "bearing_deg", "overlap_area_m2", "overlap_area_ha", "overlap_area_mu", "target_share",
-    "grade", "reason_zh", "reason_en", "follow_up", "legal_basis", "crs_in", "crs_basis",
+    "project_id",
+    "source",
+    "project_grade",
+    "footprint_index",
+    "target_kind",
+    "target_id",
+    "target_name_zh",
+    "target_name_en",
+    "protection_level",
+    "zone",
+    "distance_m",
+    "bearing_deg",
+    "overlap_area_m2",
+    "overlap_area_ha",
+    "overlap_area_mu",
+    "target_share",
+    "grade",
+    "reason_zh",
+    "reason_en",
+    "follow_up",
+    "legal_basis",
+    "crs_in",
+    "crs_basis",
     "rules_version",
 ]
 
@@ -170,9 +216,14 @@ def render_csv(screening) -> str:
     writer = csv.DictWriter(buf, CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for p in d["projects"]:
-        base = {"project_id": p["project_id"], "source": p["source"], "project_grade": p["grade"],
-                "crs_in": p["crs_in"], "crs_basis": p["crs_basis"],
-                "rules_version": d["rules"]["version"]}
+        base = {
+            "project_id": p["project_id"],
+            "source": p["source"],
+            "project_grade": p["grade"],
+            "crs_in": p["crs_in"],
+            "crs_basis": p["crs_basis"],
+            "rules_version": d["rules"]["version"],
+        }
         if not p["impacts"]:
             writer.writerow({**base, "grade": "none"})
         for imp in p["impacts"]:
@@ -229,8 +280,10 @@ def _svg_map(footprints, impacts, targets_geoms) -> str:
     scale = min(_SVG_W, _SVG_H) / span
 
     def pts(coords):
-        return " ".join(f"{(x - cx) * scale + _SVG_W / 2:.1f},{_SVG_H / 2 - (y - cy) * scale:.1f}"
-                        for x, y in coords)
+        return " ".join(
+            f"{(x - cx) * scale + _SVG_W / 2:.1f},{_SVG_H / 2 - (y - cy) * scale:.1f}"
+            for x, y in coords
+        )
 
     def path(g, cls):
         parts = []
@@ -258,14 +311,18 @@ def _svg_map(footprints, impacts, targets_geoms) -> str:
     bar = bar * (5 if target / bar >= 5 else 2 if target / bar >= 2 else 1)
     bw = bar * scale
     bar_label = f"{bar / 1000:g} km" if bar >= 1000 else f"{bar:g} m"
-    style = ("<style>.fp{fill:rgba(220,30,30,.35);stroke:#c00;stroke-width:2}"
-             ".tg{fill:rgba(150,90,30,.25);stroke:#8a4b12;stroke-width:1.5}"
-             ".lbl{font-size:11px;fill:#5a2d00}.sb{stroke:#000;stroke-width:3}</style>")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_SVG_W}" height="{_SVG_H}" '
-            f'viewBox="0 0 {_SVG_W} {_SVG_H}" role="img">{style}{"".join(body)}'
-            f'<line class="sb" x1="20" y1="{_SVG_H - 20}" x2="{20 + bw:.1f}" y2="{_SVG_H - 20}"/>'
-            f'<text x="20" y="{_SVG_H - 26}" font-size="11">{bar_label}</text>'
-            f'<text x="{_SVG_W - 20}" y="24" font-size="14" text-anchor="end">N ↑</text></svg>')
+    style = (
+        "<style>.fp{fill:rgba(220,30,30,.35);stroke:#c00;stroke-width:2}"
+        ".tg{fill:rgba(150,90,30,.25);stroke:#8a4b12;stroke-width:1.5}"
+        ".lbl{font-size:11px;fill:#5a2d00}.sb{stroke:#000;stroke-width:3}</style>"
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_SVG_W}" height="{_SVG_H}" '
+        f'viewBox="0 0 {_SVG_W} {_SVG_H}" role="img">{style}{"".join(body)}'
+        f'<line class="sb" x1="20" y1="{_SVG_H - 20}" x2="{20 + bw:.1f}" y2="{_SVG_H - 20}"/>'
+        f'<text x="20" y="{_SVG_H - 26}" font-size="11">{bar_label}</text>'
+        f'<text x="{_SVG_W - 20}" y="24" font-size="14" text-anchor="end">N ↑</text></svg>'
+    )
 
 
 def render_html(screening, lang: str | None = None, *, store=None, title: str | None = None) -> str:
@@ -274,59 +331,95 @@ def render_html(screening, lang: str | None = None, *, store=None, title: str | 
     d = screening.to_dict()
     T = lambda zh, en: e(_text(zh, en, lang))  # noqa: E731
     parts = [
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">",
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>{e(title or 'fossilgis impact screen')}</title><style>{_CSS}</style></head><body>",
         f"<h1>{T('工程建设项目化石产地影响筛查报告', 'Fossil-site impact screening report')}</h1>",
-        f"<p class=\"small\">{T(DISCLAIMER['zh'], DISCLAIMER['en'])}</p>",
+        f'<p class="small">{T(DISCLAIMER["zh"], DISCLAIMER["en"])}</p>',
     ]
     if any(v.get("demonstration") for v in d["layers"].values()):
-        parts.append(f"<p class=\"note\">{T(DEMO_NOTE['zh'], DEMO_NOTE['en'])}</p>")
+        parts.append(f'<p class="note">{T(DEMO_NOTE["zh"], DEMO_NOTE["en"])}</p>')
     opts = d["options"]
-    parts.append("<table class=\"meta\">")
+    parts.append('<table class="meta">')
     rows = [
         (T("日期", "Date"), e(d["created_at"])),
         (T("规则版本", "Rules version"), e(str(d["rules"]["version"]))),
         (T("关注距离", "Attention distance"), e(f"{d['rules']['attention_distance_m']:g} m")),
-        (T("建设控制地带宽度", "Control-zone widths"),
-         e("; ".join(f"{k} {lvl} {v:g} m" for k, m in d["rules"]["control_distance_m"].items()
-                     for lvl, v in m.items()))),
-        (T("项目类型", "Project type"), e(opts["project_type"] + (
-            "" if opts["ground_disturbance"] else " (no ground disturbance / 不扰动地面)"))),
-        (T("线宽 / 点半径", "Line width / point radius"),
-         e(f"{opts['line_width_m'] or '–'} m / {opts['point_radius_m'] or '–'} m")),
-        (T("图层", "Layers"), e(f"{d['layers']['sites']['count']} sites, "
-                                 f"{d['layers']['sections']['count']} sections "
-                                 f"(boundaries: {d['layers']['sites']['boundary_status']})")),
+        (
+            T("建设控制地带宽度", "Control-zone widths"),
+            e(
+                "; ".join(
+                    f"{k} {lvl} {v:g} m"
+                    for k, m in d["rules"]["control_distance_m"].items()
+                    for lvl, v in m.items()
+                )
+            ),
+        ),
+        (
+            T("项目类型", "Project type"),
+            e(
+                opts["project_type"]
+                + ("" if opts["ground_disturbance"] else " (no ground disturbance / 不扰动地面)")
+            ),
+        ),
+        (
+            T("线宽 / 点半径", "Line width / point radius"),
+            e(f"{opts['line_width_m'] or '–'} m / {opts['point_radius_m'] or '–'} m"),
+        ),
+        (
+            T("图层", "Layers"),
+            e(
+                f"{d['layers']['sites']['count']} sites, "
+                f"{d['layers']['sections']['count']} sections "
+                f"(boundaries: {d['layers']['sites']['boundary_status']})"
+            ),
+        ),
         ("fossilgis", e(d["fossilgis_version"])),
     ]
     parts += [f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows]
     parts.append("</table>")
     overall = screening.grade
-    parts.append(f"<h2>{T('总体结论', 'Overall verdict')}</h2><p><span class=\"grade g-{overall}\">"
-                 f"{e(_bi(GRADE_LABELS[overall], lang))}</span></p>")
+    parts.append(
+        f'<h2>{T("总体结论", "Overall verdict")}</h2><p><span class="grade g-{overall}">'
+        f"{e(_bi(GRADE_LABELS[overall], lang))}</span></p>"
+    )
     targets_frame = None
     if store is not None:
         import pandas as pd
 
-        targets_frame = pd.concat([store.read_layer("sites").assign(_k="site"),
-                                   store.read_layer("sections").assign(_k="section")])
+        targets_frame = pd.concat(
+            [
+                store.read_layer("sites").assign(_k="site"),
+                store.read_layer("sections").assign(_k="section"),
+            ]
+        )
     for p in d["projects"]:
         parts.append(f"<h2>{T('项目', 'Project')} {e(str(p['project_id']))}</h2>")
-        basis = BASIS_LABELS.get(p["crs_basis"], {"zh": p["crs_basis"], "en": p["crs_basis"]})
-        parts.append("<table class=\"meta\">")
+        parts.append('<table class="meta">')
         meta = [
-            (T("输入文件", "Input file"), e(p["source"] + (f" (layer {p['layer']})" if p.get("layer") else ""))),
-            (T("坐标系及依据", "CRS used and why"), e(f"{p['crs_in']} — {_bi(basis, lang)}")),
+            (
+                T("输入文件", "Input file"),
+                e(p["source"] + (f" (layer {p['layer']})" if p.get("layer") else "")),
+            ),
+            (
+                T("坐标系及依据", "CRS used and why"),
+                e(f"{p['crs_in']} — {_label(BASIS_LABELS, p['crs_basis'], lang)}"),
+            ),
             (T("属性编码", "Attribute encoding"), e(p.get("encoding") or "–")),
-            (T("要素数", "Footprints"), e(f"{p['footprint_count']} ({', '.join(p['geometry_types'])})")),
+            (
+                T("要素数", "Footprints"),
+                e(f"{p['footprint_count']} ({', '.join(p['geometry_types'])})"),
+            ),
             (T("面积", "Area"), e(fmt_area(p["footprint_area_m2"]))),
-            (T("结论", "Verdict"), f"<span class=\"grade g-{e(p['grade'])}\">"
-                                  f"{e(_bi(GRADE_LABELS[p['grade']], lang))}</span>"),
+            (
+                T("结论", "Verdict"),
+                f'<span class="grade g-{e(p["grade"])}">'
+                f"{e(_bi(GRADE_LABELS[p['grade']], lang))}</span>",
+            ),
         ]
         parts += [f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in meta]
         parts.append("</table>")
         for note in p["notes"]:
-            parts.append(f"<p class=\"small\">{e(split_bilingual(note, lang))}</p>")
+            parts.append(f'<p class="small">{e(split_bilingual(note, lang))}</p>')
         fps = screening.footprints[screening.footprints["project_id"] == p["project_id"]]
         tg = []
         if targets_frame is not None and p["impacts"]:
@@ -336,32 +429,51 @@ def render_html(screening, lang: str | None = None, *, store=None, title: str | 
                     tg.append((f"{row['id']} {row['name_zh']}", row.geometry))
         parts.append(_svg_map(fps, None, tg))
         if not p["impacts"]:
-            parts.append(f"<p>{T('关注距离内无化石产地或层型剖面。', 'No site or section within the attention distance.')}</p>")
+            parts.append(f"<p>{T(NO_TARGETS['zh'], NO_TARGETS['en'])}</p>")
             continue
-        head = [T("对象", "Target"), T("类别/级别", "Kind / level"), T("区域", "Zone"),
-                T("距离", "Distance"), T("方位", "Bearing"), T("重叠面积", "Overlap"),
-                T("占比", "Share"), T("等级", "Grade"), T("理由", "Reason")]
+        head = [
+            T("对象", "Target"),
+            T("类别/级别", "Kind / level"),
+            T("区域", "Zone"),
+            T("距离", "Distance"),
+            T("方位", "Bearing"),
+            T("重叠面积", "Overlap"),
+            T("占比", "Share"),
+            T("等级", "Grade"),
+            T("理由", "Reason"),
+        ]
         parts.append("<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>")
         for imp in p["impacts"]:
             cells = [
-                e(f"{imp['target_id']} {_text(imp['target_name_zh'], imp['target_name_en'], lang)}"),
-                e(f"{_bi(KIND_LABELS[imp['target_kind']], lang)} / "
-                  f"{_bi(LEVEL_LABELS.get(imp['protection_level'], {'zh': '?', 'en': '?'}), lang)}"),
+                e(
+                    imp["target_id"]
+                    + " "
+                    + _text(imp["target_name_zh"], imp["target_name_en"], lang)
+                ),
+                e(
+                    f"{_label(KIND_LABELS, imp['target_kind'], lang)} / "
+                    f"{_label(LEVEL_LABELS, imp['protection_level'], lang)}"
+                ),
                 e(_bi(ZONE_LABELS[imp["zone"]], lang)),
                 e(fmt_distance(imp["distance_m"])),
                 e("–" if imp["bearing_deg"] is None else f"{imp['bearing_deg']:.0f}°"),
                 e(fmt_area(imp["overlap_area_m2"]) if imp["overlap_area_m2"] else "–"),
                 e("–" if not imp["target_share"] else f"{imp['target_share'] * 100:.1f} %"),
-                f"<span class=\"grade g-{e(imp['grade'])}\">{e(imp['grade'])}</span>",
+                f'<span class="grade g-{e(imp["grade"])}">{e(imp["grade"])}</span>',
                 e(_text(imp["reason_zh"], imp["reason_en"], lang)),
             ]
             parts.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         parts.append("</table>")
         follow, basis_list = _collect(p["impacts"])
-        parts.append(f"<h3>{T('后续要求', 'Follow-ups')}</h3><ul>"
-                     + "".join(f"<li>{e(split_bilingual(f, lang))}</li>" for f in follow) + "</ul>")
-        parts.append(f"<h3>{T('法律依据', 'Legal basis')}</h3><ul>"
-                     + "".join(f"<li>{e(split_bilingual(b, lang))}</li>" for b in basis_list)
-                     + "</ul>")
+        parts.append(
+            f"<h3>{T('后续要求', 'Follow-ups')}</h3><ul>"
+            + "".join(f"<li>{e(split_bilingual(f, lang))}</li>" for f in follow)
+            + "</ul>"
+        )
+        parts.append(
+            f"<h3>{T('法律依据', 'Legal basis')}</h3><ul>"
+            + "".join(f"<li>{e(split_bilingual(b, lang))}</li>" for b in basis_list)
+            + "</ul>"
+        )
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -29,7 +29,10 @@ LAYER_FIELDS: dict[str, list[tuple[str, str, bool]]] = {
 }
 
 #: geometry families allowed per layer
-LAYER_GEOMETRY = {"sites": ("Polygon", "MultiPolygon"), "sections": ("LineString", "MultiLineString")}
+LAYER_GEOMETRY = {
+    "sites": ("Polygon", "MultiPolygon"),
+    "sections": ("LineString", "MultiLineString"),
+}
 
 #: the singular kind used in impact results ("site" | "section")
 TARGET_KIND = {"sites": "site", "sections": "section"}
@@ -51,5 +54,7 @@ def check_kind(kind: str) -> str:
     from fossilgis.errors import FossilGISError
 
     if kind not in LAYER_KINDS:
-        raise FossilGISError(f"unknown layer kind {kind!r}; expected one of: {', '.join(LAYER_KINDS)}")
+        raise FossilGISError(
+            f"unknown layer kind {kind!r}; expected one of: {', '.join(LAYER_KINDS)}"
+        )
     return kind

@@ -19,7 +19,6 @@ import pandas as pd
 from fossilgis import __version__
 from fossilgis.errors import InputFileError
 from fossilgis.geo import CRS_GEOGRAPHIC
-from fossilgis.schema import PROTECTION_LEVELS
 from fossilgis.impact import (
     ScreenOptions,
     assess_impact,
@@ -27,6 +26,7 @@ from fossilgis.impact import (
     prepare_targets,
     worst_grade,
 )
+from fossilgis.schema import PROTECTION_LEVELS
 
 #: footprints screened per chunk: bounds memory for million-feature batches
 CHUNK_SIZE = 50_000
@@ -75,7 +75,8 @@ class Screening:
     layers: dict
     options: ScreenOptions
     created_at: str = field(
-        default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+        default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    )
 
     @property
     def grade(self) -> str:
@@ -90,8 +91,10 @@ class Screening:
                 "version": rules.version,
                 "attention_distance_m": rules.attention_distance_m,
                 "control_distance_m": {
-                    kind: {level: rules.control_distance_for(kind, level)
-                           for level in PROTECTION_LEVELS}
+                    kind: {
+                        level: rules.control_distance_for(kind, level)
+                        for level in PROTECTION_LEVELS
+                    }
                     for kind in ("site", "section")
                 },
                 "section_core_halfwidth_m": rules.section_core_halfwidth_m,
@@ -111,8 +114,12 @@ def layers_summary(store) -> dict:
     out = {}
     for kind in ("sites", "sections"):
         info = store.layer_info(kind)
-        out[kind] = {"count": info["count"], "boundary_status": info["boundary_status"],
-                     "demonstration": info["demonstration"], "version": info["version"]}
+        out[kind] = {
+            "count": info["count"],
+            "boundary_status": info["boundary_status"],
+            "demonstration": info["demonstration"],
+            "version": info["version"],
+        }
     return out
 
 
@@ -138,9 +145,15 @@ def _split_projects(results, id_field: str | None):
             yield base, res, gdf
 
 
-def screen_results(results: Sequence, store, *, options: ScreenOptions | None = None,
-                   rules=None, id_field: str | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> Screening:
+def screen_results(
+    results: Sequence,
+    store,
+    *,
+    options: ScreenOptions | None = None,
+    rules=None,
+    id_field: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Screening:
     """Screen read files (``fossilgis.io.ReadResult``) against the store's layers.
 
     Parameters
@@ -165,26 +178,42 @@ def screen_results(results: Sequence, store, *, options: ScreenOptions | None = 
     targets = prepare_targets(store.read_layer("sites"), store.read_layer("sections"), rules)
     parts = list(_split_projects(results, id_field))
     frames = []
-    for n, (pid, res, gdf) in enumerate(parts):
-        frames.append(gpd.GeoDataFrame({
-            "project_no": n, "project_id": pid,
-            "footprint_index": np.asarray(gdf.index),
-        }, geometry=gdf.geometry.values, crs=CRS_GEOGRAPHIC))
-    allfp = pd.concat(frames, ignore_index=True) if frames else gpd.GeoDataFrame(
-        {"project_no": [], "project_id": [], "footprint_index": []}, geometry=[],
-        crs=CRS_GEOGRAPHIC)
+    for n, (pid, _res, gdf) in enumerate(parts):
+        frames.append(
+            gpd.GeoDataFrame(
+                {
+                    "project_no": n,
+                    "project_id": pid,
+                    "footprint_index": np.asarray(gdf.index),
+                },
+                geometry=gdf.geometry.values,
+                crs=CRS_GEOGRAPHIC,
+            )
+        )
+    allfp = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else gpd.GeoDataFrame(
+            {"project_no": [], "project_id": [], "footprint_index": []},
+            geometry=[],
+            crs=CRS_GEOGRAPHIC,
+        )
+    )
     allfp = gpd.GeoDataFrame(allfp, geometry="geometry", crs=CRS_GEOGRAPHIC)
     total = len(allfp)
     impacts, areas = [], np.zeros(total)
     for start in range(0, max(total, 1), CHUNK_SIZE):
-        chunk = allfp.iloc[start:start + CHUNK_SIZE]
+        chunk = allfp.iloc[start : start + CHUNK_SIZE]
         if len(chunk):
             impacts.append(assess_impact(chunk, targets, rules, options))
-            areas[start:start + len(chunk)] = footprint_metrics(chunk.geometry.values, options)
+            areas[start : start + len(chunk)] = footprint_metrics(chunk.geometry.values, options)
         if progress:
             progress(min(start + CHUNK_SIZE, total), total)
-    imp = pd.concat(impacts, ignore_index=True) if impacts else assess_impact(
-        allfp.iloc[:0], targets, rules, options)
+    imp = (
+        pd.concat(impacts, ignore_index=True)
+        if impacts
+        else assess_impact(allfp.iloc[:0], targets, rules, options)
+    )
     # footprint_index of assess_impact is the row of allfp: map back to the input's index
     rows = imp["footprint_index"].to_numpy(dtype=int)
     imp.insert(0, "project_id", allfp["project_id"].to_numpy()[rows] if len(rows) else [])
@@ -196,17 +225,24 @@ def screen_results(results: Sequence, store, *, options: ScreenOptions | None = 
     grouped = dict(tuple(imp.groupby("project_no", sort=False))) if len(imp) else {}
     for n, (pid, res, gdf) in enumerate(parts):
         pim = grouped.get(n, imp.iloc[:0])
-        projects.append(_project_dict(pid, res, gdf, pim, areas[allfp["project_no"] == n],
-                                      options))
+        projects.append(_project_dict(pid, res, gdf, pim, areas[allfp["project_no"] == n], options))
     imp = imp.drop(columns=["project_no"])
-    return Screening(projects=projects, impacts=imp, footprints=allfp.drop(columns="project_no"),
-                     rules=rules, layers=layers_summary(store), options=options)
+    return Screening(
+        projects=projects,
+        impacts=imp,
+        footprints=allfp.drop(columns="project_no"),
+        rules=rules,
+        layers=layers_summary(store),
+        options=options,
+    )
 
 
 def _attributes(gdf) -> dict:
     attrs = gdf.drop(columns=gdf.geometry.name)
-    return {idx: {str(k): json_safe(v) for k, v in rec.items()}
-            for idx, rec in zip(gdf.index, attrs.to_dict("records"))}
+    return {
+        idx: {str(k): json_safe(v) for k, v in rec.items()}
+        for idx, rec in zip(gdf.index, attrs.to_dict("records"))
+    }
 
 
 def _project_dict(pid, res, gdf, pim, areas, options) -> dict:
@@ -214,27 +250,29 @@ def _project_dict(pid, res, gdf, pim, areas, options) -> dict:
     impacts = []
     for rec in pim.drop(columns=["geometry", "project_id", "project_no"]).to_dict("records"):
         fi = rec["footprint_index"]
-        impacts.append({
-            "footprint_index": json_safe(fi),
-            "footprint": attrs.get(fi, {}),
-            "target_kind": rec["target_kind"],
-            "target_id": rec["target_id"],
-            "target_name_zh": rec["target_name_zh"],
-            "target_name_en": rec["target_name_en"],
-            "protection_level": rec["protection_level"],
-            "zone": rec["zone"],
-            "distance_m": _round(rec["distance_m"], 1),
-            "bearing_deg": _round(rec["bearing_deg"], 1),
-            "overlap_area_m2": _round(rec["overlap_area_m2"], 1),
-            "overlap_area_ha": _round(rec["overlap_area_ha"], 4),
-            "overlap_area_mu": _round(rec["overlap_area_mu"], 2),
-            "target_share": _round(rec["target_share"], 4),
-            "grade": rec["grade"],
-            "reason_zh": rec["reason_zh"],
-            "reason_en": rec["reason_en"],
-            "follow_up": list(rec["follow_up"]),
-            "legal_basis": list(rec["legal_basis"]),
-        })
+        impacts.append(
+            {
+                "footprint_index": json_safe(fi),
+                "footprint": attrs.get(fi, {}),
+                "target_kind": rec["target_kind"],
+                "target_id": rec["target_id"],
+                "target_name_zh": rec["target_name_zh"],
+                "target_name_en": rec["target_name_en"],
+                "protection_level": rec["protection_level"],
+                "zone": rec["zone"],
+                "distance_m": _round(rec["distance_m"], 1),
+                "bearing_deg": _round(rec["bearing_deg"], 1),
+                "overlap_area_m2": _round(rec["overlap_area_m2"], 1),
+                "overlap_area_ha": _round(rec["overlap_area_ha"], 4),
+                "overlap_area_mu": _round(rec["overlap_area_mu"], 2),
+                "target_share": _round(rec["target_share"], 4),
+                "grade": rec["grade"],
+                "reason_zh": rec["reason_zh"],
+                "reason_en": rec["reason_en"],
+                "follow_up": list(rec["follow_up"]),
+                "legal_basis": list(rec["legal_basis"]),
+            }
+        )
     geom_types = sorted(set(gdf.geometry.geom_type.dropna()))
     return {
         "project_id": pid,
@@ -253,13 +291,24 @@ def _project_dict(pid, res, gdf, pim, areas, options) -> dict:
     }
 
 
-def screen_paths(paths, store, *, options: ScreenOptions | None = None, crs=None, layer=None,
-                 encoding=None, id_field=None, rules=None, progress=None) -> Screening:
+def screen_paths(
+    paths,
+    store,
+    *,
+    options: ScreenOptions | None = None,
+    crs=None,
+    layer=None,
+    encoding=None,
+    id_field=None,
+    rules=None,
+    progress=None,
+) -> Screening:
     """Read each file with :func:`fossilgis.io.read_footprints` and screen them together."""
     from fossilgis.io import read_footprints
 
     results = []
     for path in paths:
         results.extend(read_footprints(path, crs=crs, layer=layer, encoding=encoding))
-    return screen_results(results, store, options=options, rules=rules, id_field=id_field,
-                          progress=progress)
+    return screen_results(
+        results, store, options=options, rules=rules, id_field=id_field, progress=progress
+    )

@@ -12,8 +12,16 @@ from fossilgis.rules import load_rules
 GEOD = pyproj.Geod(ellps="GRS80")
 
 # target centres across Guizhou, including both sides of the zone edges at 106.5° and 109.5°
-CENTRES = [(103.7, 25.0), (104.9, 26.2), (106.49, 26.6), (106.51, 27.4), (107.9, 28.9),
-           (109.49, 27.8), (109.52, 26.3), (105.6, 24.7)]
+CENTRES = [
+    (103.7, 25.0),
+    (104.9, 26.2),
+    (106.49, 26.6),
+    (106.51, 27.4),
+    (107.9, 28.9),
+    (109.49, 27.8),
+    (109.52, 26.3),
+    (105.6, 24.7),
+]
 
 
 def _disc(lon, lat, radius_m, n=48):
@@ -24,9 +32,13 @@ def _disc(lon, lat, radius_m, n=48):
 
 def _layer(kind, geoms, level="general"):
     n = len(geoms)
-    data = {"id": [f"T{kind[:2]}{i}" for i in range(n)], "name_zh": ["测试"] * n,
-            "name_en": ["test"] * n, "protection_level": [level] * n,
-            "boundary_status": ["approximate"] * n}
+    data = {
+        "id": [f"T{kind[:2]}{i}" for i in range(n)],
+        "name_zh": ["测试"] * n,
+        "name_en": ["test"] * n,
+        "protection_level": [level] * n,
+        "boundary_status": ["approximate"] * n,
+    }
     return gpd.GeoDataFrame(data, geometry=geoms, crs=4490)
 
 
@@ -46,8 +58,9 @@ def _densify_geodesic(geom, step_m=1.0):
 
 def _geodesic_distance(point, geom):
     verts = _densify_geodesic(geom)
-    _, _, d = GEOD.inv(np.full(len(verts), point.x), np.full(len(verts), point.y),
-                       verts[:, 0], verts[:, 1])
+    _, _, d = GEOD.inv(
+        np.full(len(verts), point.x), np.full(len(verts), point.y), verts[:, 0], verts[:, 1]
+    )
     return d.min()
 
 
@@ -135,7 +148,9 @@ def test_bearing_points_from_footprint_to_target(rules):
     sites = _layer("sites", [_disc(lon, lat, 300)])
     targets = prepare_targets(sites, None, rules)
     x, y, _ = GEOD.fwd(lon, lat, 180, 800)  # footprint due south of the site
-    res = assess_impact(gpd.GeoDataFrame(geometry=[shapely.Point(x, y)], crs=4490), targets,
-                        rules, ScreenOptions())
-    assert res["bearing_deg"].iloc[0] == pytest.approx(0, abs=0.5) or \
-        res["bearing_deg"].iloc[0] == pytest.approx(360, abs=0.5)
+    res = assess_impact(
+        gpd.GeoDataFrame(geometry=[shapely.Point(x, y)], crs=4490), targets, rules, ScreenOptions()
+    )
+    assert res["bearing_deg"].iloc[0] == pytest.approx(0, abs=0.5) or res["bearing_deg"].iloc[
+        0
+    ] == pytest.approx(360, abs=0.5)

@@ -23,9 +23,17 @@ def _disc(lon, lat, r, n=64):
 
 def _frame(geoms, level, prefix):
     n = len(geoms)
-    return gpd.GeoDataFrame({"id": [f"{prefix}{i}" for i in range(n)], "name_zh": ["甲"] * n,
-                             "name_en": ["A"] * n, "protection_level": [level] * n,
-                             "boundary_status": ["approximate"] * n}, geometry=geoms, crs=4490)
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"{prefix}{i}" for i in range(n)],
+            "name_zh": ["甲"] * n,
+            "name_en": ["A"] * n,
+            "protection_level": [level] * n,
+            "boundary_status": ["approximate"] * n,
+        },
+        geometry=geoms,
+        crs=4490,
+    )
 
 
 def _point_at(origin, az, dist):
@@ -38,20 +46,24 @@ def rules():
     return load_rules()
 
 
-@pytest.mark.parametrize("level,offset,zone,grade", [
-    ("national_key", 0, "core", "avoid"),
-    ("provincial_key", 0, "core", "avoid"),
-    ("general", 0, "core", "assess"),
-    ("national_key", 400, "control", "assess"),
-    ("general", 150, "control", "assess"),
-    ("general", 600, "attention", "attention"),
-    ("national_key", 900, "attention", "attention"),
-])
+@pytest.mark.parametrize(
+    "level,offset,zone,grade",
+    [
+        ("national_key", 0, "core", "avoid"),
+        ("provincial_key", 0, "core", "avoid"),
+        ("general", 0, "core", "assess"),
+        ("national_key", 400, "control", "assess"),
+        ("general", 150, "control", "assess"),
+        ("general", 600, "attention", "attention"),
+        ("national_key", 900, "attention", "attention"),
+    ],
+)
 def test_site_zones_and_grades(rules, level, offset, zone, grade):
     sites = _frame([_disc(*SITE, 500)], level, "S")
     targets = prepare_targets(sites, None, rules)
-    fp = gpd.GeoDataFrame(geometry=[_point_at(SITE, 45, 500 + offset - (10 if offset == 0 else 0))],
-                          crs=4490)
+    fp = gpd.GeoDataFrame(
+        geometry=[_point_at(SITE, 45, 500 + offset - (10 if offset == 0 else 0))], crs=4490
+    )
     res = assess_impact(fp, targets, rules, ScreenOptions("building", point_radius_m=5))
     assert list(res["zone"]) == [zone]
     assert list(res["grade"]) == [grade]
@@ -62,8 +74,9 @@ def test_site_zones_and_grades(rules, level, offset, zone, grade):
 def test_nothing_beyond_attention_distance(rules):
     sites = _frame([_disc(*SITE, 500)], "national_key", "S")
     targets = prepare_targets(sites, None, rules)
-    fp = gpd.GeoDataFrame(geometry=[_point_at(SITE, 10, 500 + rules.attention_distance_m + 20)],
-                          crs=4490)
+    fp = gpd.GeoDataFrame(
+        geometry=[_point_at(SITE, 10, 500 + rules.attention_distance_m + 20)], crs=4490
+    )
     res = assess_impact(fp, targets, rules, ScreenOptions())
     assert res.empty
     assert worst_grade(res["grade"]) == "none"
@@ -99,8 +112,9 @@ def test_no_ground_disturbance_in_attention_zone_is_none(rules):
 
 
 def test_every_pair_once_with_innermost_zone(rules):
-    sites = _frame([_disc(*SITE, 500), _disc(*_point_at(SITE, 90, 1300).coords[0], 500)],
-                   "general", "S")
+    sites = _frame(
+        [_disc(*SITE, 500), _disc(*_point_at(SITE, 90, 1300).coords[0], 500)], "general", "S"
+    )
     targets = prepare_targets(sites, None, rules)
     fp = gpd.GeoDataFrame(geometry=[_disc(*_point_at(SITE, 90, 700).coords[0], 250)], crs=4490)
     res = assess_impact(fp, targets, rules, ScreenOptions())

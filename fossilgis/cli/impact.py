@@ -19,32 +19,76 @@ def _positive(ctx, param, value):
 
 
 @click.command("impact-check")
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--crs", help="CRS of files without one, e.g. EPSG:4523 (never guessed for "
-                            "projected coordinates).")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--crs",
+    help="CRS of files without one, e.g. EPSG:4523 (never guessed for projected coordinates).",
+)
 @click.option("--layer", help="Layer inside a GeoPackage or a zip of several shapefiles.")
 @click.option("--encoding", help="Attribute encoding when it cannot be detected (gbk, utf-8).")
-@click.option("--project-type", type=click.Choice(["linear", "mining", "building", "water",
-                                                   "other"]),
-              default="other", show_default=True, help="Kind of project (rule table column).")
-@click.option("--no-ground-disturbance", is_flag=True,
-              help="The project does not disturb the ground (e.g. overhead lines).")
-@click.option("--line-width", type=float, callback=_positive, metavar="M",
-              help="Width in metres of linear footprints (roads, pipelines); buffered by M/2.")
-@click.option("--point-radius", type=float, callback=_positive, metavar="M",
-              help="Radius in metres of point footprints (boreholes, pylons).")
+@click.option(
+    "--project-type",
+    type=click.Choice(["linear", "mining", "building", "water", "other"]),
+    default="other",
+    show_default=True,
+    help="Kind of project (rule table column).",
+)
+@click.option(
+    "--no-ground-disturbance",
+    is_flag=True,
+    help="The project does not disturb the ground (e.g. overhead lines).",
+)
+@click.option(
+    "--line-width",
+    type=float,
+    callback=_positive,
+    metavar="M",
+    help="Width in metres of linear footprints (roads, pipelines); buffered by M/2.",
+)
+@click.option(
+    "--point-radius",
+    type=float,
+    callback=_positive,
+    metavar="M",
+    help="Radius in metres of point footprints (boreholes, pylons).",
+)
 @click.option("--id-field", help="Field whose values split one layer into several projects.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here instead of standard output (required for geojson, gpkg).")
-@click.option("--fail-on", type=click.Choice(GRADES),
-              help="Exit with status 3 when any project reaches this grade.")
-@click.option("--lang", type=click.Choice(["zh", "en"]),
-              help="Language of text and html output (default: both).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of standard output (required for geojson, gpkg).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(GRADES),
+    help="Exit with status 3 when any project reaches this grade.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    help="Language of text and html output (default: both).",
+)
 @click.pass_context
-def impact_check(ctx, files, crs, layer, encoding, project_type, no_ground_disturbance,
-                 line_width, point_radius, id_field, fmt, output, fail_on, lang):
+def impact_check(
+    ctx,
+    files,
+    crs,
+    layer,
+    encoding,
+    project_type,
+    no_ground_disturbance,
+    line_width,
+    point_radius,
+    id_field,
+    fmt,
+    output,
+    fail_on,
+    lang,
+):
     """Screen project FILES against every fossil site and section. 工程项目化石影响筛查。
 
     FILES: Shapefile (loose or zipped), GeoPackage, GeoJSON, KML/KMZ, DXF red-line drawing,
@@ -61,9 +105,12 @@ def impact_check(ctx, files, crs, layer, encoding, project_type, no_ground_distu
 
     if fmt in ("geojson", "gpkg") and output is None:
         raise click.UsageError(f"--format {fmt} writes a file: give it with --output PATH")
-    options = ScreenOptions(project_type=project_type,
-                            ground_disturbance=not no_ground_disturbance,
-                            line_width_m=line_width, point_radius_m=point_radius)
+    options = ScreenOptions(
+        project_type=project_type,
+        ground_disturbance=not no_ground_disturbance,
+        line_width_m=line_width,
+        point_radius_m=point_radius,
+    )
     quiet = ctx.obj.get("quiet")
     results = []
     for path in files:
@@ -77,22 +124,25 @@ def impact_check(ctx, files, crs, layer, encoding, project_type, no_ground_distu
         from tqdm import tqdm
 
         # appears only when the screen takes more than two seconds
-        bar = tqdm(total=total, unit="footprint", file=sys.stderr, delay=2,
-                   desc="screening", leave=False)
+        bar = tqdm(
+            total=total, unit="footprint", file=sys.stderr, delay=2, desc="screening", leave=False
+        )
 
     def progress(done, _total):
         if bar is not None:
             bar.update(done - bar.n)
 
     try:
-        screening = screen_results(results, store, options=options, id_field=id_field,
-                                   progress=progress)
+        screening = screen_results(
+            results, store, options=options, id_field=id_field, progress=progress
+        )
     finally:
         if bar is not None:
             bar.close()
     _emit(screening, fmt, output, lang, store)
-    if fail_on and any(ALL_GRADES.index(p["grade"]) >= ALL_GRADES.index(fail_on)
-                       for p in screening.projects):
+    if fail_on and any(
+        ALL_GRADES.index(p["grade"]) >= ALL_GRADES.index(fail_on) for p in screening.projects
+    ):
         ctx.exit(EXIT_FAIL_ON)
 
 

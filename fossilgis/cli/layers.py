@@ -37,8 +37,12 @@ def build(ctx):
 
 
 @layers.command()
-@click.option("--source", "from_source", is_flag=True,
-              help="Validate the files in layers/ instead of the store.")
+@click.option(
+    "--source",
+    "from_source",
+    is_flag=True,
+    help="Validate the files in layers/ instead of the store.",
+)
 @click.pass_context
 def validate(ctx, from_source):
     """Check schema, unique ids, valid geometry, inside Guizhou and CRS. 校验图层。"""
@@ -68,16 +72,30 @@ def validate(ctx, from_source):
 @layers.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--kind", type=click.Choice(LAYER_KINDS), required=True, help="Which layer.")
-@click.option("--map", "mapping", multiple=True, metavar="FIELD=SOURCE",
-              help="Map a source field to a fossilgis field, e.g. --map name_zh=名称. Repeatable.")
-@click.option("--set", "defaults", multiple=True, metavar="FIELD=VALUE",
-              help="Value for a field the registry lacks, e.g. --set protection_level=general.")
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="FIELD=SOURCE",
+    help="Map a source field to a fossilgis field, e.g. --map name_zh=名称. Repeatable.",
+)
+@click.option(
+    "--set",
+    "defaults",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Value for a field the registry lacks, e.g. --set protection_level=general.",
+)
 @click.option("--crs", help="CRS of the file when it has no .prj, e.g. EPSG:4523.")
 @click.option("--encoding", help="Attribute encoding when it cannot be detected, e.g. gbk.")
 @click.option("--layer", help="Layer name inside a GeoPackage or zip.")
-@click.option("--boundary-status", type=click.Choice(["surveyed", "approximate"]),
-              default="surveyed", show_default=True,
-              help="Used when the registry has no boundary_status field.")
+@click.option(
+    "--boundary-status",
+    type=click.Choice(["surveyed", "approximate"]),
+    default="surveyed",
+    show_default=True,
+    help="Used when the registry has no boundary_status field.",
+)
 @click.pass_context
 def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_status):
     """Replace a layer with the office's registry (validated first, previous version kept).
@@ -90,7 +108,9 @@ def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_s
     results = read_vector(file, crs=crs, layer=layer, encoding=encoding)
     if len(results) > 1:
         names = ", ".join(str(r.layer) for r in results)
-        raise click.UsageError(f"{file.name} holds several layers ({names}); choose one with --layer")
+        raise click.UsageError(
+            f"{file.name} holds several layers ({names}); choose one with --layer"
+        )
     result = results[0]
     fills = {"boundary_status": boundary_status}
     for pair in defaults:
@@ -101,23 +121,43 @@ def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_s
     gdf = prepare_registry(result.gdf, kind, parse_mapping(mapping), defaults=fills)
     raise_if_problems(validate_layer(gdf, kind), f"{file.name} (as {kind})")
     store = _store(ctx)
-    version = store.replace_layer(kind, gdf, source=str(file.name), demonstration=False,
-                                  note=f"imported from {file.name}")
-    click.echo(f"Read {file.name}: {len(gdf)} {kind}; CRS {result.crs_in} ({result.crs_basis})"
-               + (f"; encoding {result.encoding}" if result.encoding else ""))
+    version = store.replace_layer(
+        kind, gdf, source=str(file.name), demonstration=False, note=f"imported from {file.name}"
+    )
+    click.echo(
+        f"Read {file.name}: {len(gdf)} {kind}; CRS {result.crs_in} ({result.crs_basis})"
+        + (f"; encoding {result.encoding}" if result.encoding else "")
+    )
     for note in result.notes:
         click.echo(f"  note: {note}")
-    click.echo(f"Imported as {kind} version {version}; previous version archived "
-               f"(restore with `fossilgis layers restore --kind {kind} --version {version - 1}`).")
+    click.echo(
+        f"Imported as {kind} version {version}; previous version archived "
+        f"(restore with `fossilgis layers restore --kind {kind} --version {version - 1}`)."
+    )
 
 
 @layers.command()
-@click.option("--format", "fmt", type=click.Choice(["gpkg", "shp", "geojson", "kml", "csv"]),
-              default="gpkg", show_default=True)
-@click.option("--kind", type=click.Choice(LAYER_KINDS), multiple=True,
-              help="Layer(s) to export; default both.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("."),
-              show_default=True, help="Output file, or a directory for one file per layer.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["gpkg", "shp", "geojson", "kml", "csv"]),
+    default="gpkg",
+    show_default=True,
+)
+@click.option(
+    "--kind",
+    type=click.Choice(LAYER_KINDS),
+    multiple=True,
+    help="Layer(s) to export; default both.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Output file, or a directory for one file per layer.",
+)
 @click.pass_context
 def export(ctx, fmt, kind, output):
     """Export layers as GeoPackage, Shapefile (UTF-8), GeoJSON, KML or CSV (UTF-8 BOM)."""
@@ -139,11 +179,15 @@ def history(ctx, kind):
     """List the archived versions of a layer."""
     store = _store(ctx)
     info = store.layer_info(kind)
-    click.echo(f"{kind}: current version {info['version']} ({info['count']} features, "
-               f"source {info['source']}, {info['updated_at']})")
+    click.echo(
+        f"{kind}: current version {info['version']} ({info['count']} features, "
+        f"source {info['source']}, {info['updated_at']})"
+    )
     for row in store.layer_history(kind):
-        click.echo(f"  version {row['version']}: {row['count']} features, source {row['source']}, "
-                   f"replaced {row['replaced_at']}")
+        click.echo(
+            f"  version {row['version']}: {row['count']} features, source {row['source']}, "
+            f"replaced {row['replaced_at']}"
+        )
 
 
 @layers.command()

@@ -78,9 +78,13 @@ class FossilGISGroup(click.Group):
 
 @click.group(cls=FossilGISGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="fossilgis")
-@click.option("--data", "data_dir", envvar="FOSSILGIS_DATA", metavar="DIR",
-              help="Data directory holding the store (env FOSSILGIS_DATA; default "
-                   "~/.local/share/fossilgis).")
+@click.option(
+    "--data",
+    "data_dir",
+    envvar="FOSSILGIS_DATA",
+    metavar="DIR",
+    help="Data directory holding the store (env FOSSILGIS_DATA; default ~/.local/share/fossilgis).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 @click.option("-v", "--verbose", count=True, help="More log output.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")

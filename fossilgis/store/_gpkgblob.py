@@ -23,8 +23,10 @@ def encode(geom, srs_id: int = 4490) -> bytes | None:
         return header + shapely.to_wkb(geom, byte_order=1)
     minx, miny, maxx, maxy = geom.bounds
     header = b"GP" + bytes([0, 0b00000011]) + struct.pack("<i", srs_id)
-    return header + struct.pack("<4d", minx, maxx, miny, maxy) + shapely.to_wkb(
-        geom, byte_order=1, output_dimension=2
+    return (
+        header
+        + struct.pack("<4d", minx, maxx, miny, maxy)
+        + shapely.to_wkb(geom, byte_order=1, output_dimension=2)
     )
 
 
@@ -35,7 +37,7 @@ def wkb_offset(blob: bytes) -> int:
 
 def decode_many(blobs) -> list:
     """Shapely geometries for a sequence of GeoPackage blobs (None stays None)."""
-    wkbs = [None if b is None else bytes(b)[wkb_offset(b):] for b in blobs]
+    wkbs = [None if b is None else bytes(b)[wkb_offset(b) :] for b in blobs]
     return list(shapely.from_wkb(wkbs))
 
 
@@ -48,7 +50,7 @@ def _envelope(blob):
     if code:
         minx, maxx, miny, maxy = struct.unpack(order + "4d", blob[8:40])
         return minx, miny, maxx, maxy
-    geom = shapely.from_wkb(bytes(blob)[wkb_offset(blob):])
+    geom = shapely.from_wkb(bytes(blob)[wkb_offset(blob) :])
     return None if geom.is_empty else geom.bounds
 
 
@@ -63,7 +65,9 @@ def register_functions(conn) -> None:
     conn.create_function("ST_IsEmpty", 1, _is_empty, deterministic=True)
     for name, i in (("ST_MinX", 0), ("ST_MinY", 1), ("ST_MaxX", 2), ("ST_MaxY", 3)):
         conn.create_function(
-            name, 1, lambda b, i=i: (None if (e := _envelope(b)) is None else e[i]),
+            name,
+            1,
+            lambda b, i=i: None if (e := _envelope(b)) is None else e[i],
             deterministic=True,
         )
     # GDAL >= 3.x may also reference GPKG_IsAssignable in triggers of some tables

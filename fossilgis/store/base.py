@@ -24,8 +24,16 @@ class Store(abc.ABC):
         """count, version, source, updated_at, demonstration, boundary_status."""
 
     @abc.abstractmethod
-    def replace_layer(self, kind: str, gdf, *, source: str, demonstration: bool,
-                      user: str | None = None, note: str = "") -> int:
+    def replace_layer(
+        self,
+        kind: str,
+        gdf,
+        *,
+        source: str,
+        demonstration: bool,
+        user: str | None = None,
+        note: str = "",
+    ) -> int:
         """Replace the whole layer atomically, archive the previous version; new version."""
 
     @abc.abstractmethod

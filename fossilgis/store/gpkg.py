@@ -44,7 +44,12 @@ def _create_feature_table(path: Path, name: str, fields, geometry_type: str) -> 
     columns = {n: pd.Series([], dtype=dtypes[t]) for n, t, _ in fields}
     gdf = gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs=f"EPSG:{SRS_ID}"))
     pyogrio.write_dataframe(
-        gdf, path, layer=name, driver="GPKG", geometry_type=geometry_type, append=False,
+        gdf,
+        path,
+        layer=name,
+        driver="GPKG",
+        geometry_type=geometry_type,
+        append=False,
         layer_options={"GEOMETRY_NAME": "geom", "FID": "fid"},
     )
 
@@ -210,15 +215,22 @@ class GeoPackageStore(Store):
         with self._read() as conn:
             meta = conn.execute(
                 "SELECT version, source, demonstration, updated_at, updated_by "
-                "FROM layer_meta WHERE kind=?", (kind,),
+                "FROM layer_meta WHERE kind=?",
+                (kind,),
             ).fetchone()
             count = conn.execute(f"SELECT count(*) FROM {kind}").fetchone()[0]
-            statuses = [r[0] for r in conn.execute(
-                f"SELECT DISTINCT boundary_status FROM {kind} ORDER BY 1")]
+            statuses = [
+                r[0]
+                for r in conn.execute(f"SELECT DISTINCT boundary_status FROM {kind} ORDER BY 1")
+            ]
         version, source, demo, updated_at, updated_by = meta or (0, None, 1, None, None)
         return {
-            "count": count, "version": version, "source": source,
-            "demonstration": bool(demo), "updated_at": updated_at, "updated_by": updated_by,
+            "count": count,
+            "version": version,
+            "source": source,
+            "demonstration": bool(demo),
+            "updated_at": updated_at,
+            "updated_by": updated_by,
             "boundary_status": statuses[0] if len(statuses) == 1 else "mixed" if statuses else None,
         }
 
@@ -226,13 +238,19 @@ class GeoPackageStore(Store):
         names = field_names(kind)
         known = set(names) | {"extra", gdf.geometry.name}
         rows = []
-        for rec, geom in zip(gdf.drop(columns=gdf.geometry.name).to_dict("records"),
-                             gdf.geometry.values):
+        for rec, geom in zip(
+            gdf.drop(columns=gdf.geometry.name).to_dict("records"), gdf.geometry.values
+        ):
             extra = {k: v for k, v in rec.items() if k not in known and v is not None}
             extra.update(rec.get("extra") or {})
             values = [rec.get(n) for n in names]
-            rows.append((*values, json.dumps(extra, ensure_ascii=False, default=str) if extra
-                         else None, _gpkgblob.encode(geom, SRS_ID)))
+            rows.append(
+                (
+                    *values,
+                    json.dumps(extra, ensure_ascii=False, default=str) if extra else None,
+                    _gpkgblob.encode(geom, SRS_ID),
+                )
+            )
         return rows
 
     def _archive_current(self, conn, kind: str, user, note) -> None:
@@ -240,7 +258,8 @@ class GeoPackageStore(Store):
         if version == 0:
             return
         meta = conn.execute(
-            "SELECT source, demonstration FROM layer_meta WHERE kind=?", (kind,)).fetchone()
+            "SELECT source, demonstration FROM layer_meta WHERE kind=?", (kind,)
+        ).fetchone()
         current = self.read_layer(kind)
         features = current.to_json(ensure_ascii=False, default=str)
         conn.execute(
@@ -289,8 +308,7 @@ class GeoPackageStore(Store):
                 "replaced_by, note FROM layer_archive WHERE kind=? ORDER BY version DESC",
                 (kind,),
             ).fetchall()
-        keys = ("version", "source", "demonstration", "count", "replaced_at", "replaced_by",
-                "note")
+        keys = ("version", "source", "demonstration", "count", "replaced_at", "replaced_by", "note")
         return [dict(zip(keys, r)) for r in rows]
 
     def restore_layer(self, kind: str, version: int, *, user=None) -> int:
@@ -300,7 +318,8 @@ class GeoPackageStore(Store):
         with self._read() as conn:
             row = conn.execute(
                 "SELECT features, source, demonstration FROM layer_archive "
-                "WHERE kind=? AND version=?", (kind, version),
+                "WHERE kind=? AND version=?",
+                (kind, version),
             ).fetchone()
         if row is None:
             known = [h["version"] for h in self.layer_history(kind)]
@@ -310,7 +329,11 @@ class GeoPackageStore(Store):
             )
         gdf = gpd.GeoDataFrame.from_features(json.loads(row[0]), crs=f"EPSG:{SRS_ID}")
         return self.replace_layer(
-            kind, gdf, source=row[1], demonstration=bool(row[2]), user=user,
+            kind,
+            gdf,
+            source=row[1],
+            demonstration=bool(row[2]),
+            user=user,
             note=f"restored version {version}",
         )
 

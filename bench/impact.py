@@ -1,0 +1,132 @@
+"""impact-check on N generated footprints against the plain file read, with peak memory.
+
+Usage: python bench/impact.py [N ...]   (default: 1000 10000 100000)
+
+For each N, footprint polygons (small irregular quadrilaterals, 50–400 m across, some
+near sites) spread over Guizhou are written once to bench/out/footprints_N.gpkg. Then, in
+fresh subprocesses so that peak memory is per task:
+  read    pyogrio.read_dataframe(file)                       (the baseline)
+  screen  fossilgis.io.read_footprints + screening, as the CLI runs it, JSON written
+The ratio screen/read is the figure to watch (target ≤ 1.5 from 100k up).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+
+_READ = """
+import resource, sys, time
+import pyogrio
+t = time.perf_counter()
+df = pyogrio.read_dataframe(sys.argv[1])
+el = time.perf_counter() - t
+print(el, len(df), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+_SCREEN = """
+import json, resource, sys, time
+from fossilgis.io import read_footprints
+from fossilgis.screening import screen_results
+from fossilgis.store import open_store
+from fossilgis.report import render_json
+store = open_store(sys.argv[2])
+store.read_layer("sites")
+t = time.perf_counter()
+res = read_footprints(sys.argv[1])
+t_read = time.perf_counter() - t
+s = screen_results(res, store)
+out = render_json(s)
+el = time.perf_counter() - t
+n_imp = sum(len(p["impacts"]) for p in s.projects)
+print(el, t_read, n_imp, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def make_footprints(n: int) -> Path:
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from fossilgis.geo import GUIZHOU_BOUNDS
+
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"footprints_{n}.gpkg"
+    if path.exists():
+        return path
+    rng = np.random.default_rng(n)
+    x0, y0, x1, y1 = 103.8, 24.8, 109.3, 29.0
+    assert x0 > GUIZHOU_BOUNDS[0] and x1 < GUIZHOU_BOUNDS[2]
+    cx = rng.uniform(x0, x1, n)
+    cy = rng.uniform(y0, y1, n)
+    # about 1 % of footprints placed near a site so that the screen finds real pairs
+    sites = gpd.read_file(Path(__file__).resolve().parent.parent / "layers" / "sites.geojson")
+    near = rng.random(n) < 0.01
+    pick = rng.integers(0, len(sites), near.sum())
+    c = shapely.centroid(sites.geometry.values[pick])
+    cx[near] = shapely.get_x(c) + rng.normal(0, 0.01, near.sum())
+    cy[near] = shapely.get_y(c) + rng.normal(0, 0.01, near.sum())
+    size = rng.uniform(0.0005, 0.004, (n, 4))
+    xs = np.stack([cx - size[:, 0], cx + size[:, 1], cx + size[:, 1], cx - size[:, 0]], 1)
+    ys = np.stack([cy - size[:, 2], cy - size[:, 2], cy + size[:, 3], cy + size[:, 3]], 1)
+    rings = np.stack([xs, ys], axis=2)
+    polys = shapely.polygons(rings)
+    gdf = gpd.GeoDataFrame(
+        {"parcel": np.arange(n).astype(str), "use": "quarry"}, geometry=polys, crs=4490
+    )
+    gdf.to_file(path, driver="GPKG", engine="pyogrio")
+    return path
+
+
+def _run(code: str, *args) -> list[float]:
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], check=True, capture_output=True, text=True
+    )
+    return [float(v) for v in proc.stdout.split()]
+
+
+def main(argv):
+    sizes = [int(a) for a in argv] or [1000, 10_000, 100_000]
+    data = Path(tempfile.mkdtemp(prefix="fossilgis-bench-"))
+    rows = []
+    print(
+        f"{'N':>9} {'read s':>8} {'screen s':>9} {'ratio':>6} {'pairs':>7} "
+        f"{'read MB':>8} {'screen MB':>9}"
+    )
+    for n in sizes:
+        path = make_footprints(n)
+        _run(_READ, path)  # warm the OS cache so both runs read from memory
+        t_read, count, rss_read = _run(_READ, path)
+        t_screen, t_io, pairs, rss_screen = _run(_SCREEN, path, data)
+        ratio = t_screen / t_read
+        rows.append(
+            {
+                "n": n,
+                "read_s": t_read,
+                "screen_s": t_screen,
+                "ratio": ratio,
+                "fossilgis_read_s": t_io,
+                "pairs": pairs,
+                "read_peak_mb": rss_read / 1024,
+                "screen_peak_mb": rss_screen / 1024,
+            }
+        )
+        print(
+            f"{n:>9} {t_read:8.2f} {t_screen:9.2f} {ratio:6.2f} {int(pairs):>7} "
+            f"{rss_read / 1024:8.0f} {rss_screen / 1024:9.0f}"
+        )
+    (OUT / "impact.json").write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    t = time.perf_counter()
+    code = main(sys.argv[1:])
+    print(f"(total {time.perf_counter() - t:.0f} s)")
+    sys.exit(code)
