@@ -22,6 +22,10 @@ ZONE_LABELS = {
     "control": {"zh": "建设控制地带", "en": "control zone"},
     "attention": {"zh": "关注区", "en": "attention zone"},
 }
+LAYER_LABELS = {
+    "sites": {"zh": "处化石产地", "en": "sites"},
+    "sections": {"zh": "条层型剖面", "en": "sections"},
+}
 KIND_LABELS = {
     "site": {"zh": "化石产地", "en": "site"},
     "section": {"zh": "层型剖面", "en": "section"},
@@ -98,8 +102,8 @@ def render_text(screening, lang: str | None = None) -> str:
         f"{_text('关注距离', 'attention distance', lang)} "
         f"{d['rules']['attention_distance_m']:.0f} m · "
         f"{_text('图层', 'layers', lang)}: {d['layers']['sites']['count']} "
-        f"{_bi(KIND_LABELS['site'], lang)}, {d['layers']['sections']['count']} "
-        f"{_bi(KIND_LABELS['section'], lang)}",
+        f"{_bi(LAYER_LABELS['sites'], lang)}, {d['layers']['sections']['count']} "
+        f"{_bi(LAYER_LABELS['sections'], lang)}",
     ]
     if any(v.get("demonstration") for v in d["layers"].values()):
         out.append(_text(DEMO_NOTE["zh"], DEMO_NOTE["en"], lang))
@@ -234,8 +238,16 @@ def render_csv(screening) -> str:
     return buf.getvalue()
 
 
+#: above this many impacts the JSON is written compact (the indenting encoder is slow)
+PRETTY_JSON_MAX_IMPACTS = 1000
+
+
 def render_json(screening) -> str:
-    return json.dumps(screening.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    """The impact-check JSON form; indented unless the result is large."""
+    d = screening.to_dict()
+    n = sum(len(p["impacts"]) for p in d["projects"])
+    indent = 2 if n <= PRETTY_JSON_MAX_IMPACTS else None
+    return json.dumps(d, ensure_ascii=False, indent=indent) + "\n"
 
 
 # -- HTML -------------------------------------------------------------------------------

@@ -237,16 +237,18 @@ def screen_results(
     )
 
 
-def _attributes(gdf) -> dict:
-    attrs = gdf.drop(columns=gdf.geometry.name)
+def _attributes(gdf, indexes) -> dict:
+    """JSON-safe attributes of the footprints in ``indexes`` (only those with impacts)."""
+    wanted = gdf.loc[pd.unique(np.asarray(indexes))]
+    attrs = wanted.drop(columns=wanted.geometry.name)
     return {
         idx: {str(k): json_safe(v) for k, v in rec.items()}
-        for idx, rec in zip(gdf.index, attrs.to_dict("records"))
+        for idx, rec in zip(wanted.index, attrs.to_dict("records"))
     }
 
 
 def _project_dict(pid, res, gdf, pim, areas, options) -> dict:
-    attrs = _attributes(gdf) if len(pim) else {}
+    attrs = _attributes(gdf, pim["footprint_index"]) if len(pim) else {}
     impacts = []
     for rec in pim.drop(columns=["geometry", "project_id", "project_no"]).to_dict("records"):
         fi = rec["footprint_index"]
@@ -273,7 +275,7 @@ def _project_dict(pid, res, gdf, pim, areas, options) -> dict:
                 "legal_basis": list(rec["legal_basis"]),
             }
         )
-    geom_types = sorted(set(gdf.geometry.geom_type.dropna()))
+    geom_types = sorted(pd.unique(gdf.geometry.geom_type.dropna()))
     return {
         "project_id": pid,
         "source": res.source,

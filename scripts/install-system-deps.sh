@@ -4,6 +4,8 @@
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# CJK glyphs for screenshots of the bilingual pages
+fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-zenhei)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -154,3 +154,15 @@ def test_bearing_points_from_footprint_to_target(rules):
     assert res["bearing_deg"].iloc[0] == pytest.approx(0, abs=0.5) or res["bearing_deg"].iloc[
         0
     ] == pytest.approx(360, abs=0.5)
+
+
+def test_ellipsoidal_area_of_holes_and_multipolygons():
+    outer = _disc(106.0, 26.0, 1000, 96)
+    holed = outer.difference(_disc(106.0, 26.0, 400, 96))
+    multi = shapely.MultiPolygon([holed, _disc(108.8, 28.5, 700, 96)])
+    geoms = np.array([holed, multi, shapely.LineString([(106, 26), (106.1, 26.1)]),
+                      shapely.Polygon(), outer])
+    got = ellipsoidal_area_m2(geoms)
+    for g, a in zip(geoms, got):
+        truth = abs(GEOD.geometry_area_perimeter(g)[0]) if g.area else 0.0
+        assert a == pytest.approx(truth, rel=1e-6, abs=1e-6)
