@@ -90,3 +90,31 @@ class UnsafeArchiveError(InputFileError):
     """An uploaded archive is refused: path traversal, too large, or a zip bomb."""
 
     code = "unsafe_archive"
+
+
+class RecordNotFoundError(FossilGISError, LookupError):
+    """A patrol, user or other record that was named does not exist."""
+
+    code = "not_found"
+
+
+class PatrolValidationError(FossilGISError, ValueError):
+    """A patrol record is refused; ``problems`` lists every reason, each naming its field."""
+
+    code = "patrol_invalid"
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [message])
+
+
+class PhotoError(InputFileError):
+    """An uploaded photo is refused: not a JPEG/PNG, not what its name says, or too large."""
+
+    code = "bad_photo"
+
+
+class AuthError(FossilGISError, PermissionError):
+    """Sign-in failed, or a user lacks the role an action needs."""
+
+    code = "forbidden"

@@ -256,15 +256,16 @@ def export_layer(store, kind: str, fmt: str, output: Path) -> Path:
     if output.is_dir():
         output = output / f"{kind}{suffix}"
     gdf = store.read_layer(kind).drop(columns=["extra"])
-    options = {}
+    options, dataset_options = {}, {}
     if fmt == "shp":
         gdf = gdf.rename(columns=SHAPEFILE_NAMES)
         options["ENCODING"] = "UTF-8"
     elif fmt == "csv":
         options.update(GEOMETRY="AS_WKT", WRITE_BOM="YES")
     elif fmt == "kml":
-        options["NameField"] = "name_zh"
+        dataset_options["NameField"] = "name_zh"
     if output.exists():
         output.unlink()
-    pyogrio.write_dataframe(gdf, output, layer=kind, driver=driver, layer_options=options)
+    pyogrio.write_dataframe(gdf, output, layer=kind, driver=driver, layer_options=options,
+                            dataset_options=dataset_options)
     return output

@@ -253,7 +253,8 @@ def render_json(screening) -> str:
 # -- HTML -------------------------------------------------------------------------------
 _CSS = """
 @page { size: A4; margin: 15mm; }
-body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Zen Hei",
+       sans-serif;
        font-size: 10.5pt; color: #222; max-width: 190mm; margin: auto; }
 h1 { font-size: 16pt; margin-bottom: 2mm; } h2 { font-size: 13pt; margin-top: 8mm;
   border-bottom: 1px solid #999; page-break-after: avoid; }

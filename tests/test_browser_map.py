@@ -1,0 +1,175 @@
+"""A real headless Chromium (Debian's, driven by playwright) on the web map."""
+# ruff: noqa: F811  (fixtures imported from webmap_fixtures are redefined as arguments)
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from webmap_fixtures import XSS_ID, XSS_NAME, xss_data, zipped_shapefile  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+               "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync"]
+
+
+def _need_browser():
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"{CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright Python package (pip install playwright)")
+    if missing:
+        reason = "browser test needs " + " and ".join(missing)
+        if os.environ.get("FOSSILGIS_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason + " and FOSSILGIS_REQUIRE_BROWSER=1 is set")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def server(xss_data):
+    """The app on waitress on a free loopback port, in a thread."""
+    _need_browser()
+    import waitress
+
+    from webmap import create_app
+
+    app = create_app({"DATA_DIR": str(xss_data)})
+    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.effective_port}"
+    srv.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+        pg = context.new_page()
+        pg.problems = []
+        pg.outside = []
+        pg.on("console", lambda m: m.type == "error" and pg.problems.append(m.text))
+        pg.on("pageerror", lambda e: pg.problems.append(str(e)))
+        pg.on("dialog", lambda d: (pg.problems.append("dialog: " + d.message), d.dismiss()))
+
+        def only_loopback(route):
+            if route.request.url.startswith(server):
+                route.continue_()
+            else:
+                pg.outside.append(route.request.url)
+                route.abort()
+
+        pg.route("**/*", only_loopback)
+        yield pg
+        context.close()
+        browser.close()
+
+
+def test_map_draws_sites_popups_switches_language(page, server):
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-layers-loaded=true]", timeout=15000)
+    n_sites = page.locator("path.fg-site").count()
+    assert n_sites == 37  # 36 demonstration sites + the markup-named one
+    assert page.locator("path.fg-section").count() > 0
+    assert page.locator(".fg-legend").is_visible()
+    assert page.locator("#demo-banner").is_visible()
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator(".leaflet-control-measure").count() == 1
+    assert page.locator(".leaflet-control-zoom-fullscreen").count() == 1
+
+    # open the popup of the markup-named site through the search box: its name is text
+    page.fill("#search-input", "script")
+    page.locator(".fg-search-item").first.click()
+    popup = page.locator(".leaflet-popup-content .fg-popup")
+    popup.wait_for(timeout=5000)
+    assert popup.locator(".fg-popup-zh").inner_text() == XSS_NAME
+    assert popup.locator("script").count() == 0 and popup.locator("b").count() == 0
+    assert popup.locator("a.fg-popup-link").get_attribute("href") == f"/sites/{XSS_ID}"
+
+    # click a drawn site polygon and see its popup
+    page.keyboard.press("Escape")
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-layers-loaded=true]", timeout=15000)
+    page.fill("#search-input", "GZ-F01")
+    page.locator(".fg-search-item").first.click()
+    page.wait_for_selector(".leaflet-popup-content .fg-popup", timeout=5000)
+    assert "Kaili" in page.locator(".leaflet-popup-content").inner_text()
+
+    # control zones toggle on
+    page.locator(".leaflet-control-layers-overlays label", has_text="Construction-control").click()
+    page.wait_for_selector("path.fg-zone-control", state="attached", timeout=10000)
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map.png"))
+
+    page.click("#lang-switch")
+    page.wait_for_selector("body[data-layers-loaded=true]", timeout=15000)
+    assert "贵州省古生物化石保护地图" in page.locator(".brand").inner_text()
+    assert "图例" in page.locator(".fg-legend").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "map-zh.png"))
+    assert page.problems == []
+    assert page.outside == []
+
+
+def test_check_upload_zipped_shapefile_shows_grade(page, server, tmp_path):
+    page.goto(server + "/check?lang=en")
+    page.wait_for_selector(".leaflet-draw-toolbar", timeout=10000)
+    page.set_input_files("#footprint", str(zipped_shapefile(tmp_path)))
+    page.select_option("select[name=project_type]", "building")
+    page.click("#check-submit")
+    page.wait_for_selector("#grade", timeout=20000)
+    assert page.locator("#grade").get_attribute("data-grade") == "avoid"
+    assert "Must avoid" in page.locator("#grade").inner_text()
+    page.wait_for_selector("body[data-layers-loaded=true]", timeout=10000)
+    assert page.locator("path.fg-footprint").count() == 1
+    assert page.locator("path.fg-target").count() >= 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "check-result.png"), full_page=True)
+    assert page.problems == []
+    assert page.outside == []
+
+
+def test_check_draw_polygon(page, server):
+    page.goto(server + "/check?lang=en")
+    page.wait_for_selector(".leaflet-draw-draw-polygon", timeout=10000)
+    page.click(".leaflet-draw-draw-polygon")
+    box = page.locator(".draw-map .folium-map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for dx, dy in [(-60, -60), (60, -60), (60, 60), (-60, 60)]:
+        page.mouse.move(cx + dx, cy + dy)
+        page.mouse.down()
+        page.mouse.up()
+        page.wait_for_timeout(250)
+    page.locator(".leaflet-draw-actions a", has_text="Finish").first.click()
+    page.wait_for_function("document.getElementById('drawn-status').textContent.length > 0")
+    page.click("#check-submit")
+    page.wait_for_selector("#grade", timeout=20000)
+    assert page.locator("#grade").get_attribute("data-grade") in {"none", "attention", "assess",
+                                                                   "avoid"}
+    assert page.problems == []
+
+
+def test_target_page_escapes_and_draws(page, server):
+    page.goto(server + f"/sites/{XSS_ID}?lang=en")
+    page.wait_for_selector("body[data-layers-loaded=true]", timeout=10000)
+    assert page.locator("h1 .zh").inner_text() == XSS_NAME
+    assert page.locator("path.fg-site").count() == 1
+    assert page.problems == []
+
+
+def test_chromium_is_debian_s(server):
+    assert shutil.which("chromium") == CHROMIUM or Path(CHROMIUM).exists()

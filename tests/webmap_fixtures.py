@@ -1,0 +1,103 @@
+"""Shared fixtures of the web-map tests: apps on temporary stores, footprint files, URL scan."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import pytest
+
+XSS_NAME = "<script>alert(1)</script>"
+XSS_ID = "GZ-XSS"
+#: a point inside demonstration site GZ-F01 (Kaili biota, Balang), EPSG:4490
+INSIDE_SITE = (108.414, 26.081)
+URL_RE = re.compile(r"https?://[^\s\"'<>)]+", re.I)
+
+
+def _app(data_dir, **extra):
+    from webmap import create_app
+
+    return create_app({"DATA_DIR": str(data_dir), "TESTING": True, **extra})
+
+
+@pytest.fixture(scope="module")
+def webmap_data(tmp_path_factory):
+    """A store built from layers/ once per test module."""
+    from fossilgis.store import open_store
+
+    data = tmp_path_factory.mktemp("webmap-data")
+    open_store(data)
+    return data
+
+
+@pytest.fixture
+def app(webmap_data):
+    return _app(webmap_data)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def staff_client(webmap_data):
+    return _app(webmap_data, TESTING_STAFF=True).test_client()
+
+
+def add_xss_site(store) -> None:
+    """Add a site whose names are markup, to check that every page escapes them."""
+    import pandas as pd
+
+    sites = store.read_layer("sites")
+    row = sites[sites["id"] == "GZ-F01"].copy()
+    row["id"] = XSS_ID
+    row["name_zh"] = XSS_NAME
+    row["name_en"] = XSS_NAME + ' "quoted" & <b>bold</b>'
+    row["formation"] = "<img src=x onerror=alert(2)>"
+    sites = pd.concat([sites, row], ignore_index=True)
+    store.replace_layer("sites", sites, source="test: xss", demonstration=True)
+
+
+@pytest.fixture(scope="module")
+def xss_data(tmp_path_factory):
+    from fossilgis.store import open_store
+
+    data = tmp_path_factory.mktemp("webmap-xss")
+    add_xss_site(open_store(data))
+    return data
+
+
+@pytest.fixture
+def xss_client(xss_data):
+    return _app(xss_data).test_client()
+
+
+def zipped_shapefile(directory, geom=None, name="footprint", crs="EPSG:4490"):
+    """A zip holding one polygon shapefile (default: a 200 m square on site GZ-F01)."""
+    import geopandas as gpd
+    import shapely
+
+    if geom is None:
+        x, y = INSIDE_SITE
+        geom = shapely.box(x - 0.001, y - 0.001, x + 0.001, y + 0.001)
+    shp_dir = directory / f"{name}_shp"
+    shp_dir.mkdir()
+    gdf = gpd.GeoDataFrame({"name": ["test project"]}, geometry=[geom], crs="EPSG:4490").to_crs(crs)
+    gdf.to_file(shp_dir / f"{name}.shp", driver="ESRI Shapefile", encoding="utf-8")
+    path = directory / f"{name}.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for part in sorted(shp_dir.iterdir()):
+            zf.write(part, part.name)
+    return path
+
+
+def drawn_geojson(x=INSIDE_SITE[0], y=INSIDE_SITE[1], d=0.001) -> dict:
+    ring = [[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
+                                                             "coordinates": [ring]}}]}
+
+
+def urls_in(text: str) -> set[str]:
+    return set(URL_RE.findall(text))

@@ -1,0 +1,85 @@
+"""Configuration of the web map: defaults, FOSSILGIS_* environment variables, basemaps."""
+
+from __future__ import annotations
+
+import os
+
+from fossilgis.errors import FossilGISError
+
+DEFAULTS = {
+    "DATA_DIR": None,  # None: fossilgis.store's default (FOSSILGIS_DATA or XDG data dir)
+    "BASEMAP": "none",  # none | osm | tianditu
+    "TIANDITU_KEY": None,
+    "TIANDITU_STYLE": "vec",  # vec (vector + labels) | img (imagery + labels)
+    "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+    "RESULT_TTL_S": 3600,  # how long a screening result stays viewable
+    "RESULT_MAX": 200,  # screening results kept in memory at most
+    "BBOX_THRESHOLD": 2000,  # layers with more features are fetched by the map's bbox
+    "TESTING_STAFF": False,  # tests only: treat every request as signed-in staff
+    "SECRET_KEY": None,
+}
+
+#: environment variables read at start-up: name -> (config key, type)
+ENV = {
+    "FOSSILGIS_DATA": ("DATA_DIR", str),
+    "FOSSILGIS_BASEMAP": ("BASEMAP", str),
+    "FOSSILGIS_TIANDITU_KEY": ("TIANDITU_KEY", str),
+    "FOSSILGIS_TIANDITU_STYLE": ("TIANDITU_STYLE", str),
+    "FOSSILGIS_MAX_UPLOAD_MB": ("MAX_CONTENT_LENGTH", lambda v: int(float(v) * 1024 * 1024)),
+    "FOSSILGIS_SECRET_KEY": ("SECRET_KEY", str),
+}
+
+BASEMAPS = ("none", "osm", "tianditu")
+
+OSM_TEMPLATE = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+# Web-Mercator (_w) WMTS tiles of 天地图 (CGCS2000 ≈ WGS 84: no GCJ-02 offset)
+TIANDITU_TEMPLATE = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+    "&TILECOL={x}&tk={key}"
+)
+TIANDITU_LAYERS = {"vec": ("vec", "cva"), "img": ("img", "cia")}
+
+
+def from_environment(environ=os.environ) -> dict:
+    """The config keys set by FOSSILGIS_* environment variables."""
+    out = {}
+    for name, (key, convert) in ENV.items():
+        if environ.get(name):
+            try:
+                out[key] = convert(environ[name])
+            except ValueError:
+                raise FossilGISError(f"{name}={environ[name]!r} is not valid") from None
+    return out
+
+
+def tile_layers(config) -> list[dict]:
+    """The basemap tile layers: dicts with ``url``, ``attr``, ``subdomains``, ``max_zoom``.
+
+    Raises FossilGISError for an unknown basemap or Tianditu without a key.
+    """
+    basemap = (config.get("BASEMAP") or "none").lower()
+    if basemap not in BASEMAPS:
+        raise FossilGISError(
+            f"BASEMAP {basemap!r} is unknown; choose one of {', '.join(BASEMAPS)} "
+            "(never Gaode/Baidu tiles: they are GCJ-02/BD-09 and offset by hundreds of metres)"
+        )
+    if basemap == "none":
+        return []
+    if basemap == "osm":
+        return [{"url": OSM_TEMPLATE, "attr": "© OpenStreetMap contributors",
+                 "subdomains": "abc", "max_zoom": 19}]
+    key = config.get("TIANDITU_KEY")
+    if not key:
+        raise FossilGISError(
+            "BASEMAP is tianditu but no key is set: set TIANDITU_KEY in the config or "
+            "FOSSILGIS_TIANDITU_KEY (a browser-side key from lbs.tianditu.gov.cn)"
+        )
+    style = config.get("TIANDITU_STYLE") or "vec"
+    if style not in TIANDITU_LAYERS:
+        raise FossilGISError(f"TIANDITU_STYLE {style!r} is unknown; choose vec or img")
+    return [
+        {"url": TIANDITU_TEMPLATE.replace("{layer}", layer).replace("{key}", key),
+         "attr": "天地图 Tianditu", "subdomains": "01234567", "max_zoom": 18}
+        for layer in TIANDITU_LAYERS[style]
+    ]

@@ -1,0 +1,120 @@
+"""folium map shells for the pages; their layers are fetched by /static/js/fossilgis-map.js."""
+
+from __future__ import annotations
+
+import folium
+from branca.element import MacroElement
+from flask import current_app
+from folium.elements import JSCSSMixin
+from folium.plugins import Draw, Fullscreen, MeasureControl
+from folium.template import Template
+
+from webmap.assets import measure_js
+from webmap.i18n import text
+
+#: Guizhou's centre and a zoom that shows the whole province
+PROVINCE_CENTRE = (26.8, 106.8)
+PROVINCE_ZOOM = 7
+STATIC_VERSION = "1"
+
+
+class PageScript(JSCSSMixin, MacroElement):
+    """Loads the app's map script and hands it the map; the page's config is JSON in the page."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            FossilGIS.start({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+    default_js = [("fossilgis_map_js", f"/static/js/fossilgis-map.js?v={STATIC_VERSION}")]
+    default_css = [("fossilgis_css", f"/static/css/fossilgis.css?v={STATIC_VERSION}")]
+
+    def __init__(self):
+        super().__init__()
+        self._name = "FossilGISPage"
+
+
+class LocalMeasureControl(MeasureControl):
+    """folium's MeasureControl with the Leaflet ≥ 1.8 fix, in the page's language build."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            L.Control.Measure.include({
+                _setCaptureMarkerIcon: function () {
+                    this._captureMarker.options.autoPanOnFocus = false;
+                    this._captureMarker.setIcon(
+                        L.divIcon({iconSize: this._map.getSize().multiplyBy(2)}));
+                },
+            });
+            var {{ this.get_name() }} = new L.Control.Measure(
+                {{ this.options|tojavascript }});
+            {{ this._parent.get_name() }}.addControl({{ this.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, lang: str):
+        super().__init__(position="topleft", primary_length_unit="meters",
+                         secondary_length_unit="kilometers", primary_area_unit="sqmeters",
+                         secondary_area_unit="hectares")
+        self.default_js = measure_js(lang)  # instance attribute: the class list stays as is
+
+
+def _base_map(location=PROVINCE_CENTRE, zoom=PROVINCE_ZOOM) -> folium.Map:
+    m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True,
+                   prefer_canvas=False)
+    for layer in current_app.config["TILE_LAYERS"]:
+        folium.TileLayer(tiles=layer["url"], attr=layer["attr"], subdomains=layer["subdomains"],
+                         max_zoom=layer["max_zoom"], overlay=False, control=False).add_to(m)
+    return m
+
+
+def main_map(lang: str) -> folium.Map:
+    m = _base_map()
+    Fullscreen(position="topleft", title=text("fullscreen", lang),
+               title_cancel=text("exit_fullscreen", lang)).add_to(m)
+    LocalMeasureControl(lang).add_to(m)
+    PageScript().add_to(m)
+    return m
+
+
+def small_map() -> folium.Map:
+    m = _base_map(zoom=PROVINCE_ZOOM)
+    PageScript().add_to(m)
+    return m
+
+
+def draw_map(lang: str) -> folium.Map:
+    m = _base_map()
+    Draw(export=False, show_geometry_on_click=False, position="topleft",
+         draw_options={"polyline": True, "polygon": True, "rectangle": True, "circle": False,
+                       "marker": False, "circlemarker": False}).add_to(m)
+    Fullscreen(position="topleft", title=text("fullscreen", lang),
+               title_cancel=text("exit_fullscreen", lang)).add_to(m)
+    PageScript().add_to(m)
+    return m
+
+
+def render_parts(m: folium.Map) -> dict[str, str]:
+    """The header (links, styles), body (the map div) and script of a folium map.
+
+    These hold folium's own markup and our i18n labels only, never layer data (the data
+    arrive as GeoJSON), so the templates may insert them unescaped.
+    """
+    root = m.get_root()
+    root.render()
+    return {"header": root.header.render(), "html": root.html.render(),
+            "script": root.script.render()}
+
+
+def page_map(name: str, lang: str) -> dict[str, str]:
+    """The rendered shell of map ``name`` ("main" | "small" | "draw") in ``lang``, cached.
+
+    A shell depends only on the app's config and the language, so it is rendered once per
+    process instead of per request (folium rendering costs ~15 ms).
+    """
+    cache = current_app.extensions.setdefault("fossilgis_map_parts", {})
+    key = (name, lang)
+    if key not in cache:
+        builders = {"main": main_map, "small": lambda _lang: small_map(), "draw": draw_map}
+        cache[key] = render_parts(builders[name](lang))
+    return cache[key]

@@ -1,0 +1,339 @@
+/* fossilgis web map: fetches the layers as GeoJSON from the app and builds popups, legend,
+   search and layer control. Every value is put into the page as text (textContent), never
+   as HTML. */
+(function () {
+  "use strict";
+
+  var LEVEL_COLOURS = {national_key: "#b2182b", provincial_key: "#e66101", general: "#2c7bb6"};
+  var GRADE_COLOURS = {none: "#1a9850", attention: "#d8b365", assess: "#f46d43", avoid: "#a50026"};
+  var SECTION_COLOUR = "#542788";
+  var cfg = null;
+  var S = {};
+
+  function readConfig() {
+    var node = document.getElementById("fossilgis-config");
+    return node ? JSON.parse(node.textContent) : {};
+  }
+
+  function getJSON(url) {
+    return fetch(url, {credentials: "same-origin"}).then(function (r) {
+      if (!r.ok) { throw new Error(url + ": HTTP " + r.status); }
+      return r.json();
+    });
+  }
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function label(key, fallback) {
+    return Object.prototype.hasOwnProperty.call(S, key) ? S[key] : (fallback || key);
+  }
+
+  function present(v) { return v !== undefined && v !== null && v !== ""; }
+
+  /* ---- popups ---------------------------------------------------------------------- */
+  function popupFor(kind, p) {
+    var box = el("div", "fg-popup");
+    box.appendChild(el("div", "fg-popup-zh", p.name_zh));
+    box.appendChild(el("div", "fg-popup-en", p.name_en));
+    var table = el("table", "fg-popup-table");
+    function row(key, value) {
+      if (!present(value)) { return; }
+      var tr = el("tr");
+      tr.appendChild(el("th", null, label(key)));
+      tr.appendChild(el("td", null, value));
+      table.appendChild(tr);
+    }
+    row("id", p.id);
+    row("age", p.age);
+    row("formation", p.formation);
+    if (kind === "sites") { row("fossils", p.fossils); } else { row("boundary", p.boundary); }
+    row("protection_level", label("level:" + p.protection_level, p.protection_level));
+    var acc = [p.accuracy_class, present(p.accuracy_m) ? "±" + p.accuracy_m + " m" : null]
+      .filter(present).join(" ");
+    row("accuracy", acc + (p.generalised ? " · " + label("generalised") : ""));
+    row("last_patrol", p.last_patrol || label("no_patrols"));
+    box.appendChild(table);
+    var link = el("a", "fg-popup-link", label("details"));
+    link.href = (kind === "sites" ? cfg.urls.site_page : cfg.urls.section_page) +
+      encodeURIComponent(p.id);
+    box.appendChild(link);
+    return box;
+  }
+
+  function tooltipFor(p) {
+    return el("span", null, p.name_zh + " " + p.name_en);
+  }
+
+  /* ---- layers ---------------------------------------------------------------------- */
+  function siteStyle(f) {
+    var c = LEVEL_COLOURS[f.properties.protection_level] || "#666";
+    return {color: c, weight: 2, fillColor: c, fillOpacity: 0.35, className: "fg-site"};
+  }
+
+  function sectionStyle() {
+    return {color: SECTION_COLOUR, weight: 4, className: "fg-section"};
+  }
+
+  function zoneStyle(zone) {
+    return function () {
+      return zone === "control" ?
+        {color: "#d95f0e", weight: 1, fillOpacity: 0.12, className: "fg-zone-control"} :
+        {color: "#fec44f", weight: 1, fillOpacity: 0.10, dashArray: "3 4",
+         className: "fg-zone-attention"};
+    };
+  }
+
+  var index = {};  // "kind:id" -> Leaflet layer, for search
+
+  function targetLayer(kind, accuracyGroup) {
+    return L.geoJSON(null, {
+      style: kind === "sites" ? siteStyle : sectionStyle,
+      onEachFeature: function (f, layer) {
+        layer.bindPopup(function () { return popupFor(kind, f.properties); });
+        layer.bindTooltip(tooltipFor(f.properties), {sticky: true});
+        index[kind + ":" + f.properties.id] = layer;
+        if (accuracyGroup && present(f.properties.accuracy_m) && layer.getBounds) {
+          accuracyGroup.addLayer(L.circle(layer.getBounds().getCenter(), {
+            radius: f.properties.accuracy_m, color: "#555", weight: 1, fill: false,
+            dashArray: "4 4", interactive: false, className: "fg-accuracy"}));
+        }
+      }
+    });
+  }
+
+  function loader(map, url, layers, byBbox) {
+    function load() {
+      var u = url;
+      if (byBbox) { u += (u.indexOf("?") < 0 ? "?" : "&") + "bbox=" + map.getBounds().toBBoxString(); }
+      return getJSON(u).then(function (data) {
+        layers.forEach(function (entry) {
+          entry.layer.clearLayers();
+          if (entry.extra) { entry.extra.clearLayers(); }
+          var feats = entry.filter ? data.features.filter(entry.filter) : data.features;
+          entry.layer.addData({type: "FeatureCollection", features: feats});
+        });
+        return data;
+      });
+    }
+    if (byBbox) { map.on("moveend", load); }
+    return load();
+  }
+
+  function legend(map) {
+    var control = L.control({position: "bottomright"});
+    control.onAdd = function () {
+      var box = el("div", "fg-legend leaflet-bar");
+      box.appendChild(el("strong", null, label("legend")));
+      Object.keys(LEVEL_COLOURS).forEach(function (level) {
+        var row = el("div", "fg-legend-row");
+        var sw = el("span", "fg-swatch");
+        sw.style.background = LEVEL_COLOURS[level];
+        row.appendChild(sw);
+        row.appendChild(el("span", null, label("layer_sites") + " · " + label("level:" + level)));
+        box.appendChild(row);
+      });
+      [["fg-line", SECTION_COLOUR, "layer_sections"], ["fg-swatch", "#d95f0e", "layer_control"],
+       ["fg-swatch", "#fec44f", "layer_attention"], ["fg-ring", "", "layer_accuracy"]]
+        .forEach(function (item) {
+          var row = el("div", "fg-legend-row");
+          var sw = el("span", item[0]);
+          if (item[1]) { sw.style.background = item[1]; }
+          row.appendChild(sw);
+          row.appendChild(el("span", null, label(item[2])));
+          box.appendChild(row);
+        });
+      return box;
+    };
+    control.addTo(map);
+  }
+
+  function searchBox(map) {
+    var input = document.getElementById("search-input");
+    var list = document.getElementById("search-results");
+    if (!input || !list) { return; }
+    var timer = null;
+    function show(results) {
+      list.textContent = "";
+      if (!results.length) {
+        list.appendChild(el("li", "muted", label("search_none")));
+      }
+      results.forEach(function (r) {
+        var item = el("li", "fg-search-item");
+        item.appendChild(el("span", "fg-search-id", r.id));
+        item.appendChild(el("span", null, " " + r.name_zh + " " + r.name_en));
+        item.tabIndex = 0;
+        function go() {
+          var b = r.bbox;
+          map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: 13});
+          list.hidden = true;
+          var layer = index[r.kind + ":" + r.id];
+          if (layer) { setTimeout(function () { layer.openPopup(); }, 300); }
+        }
+        item.addEventListener("click", go);
+        item.addEventListener("keydown", function (e) { if (e.key === "Enter") { go(); } });
+        list.appendChild(item);
+      });
+      list.hidden = false;
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (!q) { list.hidden = true; return; }
+      timer = setTimeout(function () {
+        getJSON(cfg.urls.search + "?q=" + encodeURIComponent(q)).then(function (d) {
+          show(d.results);
+        });
+      }, 200);
+    });
+  }
+
+  function mainPage(map) {
+    var accuracy = L.featureGroup();
+    var sites = targetLayer("sites", accuracy).addTo(map);
+    var sections = targetLayer("sections").addTo(map);
+    var control = L.geoJSON(null, {style: zoneStyle("control"), interactive: false});
+    var attention = L.geoJSON(null, {style: zoneStyle("attention"), interactive: false});
+    accuracy.addTo(map);
+    var overlays = {};
+    overlays[label("layer_sites")] = sites;
+    overlays[label("layer_sections")] = sections;
+    overlays[label("layer_accuracy")] = accuracy;
+    overlays[label("layer_control")] = control;
+    overlays[label("layer_attention")] = attention;
+    L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+    legend(map);
+    searchBox(map);
+    var bb = cfg.bbox_mode || {};
+    var zonesLoaded = false;
+    function loadZones() {
+      if (zonesLoaded) { return; }
+      zonesLoaded = true;
+      loader(map, cfg.urls.zones, [
+        {layer: control, filter: function (f) { return f.properties.zone === "control"; }},
+        {layer: attention, filter: function (f) { return f.properties.zone === "attention"; }}
+      ], bb.zones);
+    }
+    map.on("overlayadd", function (e) {
+      if (e.layer === control || e.layer === attention) { loadZones(); }
+    });
+    var done = Promise.all([
+      loader(map, cfg.urls.sites, [{layer: sites, extra: accuracy}], bb.sites),
+      loader(map, cfg.urls.sections, [{layer: sections}], bb.sections)
+    ]).then(function () {
+      document.body.setAttribute("data-layers-loaded", "true");
+    });
+    return done;
+  }
+
+  /* ---- small maps: one target, a screening result, the drawing map ------------------ */
+  function targetPage(map) {
+    var accuracy = L.featureGroup().addTo(map);
+    var layer = L.geoJSON(null, {
+      style: cfg.kind === "sites" ? siteStyle : sectionStyle,
+      onEachFeature: function (f, lyr) {
+        if (present(f.properties.accuracy_m) && lyr.getBounds) {
+          accuracy.addLayer(L.circle(lyr.getBounds().getCenter(), {
+            radius: f.properties.accuracy_m, color: "#555", weight: 1, fill: false,
+            dashArray: "4 4", interactive: false}));
+        }
+      }
+    }).addTo(map);
+    return getJSON(cfg.urls.feature).then(function (data) {
+      layer.addData(data);
+      var b = accuracy.getLayers().length ? accuracy.getBounds().extend(layer.getBounds()) :
+        layer.getBounds();
+      if (b.isValid()) { map.fitBounds(b, {maxZoom: 14, padding: [10, 10]}); }
+      document.body.setAttribute("data-layers-loaded", "true");
+    });
+  }
+
+  function resultPage(map) {
+    var layer = L.geoJSON(null, {
+      style: function (f) {
+        if (f.properties.role === "footprint") {
+          return {color: "#111", weight: 3, fillOpacity: 0.1, dashArray: "6 4",
+                  className: "fg-footprint"};
+        }
+        var c = GRADE_COLOURS[f.properties.grade] || "#666";
+        return {color: c, weight: 2, fillColor: c, fillOpacity: 0.35, className: "fg-target"};
+      },
+      onEachFeature: function (f, lyr) {
+        var p = f.properties;
+        var box = el("div", "fg-popup");
+        if (p.role === "footprint") {
+          box.appendChild(el("div", "fg-popup-zh", label("footprint") + " " + (p.project_id || "")));
+        } else {
+          box.appendChild(el("div", "fg-popup-zh", p.name_zh));
+          box.appendChild(el("div", "fg-popup-en", p.name_en));
+          box.appendChild(el("div", null, label("grade:" + p.grade, p.grade)));
+        }
+        lyr.bindPopup(box);
+      }
+    }).addTo(map);
+    return getJSON(cfg.urls.result).then(function (data) {
+      layer.addData(data);
+      var b = layer.getBounds();
+      if (b.isValid()) { map.fitBounds(b, {maxZoom: 15, padding: [10, 10]}); }
+      document.body.setAttribute("data-layers-loaded", "true");
+    });
+  }
+
+  function checkPage(map) {
+    var sites = targetLayer("sites").addTo(map);
+    var sections = targetLayer("sections").addTo(map);
+    loader(map, cfg.urls.sites, [{layer: sites}], false);
+    loader(map, cfg.urls.sections, [{layer: sections}], false);
+    if (cfg.lang === "zh" && L.drawLocal) {
+      var b = L.drawLocal.draw.toolbar.buttons;
+      b.polyline = "绘制线"; b.polygon = "绘制面"; b.rectangle = "绘制矩形";
+      L.drawLocal.draw.toolbar.actions.text = "取消";
+      L.drawLocal.draw.toolbar.finish.text = "完成";
+      L.drawLocal.draw.toolbar.undo.text = "删除最后一点";
+    }
+    var drawn = [];
+    var status = document.getElementById("drawn-status");
+    function update() {
+      if (status) {
+        status.textContent = drawn.length ? label("drawn_count").replace("{n}", drawn.length) : "";
+      }
+    }
+    map.on("draw:created", function (e) { drawn.push(e.layer); update(); });
+    map.on("draw:deleted", function (e) {
+      e.layers.eachLayer(function (l) { drawn = drawn.filter(function (d) { return d !== l; }); });
+      update();
+    });
+    var form = document.getElementById("check-form");
+    if (form) {
+      form.addEventListener("submit", function () {
+        var input = document.getElementById("drawn");
+        input.value = drawn.length ? JSON.stringify({
+          type: "FeatureCollection",
+          features: drawn.map(function (l) { return l.toGeoJSON(); })
+        }) : "";
+      });
+    }
+  }
+
+  window.FossilGIS = {
+    start: function (map) {
+      cfg = readConfig();
+      S = cfg.strings || {};
+      var pages = {main: mainPage, target: targetPage, result: resultPage, check: checkPage};
+      var page = pages[cfg.page];
+      var done = page ? page(map) : null;
+      if (done && done.catch) {
+        done.catch(function (err) {
+          document.body.setAttribute("data-layers-error", String(err && err.message));
+          throw err;
+        });
+      }
+      return done;
+    },
+    popupFor: popupFor
+  };
+}());

@@ -1,0 +1,1 @@
+"""The blueprints of the web map: map, targets, check, api."""

@@ -1,0 +1,143 @@
+"""/check: upload or draw a footprint, see the grade, the affected targets, the report."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from fossilgis.errors import FossilGISError, InputFileError, RulesError, StoreError
+from fossilgis.impact import PROJECT_TYPES
+from webmap.auth import is_staff
+from webmap.errors import WebInputError, handle_fossilgis_error, handle_http_error
+from webmap.i18n import client_strings, current_lang, text
+from webmap.layers import PRECISE_DECIMALS, features_to_geojson, get_store, served_layer
+from webmap.maps import page_map
+from webmap.screen import screen_request
+from webmap.views.map import demonstration
+
+bp = Blueprint("check", __name__)
+
+
+def _results():
+    return current_app.extensions["fossilgis_results"]
+
+
+def _screening(token: str):
+    screening = _results().get(token)
+    if screening is None:
+        hours = current_app.config["RESULT_TTL_S"] / 3600
+        raise WebInputError("err_result_expired", status=404, code="not_found",
+                            hours=f"{hours:g}")
+    return screening
+
+
+def _form_page(error: str | None = None, status: int = 200, form=None):
+    lang = current_lang()
+    config = {"page": "check", "lang": lang, "strings": client_strings(lang),
+              "urls": {"sites": url_for("api.layer", kind="sites"),
+                       "sections": url_for("api.layer", kind="sections")}}
+    return render_template("check.html", map=page_map("draw", lang), page_config=config,
+                           project_types=PROJECT_TYPES, error=error,
+                           form=request.form if form is None else form,
+                           demonstration=demonstration()), status
+
+
+@bp.errorhandler(FossilGISError)
+def _bad_input(exc):
+    """A bad upload on /check: the form again, naming the problem, with a 4xx status."""
+    if request.endpoint != "check.submit":
+        return handle_fossilgis_error(exc)
+    if isinstance(exc, (StoreError, RulesError)):
+        return handle_fossilgis_error(exc)
+    message = exc.message() if isinstance(exc, WebInputError) else str(exc)
+    status = exc.status if isinstance(exc, WebInputError) else (
+        422 if isinstance(exc, InputFileError) else 400)
+    return _form_page(error=message, status=status)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc):
+    if request.endpoint != "check.submit":
+        return handle_http_error(exc)
+    mb = round(current_app.config["MAX_CONTENT_LENGTH"] / 1024 / 1024, 1)
+    return _form_page(error=text("err_too_large", mb=f"{mb:g}"), status=413, form={})
+
+
+@bp.get("/check")
+def form():
+    return _form_page()
+
+
+@bp.post("/check")
+def submit():
+    drawn = (request.form.get("drawn") or "").strip() or None
+    screening = screen_request(files=request.files.getlist("footprint"), geojson=drawn,
+                               form=request.form, store=get_store())
+    token = _results().put(screening)
+    return redirect(url_for("check.result", token=token), code=303)
+
+
+@bp.get("/check/<token>")
+def result(token):
+    screening = _screening(token)
+    lang = current_lang()
+    config = {"page": "result", "lang": lang, "strings": client_strings(lang),
+              "urls": {"result": url_for("check.result_geojson", token=token)}}
+    return render_template("check_result.html", result=screening.to_dict(),
+                           grade=screening.grade, token=token,
+                           map=page_map("small", lang), page_config=config,
+                           demonstration=demonstration())
+
+
+@bp.get("/check/<token>.json")
+def result_json(token):
+    return _screening(token).to_dict()
+
+
+@bp.get("/check/<token>/report.html")
+def report(token):
+    from fossilgis.report import render_html
+
+    screening = _screening(token)
+    # the report's sketch map draws target boundaries: only staff get them
+    html = render_html(screening, current_lang(), store=get_store() if is_staff() else None)
+    return Response(html, mimetype="text/html")
+
+
+@bp.get("/check/<token>/result.geojson")
+def result_geojson(token):
+    """The footprints and the affected targets (as this visitor may see them), one collection."""
+    import geopandas as gpd
+    import pandas as pd
+
+    screening = _screening(token)
+    staff = is_staff()
+    fps = screening.footprints
+    fp = gpd.GeoDataFrame({"role": "footprint", "project_id": fps["project_id"].astype(str)},
+                          geometry=fps.geometry.values, crs=fps.crs)
+    worst: dict[tuple[str, str], str] = {}
+    order = ("none", "attention", "assess", "avoid")
+    for project in screening.projects:
+        for imp in project["impacts"]:
+            key = (imp["target_kind"], imp["target_id"])
+            if order.index(imp["grade"]) >= order.index(worst.get(key, "none")):
+                worst[key] = imp["grade"]
+    parts = [fp]
+    for kind, layer_kind in (("site", "sites"), ("section", "sections")):
+        gdf = served_layer(layer_kind, staff).gdf
+        ids = [tid for (k, tid) in worst if k == kind]
+        hit = gdf[gdf["id"].isin(ids)]
+        if len(hit):
+            parts.append(gpd.GeoDataFrame({
+                "role": "target", "target_kind": kind, "id": hit["id"].to_numpy(),
+                "name_zh": hit["name_zh"].to_numpy(), "name_en": hit["name_en"].to_numpy(),
+                "grade": [worst[(kind, i)] for i in hit["id"]],
+            }, geometry=hit.geometry.values, crs=hit.crs))
+    frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=fp.crs)
+    geoms = np.asarray(frame.geometry.values)
+    frame = frame.set_geometry(list(shapely.force_2d(geoms)))
+    body = features_to_geojson(frame, ["role", "project_id", "target_kind", "id", "name_zh",
+                                       "name_en", "grade"], PRECISE_DECIMALS)
+    return Response(body, mimetype="application/geo+json")

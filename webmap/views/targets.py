@@ -1,0 +1,96 @@
+"""A page per site and per section: attributes, a small map, patrols, export links."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, render_template, url_for
+
+from webmap.auth import is_staff
+from webmap.errors import WebInputError
+from webmap.i18n import client_strings, current_lang, text
+from webmap.layers import served_feature
+from webmap.maps import page_map
+from webmap.views.map import demonstration
+
+bp = Blueprint("targets", __name__)
+
+FIELDS = {
+    "sites": ["id", "county", "age", "formation", "fossils", "protection_level", "status",
+              "accuracy", "boundary_status", "source"],
+    "sections": ["id", "county", "age", "formation", "boundary", "protection_level", "status",
+                 "accuracy", "boundary_status", "source"],
+}
+
+
+def citation(value) -> str:
+    """A source as plain citation text: pages carry no http(s) address they do not load."""
+    return re.sub(r"https?://", "", str(value or "")) or "–"
+
+
+def _rows(kind: str, rec: dict) -> list[tuple[str, str]]:
+    def val(v):
+        return "–" if v is None or v != v or v == "" else str(v)
+
+    rows = []
+    for key in FIELDS[kind]:
+        if key == "county":
+            value = " / ".join(x for x in (val(rec.get("county_zh")), val(rec.get("county_en"))))
+        elif key == "protection_level":
+            from webmap.i18n import vocab
+
+            value = vocab("level", rec.get("protection_level"))
+        elif key == "accuracy":
+            acc = rec.get("accuracy_m")
+            value = text("accuracy_value", cls=val(rec.get("accuracy_class")),
+                         m=val(None if acc is None or acc != acc else f"{acc:g}"))
+        elif key == "boundary_status":
+            status = rec.get("boundary_status")
+            value = text(f"boundary_{status}") if status in ("approximate", "surveyed") else val(
+                status)
+        elif key == "source":
+            value = citation(rec.get("source"))
+        else:
+            value = val(rec.get(key))
+        rows.append((text(key), value))
+    return rows
+
+
+def _target_page(kind: str, feature_id: str):
+    staff = is_staff()
+    hit, served = served_feature(kind, feature_id, staff)
+    if hit is None:
+        label = text("layer_sites" if kind == "sites" else "layer_sections").lower()
+        raise WebInputError("err_target_not_found", status=404, code="not_found",
+                            id=feature_id, kind=label)
+    rec = hit.drop(columns=hit.geometry.name).iloc[0].to_dict()
+    lang = current_lang()
+    config = {
+        "page": "target",
+        "lang": lang,
+        "kind": kind,
+        "strings": client_strings(lang),
+        "urls": {"feature": url_for("api.feature_geojson", kind=kind, feature_id=feature_id)},
+    }
+    exports = {
+        "GeoJSON": url_for("api.feature_geojson", kind=kind, feature_id=feature_id),
+        "KML": url_for("api.feature_kml", kind=kind, feature_id=feature_id),
+    }
+    return render_template("target.html", kind=kind, rec=rec, rows=_rows(kind, rec),
+                           generalised=kind == "sites" and not staff, exports=exports,
+                           map=page_map("small", lang), page_config=config,
+                           demonstration=demonstration())
+
+
+@bp.get("/sites/<path:feature_id>")
+def site(feature_id):
+    if not feature_id:
+        abort(404)
+    return _target_page("sites", feature_id)
+
+
+@bp.get("/sections/<path:feature_id>")
+def section(feature_id):
+    if not feature_id:
+        abort(404)
+    return _target_page("sections", feature_id)
