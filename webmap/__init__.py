@@ -17,7 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from webmap.assets import use_local_assets
     from webmap.layers import LayerCache
     from webmap.results import ResultStore
-    from webmap.views import api, check, map, targets
+    from webmap.views import api, check, map, ogcapi, targets
 
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
@@ -56,7 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.jinja_env.globals.update(t=i18n.text, vocab=i18n.vocab, current_lang=i18n.current_lang,
                                  is_staff=auth.is_staff)
-    for module in (map, targets, check, api):
+    for module in (map, targets, check, api, ogcapi):
         app.register_blueprint(module.bp)
     errors.register(app)
     return app

@@ -18,6 +18,9 @@ COMMANDS = {
     "layers": "fossilgis.cli.layers:layers",
     "impact-check": "fossilgis.cli.impact:impact_check",
     "serve": "fossilgis.cli.serve:serve",
+    "patrol": "fossilgis.cli.patrol:patrol",
+    "users": "fossilgis.cli.users:users",
+    "audit": "fossilgis.cli.audit:audit",
 }
 
 #: one-line help shown by ``fossilgis --help`` without importing the command modules
@@ -25,6 +28,9 @@ SHORT_HELP = {
     "layers": "Build, validate, import and export the reference layers. 参考图层管理。",
     "impact-check": "Screen project footprints against sites and sections. 项目影响筛查。",
     "serve": "Run the web map server. 启动网络地图服务。",
+    "patrol": "Patrol records: import, coverage, alerts, export. 巡护记录。",
+    "users": "Accounts, roles and API tokens. 用户与令牌。",
+    "audit": "Show the append-only audit log. 审计日志。",
 }
 
 EXIT_BAD_INPUT = 2

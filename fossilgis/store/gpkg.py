@@ -3,7 +3,8 @@
 Layout of the data directory::
 
     fossilgis.gpkg   reference layers, their archived versions, store metadata
-    photos/          patrol photos, content-addressed (later)
+    photos/          patrol photos, content-addressed (ab/cdef….jpg), thumbs/ thumbnails
+    secret_key       the web app's signing key, made on first run (mode 0600)
 
 Rows are written with sqlite3 in explicit transactions (``BEGIN IMMEDIATE``), so a crash
 leaves either the old or the new state. GDAL creates the feature tables (so that QGIS,
@@ -24,6 +25,7 @@ from fossilgis.errors import StoreError
 from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS, check_kind, field_names
 from fossilgis.store import _gpkgblob
 from fossilgis.store.base import Store
+from fossilgis.store.gpkg_patrols import PatrolStoreMixin, migration_2
 
 GPKG_NAME = "fossilgis.gpkg"
 SRS_ID = 4490
@@ -76,11 +78,11 @@ def _migration_1(store: GeoPackageStore) -> None:
 
 
 #: numbered migrations; append, never edit a released one
-MIGRATIONS = [_migration_1]
+MIGRATIONS = [_migration_1, migration_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class GeoPackageStore(Store):
+class GeoPackageStore(PatrolStoreMixin, Store):
     backend = "gpkg"
 
     def __init__(self, data_dir: Path, *, create: bool = True):

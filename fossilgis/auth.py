@@ -1,0 +1,259 @@
+"""Accounts, roles, password hashes, API tokens and the web app's secret key (no Flask here)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fossilgis.errors import AuthError, FossilGISError
+
+#: role -> (中文, English); uploads and edits need patroller or admin
+ROLES = {
+    "admin": ("管理员", "administrator"),
+    "patroller": ("巡护员", "patroller"),
+    "viewer": ("查看者", "viewer"),
+}
+WRITE_ROLES = ("admin", "patroller")
+
+#: scrypt cost: 2**14 x 8 x 1 uses 16 MiB and ~50 ms per hash (OWASP's minimum is 2**17 x 8
+#: x 1 for interactive logins on servers with memory to spare; raise N when hardware allows)
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+MIN_PASSWORD_LENGTH = 8
+TOKEN_PREFIX = "fgis_"
+SECRET_KEY_FILE = "secret_key"
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+
+
+@dataclass(frozen=True)
+class User:
+    """A stored account. ``password_hash`` never leaves the core (not in repr)."""
+
+    username: str
+    role: str
+    disabled: bool
+    created_at: dt.datetime | None
+    password_hash: str = field(default="", repr=False)
+
+    @property
+    def can_write(self) -> bool:
+        """True for patroller and admin: they may upload and edit patrols."""
+        return self.role in WRITE_ROLES and not self.disabled
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin" and not self.disabled
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash: ``scrypt$N$r$p$salt$hash`` (base64).
+
+    Parameters
+    ----------
+    password : str
+        At least :data:`MIN_PASSWORD_LENGTH` characters.
+
+    Raises
+    ------
+    AuthError
+        When the password is too short.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AuthError(
+            f"password: {len(password)} characters; at least {MIN_PASSWORD_LENGTH} are needed "
+            f"/ 密码至少 {MIN_PASSWORD_LENGTH} 个字符"
+        )
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
+    )
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """True when ``password`` matches a hash made by :func:`hash_password` (constant time)."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        got = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, expected)
+
+
+def check_role(role: str) -> str:
+    """``role`` if it is admin, patroller or viewer; AuthError naming the choices otherwise."""
+    if role not in ROLES:
+        raise AuthError(
+            f"role {role!r} is unknown; choose one of: "
+            + ", ".join(f"{r} ({zh})" for r, (zh, _) in ROLES.items())
+        )
+    return role
+
+
+def create_user(store, username: str, password: str, role: str, *, by: str | None = None) -> User:
+    """Check and add a user with a hashed password.
+
+    Parameters
+    ----------
+    store : fossilgis.store.Store
+    username : str
+        2–64 letters, digits, ``_ . @ -``.
+    password : str
+        Plain text; only its scrypt hash is stored.
+    role : str
+        admin, patroller or viewer.
+    by : str, optional
+        Who adds it (audit log).
+
+    Raises
+    ------
+    AuthError
+        Bad name, role or password. ``ConflictError`` if the name is taken.
+    """
+    if not _USERNAME.match(username or ""):
+        raise AuthError(
+            f"username {username!r}: use 2–64 letters, digits, '_', '.', '@' or '-' "
+            "/ 用户名仅可包含字母、数字和 _ . @ -"
+        )
+    check_role(role)
+    return store.add_user(username, role, hash_password(password), by=by)
+
+
+def authenticate(store, username: str, password: str) -> User | None:
+    """The user when the name and password match and the account is enabled, else None.
+
+    The same None answers an unknown name, a wrong password and a disabled account, so that
+    the sign-in page does not reveal which names exist. A hash is computed for unknown names
+    too, so that the answer takes the same time.
+    """
+    user = store.get_user(username)
+    if user is None:
+        verify_password(password, _DUMMY_HASH)
+        return None
+    if not verify_password(password, user.password_hash) or user.disabled:
+        return None
+    return user
+
+
+def token_sha256(token: str) -> str:
+    """The SHA-256 (hex) under which a token is stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(store, username: str, label: str = "", *, by: str | None = None) -> str:
+    """Make an API token for a user and return it; it is shown once and stored only hashed.
+
+    Returns
+    -------
+    str
+        ``fgis_`` + 43 URL-safe characters (32 random bytes), for
+        ``Authorization: Bearer <token>``.
+
+    Raises
+    ------
+    RecordNotFoundError
+        Unknown user. ``AuthError`` for a disabled user.
+    """
+    user = store.get_user(username)
+    if user is not None and user.disabled:
+        raise AuthError(f"user {username!r} is disabled; enable it before issuing a token")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    store.add_token(username, token_sha256(token), label, by=by)
+    return token
+
+
+def token_user(store, token: str) -> User | None:
+    """The enabled user owning a live API token (from ``Authorization: Bearer``), else None."""
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    username = store.token_owner(token_sha256(token))
+    if username is None:
+        return None
+    user = store.get_user(username)
+    return None if user is None or user.disabled else user
+
+
+def require_write(user: User | None) -> User:
+    """``user`` if it may upload or edit (patroller, admin); AuthError otherwise."""
+    if user is None or not user.can_write:
+        who = "nobody signed in" if user is None else f"{user.username} ({user.role})"
+        raise AuthError(
+            f"uploads and edits need the patroller or admin role; {who} "
+            "/ 上传和编辑需要巡护员或管理员权限"
+        )
+    return user
+
+
+def require_admin(user: User | None) -> User:
+    """``user`` if it is an enabled admin; AuthError otherwise (e.g. undoing a delete)."""
+    if user is None or not user.is_admin:
+        raise AuthError("this needs the admin role / 需要管理员权限")
+    return user
+
+
+def ensure_secret_key(data_dir: str | os.PathLike) -> bytes:
+    """The web app's secret key: read from ``data_dir/secret_key``, made on first run.
+
+    The key is 32 random bytes from :mod:`secrets`, written with mode 0600 through a temp
+    file and a hard link, so that two processes starting together agree on one key and a
+    reader never sees a half-written file. It is never hard-coded.
+
+    Raises
+    ------
+    FossilGISError
+        When the key file is unreadable, empty or readable by others.
+    """
+    directory = Path(data_dir)
+    path = directory / SECRET_KEY_FILE
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_hex(32).encode("ascii"))
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp, path)  # fails if another process made it first: keep theirs
+            except FileExistsError:
+                pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise FossilGISError(
+            f"{path} is readable by other users (mode {mode:o}); run `chmod 600 {path}`"
+        )
+    key = path.read_bytes().strip()
+    if len(key) < 32:
+        raise FossilGISError(f"{path} holds no usable key; delete it to make a new one")
+    return key
+
+
+_DUMMY_HASH = (
+    f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}$"
+    + _b64(b"\0" * 16)
+    + "$"
+    + _b64(b"\0" * 32)
+)

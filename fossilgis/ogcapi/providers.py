@@ -1,0 +1,498 @@
+"""Feature collections behind the OGC API: a small provider base class and its implementations."""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from fossilgis.ogcapi.params import Boxes, Interval, ParameterError
+from fossilgis.schema import LABELS, LAYER_FIELDS, LAYER_KINDS
+
+#: decimals of precise coordinates (0.1 m; the data are not better than that)
+PRECISE_DECIMALS = 6
+#: how often (s) a provider asks the store whether its data changed
+VERSION_CHECK_S = 2.0
+
+
+@dataclass(frozen=True)
+class Field:
+    """One property of a collection's features.
+
+    Attributes
+    ----------
+    name : str
+        Property name, also the name of its equality filter parameter.
+    type : str
+        ``"str"``, ``"float"``, ``"int"``, ``"bool"`` or ``"datetime"``.
+    required : bool
+        True when every feature has a value.
+    private : bool
+        Personal data (who patrolled): shown to, and filterable by, staff only.
+    description : str
+        One line for the OpenAPI document and the HTML views.
+    """
+
+    name: str
+    type: str
+    required: bool = False
+    private: bool = False
+    description: str = ""
+
+    @property
+    def filterable(self) -> bool:
+        """Equality filters exist for text, number and boolean properties."""
+        return self.type in ("str", "float", "int", "bool")
+
+
+def layer_fields(kind: str) -> list[Field]:
+    """The properties of a reference layer, from :data:`fossilgis.schema.LAYER_FIELDS`."""
+    fields = [Field(name, ftype, required) for name, ftype, required in LAYER_FIELDS[kind]]
+    if kind == "sites":
+        fields.append(
+            Field("generalised", "bool", True,
+                  description="true when the geometry is the public ~1 km grid-cell shape")
+        )
+    return fields
+
+
+#: properties of the patrols collection (from ``store.list_patrols()``); personal ones private
+PATROL_FIELDS = [
+    Field("id", "str", True, description="the patrol's UUID"),
+    Field("started_at", "datetime", True),
+    Field("ended_at", "datetime", True),
+    Field("target_kind", "str", description="site or section"),
+    Field("target_id", "str"),
+    Field("target_inferred", "bool", True, description="target inferred from the location"),
+    Field("target_distance_m", "float"),
+    Field("purpose", "str"),
+    Field("waypoint_count", "int", True),
+    Field("alert_count", "int", True, description="observations of damage or digging"),
+    Field("photo_count", "int", True),
+    Field("created_at", "datetime", True, description="when the server received it"),
+    Field("updated_at", "datetime"),
+    Field("team", "str", private=True, description="team members (staff only)"),
+    Field("created_by", "str", private=True, description="who uploaded it (staff only)"),
+    Field("notes", "str", private=True, description="free text, may name people (staff only)"),
+]
+
+
+class Provider(abc.ABC):
+    """One feature collection: its metadata, property schema, queries and single features.
+
+    Subclasses implement :meth:`query`, :meth:`get` and :meth:`extent`. Features are
+    GeoJSON-like dicts in CRS84 (longitude, latitude) with ``id``, ``geometry`` and
+    ``properties``; ``staff=False`` must never reveal precise site geometry or
+    :attr:`Field.private` properties.
+    """
+
+    #: collection id, used in URLs
+    cid: str
+    title: str
+    description: str
+    #: the GeoJSON geometry type of the collection's features
+    geometry_type: str
+    fields: Sequence[Field]
+    #: the (start, end) properties of each feature's time span (the same twice for an
+    #: instant), or None for collections without time
+    time_fields: tuple[str, str] | None = None
+
+    def visible_fields(self, *, staff: bool) -> list[Field]:
+        """The properties this audience sees (and may filter on)."""
+        return [f for f in self.fields if staff or not f.private]
+
+    @abc.abstractmethod
+    def query(
+        self,
+        *,
+        bbox: Boxes | None,
+        limit: int,
+        offset: int,
+        datetime: Interval | None,
+        filters: Mapping[str, str],
+        staff: bool,
+    ) -> tuple[list[dict], int]:
+        """One page of matching features and the number of all matching ones.
+
+        Parameters
+        ----------
+        bbox : list of (minx, miny, maxx, maxy) or None
+            Features intersecting any of the boxes (CRS84) match.
+        limit, offset : int
+            Page size and the number of matching features skipped.
+        datetime : (start, end) or None
+            UTC instants, None for an open end; ignored by collections without time.
+        filters : Mapping[str, str]
+            Property name → value that must be equal; names are visible fields.
+        staff : bool
+            Precise data for staff, public data otherwise.
+
+        Returns
+        -------
+        (list of dict, int)
+            The features of the page, and numberMatched.
+        """
+
+    @abc.abstractmethod
+    def get(self, fid: str, *, staff: bool) -> dict | None:
+        """The feature with id ``fid`` as this audience sees it, or None."""
+
+    @abc.abstractmethod
+    def extent(self, *, staff: bool) -> dict:
+        """``{"bbox": [minx, miny, maxx, maxy] | None, "interval": [start, end] | None}``."""
+
+
+def _clean(value, ftype: str):
+    """A JSON-ready property value: NaN/NaT → None, numpy scalars → Python, times → RFC 3339."""
+    if value is None:
+        return None
+    if ftype == "datetime":
+        if isinstance(value, np.datetime64):
+            if np.isnat(value):
+                return None
+            return np.datetime_as_string(value, unit="s") + "Z"
+        return str(value)
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _utc_datetime64(values) -> np.ndarray:
+    """A column of instants as naive-UTC ``datetime64[us]`` (NaT for missing)."""
+    import pandas as pd
+
+    series = pd.to_datetime(pd.Series(values), utc=True, errors="coerce")
+    return series.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+
+
+def _as_datetime64(instant: dt.datetime) -> np.datetime64:
+    return np.datetime64(instant.astimezone(dt.timezone.utc).replace(tzinfo=None), "us")
+
+
+class _ServedFrame:
+    """A frame as one audience sees it: rounded geometry, an STRtree, arrays per property."""
+
+    def __init__(
+        self, gdf, fields: Sequence[Field], decimals: int, time_fields: tuple[str, str] | None
+    ):
+        gdf = gdf.reset_index(drop=True)
+        self.fields = list(fields)
+        geoms = np.asarray(gdf.geometry.values)
+        self.geoms = shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+        self.tree = shapely.STRtree(self.geoms)
+        self.ids = np.array([str(v) for v in gdf["id"]], dtype=object)
+        self.row_of_id = {fid: i for i, fid in enumerate(self.ids)}
+        self.columns: dict[str, np.ndarray] = {}
+        for f in self.fields:
+            if f.name not in gdf.columns:
+                self.columns[f.name] = np.full(len(gdf), None, dtype=object)
+            elif f.type == "datetime":
+                self.columns[f.name] = _utc_datetime64(gdf[f.name])
+            elif f.type in ("float", "int"):
+                self.columns[f.name] = gdf[f.name].to_numpy(dtype="float64", na_value=np.nan)
+            else:
+                col = gdf[f.name].to_numpy(dtype=object, copy=True)
+                col[gdf[f.name].isna().to_numpy()] = None
+                self.columns[f.name] = col
+        if time_fields:
+            starts = _utc_datetime64(gdf[time_fields[0]])
+            self.time_span = (starts, _utc_datetime64(gdf[time_fields[1]]))
+        else:
+            self.time_span = None
+        valid = self.geoms[~shapely.is_missing(self.geoms)]
+        self.bounds = (
+            [round(float(v), decimals) for v in shapely.total_bounds(valid)] if len(valid) else None
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _column_values(self, field: Field, rows: np.ndarray) -> list:
+        """JSON-ready values of one property for ``rows``, converted column-wise (fast)."""
+        column = self.columns[field.name][rows]
+        if field.type == "datetime":
+            text = np.datetime_as_string(column, unit="s")
+            return [None if t == "NaT" else t + "Z" for t in text.tolist()]
+        if field.type in ("float", "int"):
+            values = column.tolist()
+            if field.type == "int":
+                return [None if v != v else int(v) for v in values]  # v != v: NaN
+            return [None if v != v else v for v in values]
+        return [_clean(v, field.type) for v in column.tolist()]
+
+    def features(self, rows: np.ndarray) -> list[dict]:
+        """GeoJSON-like features of ``rows`` (CRS84), built a page at a time."""
+        rows = np.asarray(rows, dtype=np.intp)
+        geometries = shapely.to_geojson(self.geoms[rows]).tolist()
+        names = [f.name for f in self.fields]
+        columns = [self._column_values(f, rows) for f in self.fields]
+        return [
+            {
+                "type": "Feature",
+                "id": fid,
+                "geometry": None if geometry is None else json.loads(geometry),
+                "properties": dict(zip(names, values)),
+            }
+            for fid, geometry, values in zip(
+                self.ids[rows].tolist(), geometries, zip(*columns) if columns else [()] * len(rows)
+            )
+        ]
+
+    def equal_mask(self, field: Field, value: str, rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` have ``field == value``; ParameterError for a value of wrong type."""
+        column = self.columns[field.name][rows]
+        if field.type == "str":
+            return column == value
+        if field.type == "bool":
+            if value not in ("true", "false"):
+                raise ParameterError(f"{field.name}={value!r}: expected true or false")
+            return column == (value == "true")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ParameterError(
+                f"{field.name}={value!r} is not a number; expected e.g. {field.name}=100"
+            ) from None
+        return column == number
+
+    def time_mask(self, interval: Interval, rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` have a time span that intersects ``interval``."""
+        starts, ends = self.time_span[0][rows], self.time_span[1][rows]
+        mask = ~np.isnat(starts) & ~np.isnat(ends)
+        start, end = interval
+        if start is not None:
+            mask &= ends >= _as_datetime64(start)
+        if end is not None:
+            mask &= starts <= _as_datetime64(end)
+        return mask
+
+
+class FrameProvider(Provider):
+    """A collection read whole from a GeoDataFrame loader, served from memory with an STRtree.
+
+    Parameters
+    ----------
+    cid, title, description, geometry_type
+        Collection id and metadata.
+    fields : sequence of Field
+        Properties served, in order; columns missing from the frame are served as null.
+    load : callable
+        Returns the frame (lon/lat degrees, EPSG:4490 or 4326) with an ``id`` column.
+    version : callable
+        Returns a value that changes whenever the data change; checked every
+        :data:`VERSION_CHECK_S` seconds.
+    public : callable, optional
+        Turns the loaded frame into what anonymous callers may see (e.g. generalised
+        geometry); private fields are dropped in any case.
+    time_fields : (str, str), optional
+        The columns of each feature's time span (start, end) that ``datetime`` queries
+        filter on; name one column twice for instants.
+    decimals, public_decimals : int
+        Coordinate decimals served to staff and to the public.
+    """
+
+    def __init__(
+        self,
+        cid: str,
+        *,
+        title: str,
+        description: str,
+        geometry_type: str,
+        fields: Sequence[Field],
+        load: Callable[[], object],
+        version: Callable[[], Hashable] = lambda: 0,
+        public: Callable[[object], object] | None = None,
+        time_fields: tuple[str, str] | None = None,
+        decimals: int = PRECISE_DECIMALS,
+        public_decimals: int | None = None,
+    ):
+        self.cid, self.title, self.description = cid, title, description
+        self.geometry_type = geometry_type
+        self.fields = list(fields)
+        self.time_fields = time_fields
+        self._load, self._version, self._public = load, version, public
+        self._decimals = {True: decimals, False: public_decimals or decimals}
+        self._lock = threading.Lock()
+        self._served: dict[bool, tuple[Hashable, _ServedFrame]] = {}
+        self._checked = -math.inf
+        self._current_version: Hashable = None
+
+    def served(self, *, staff: bool) -> _ServedFrame:
+        """The frame as ``staff`` or the public sees it, rebuilt after the data changed."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._checked >= VERSION_CHECK_S:
+                self._current_version = self._version()
+                self._checked = now
+            version = self._current_version
+            cached = self._served.get(staff)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            gdf = self._load()
+            if not staff and self._public is not None:
+                gdf = self._public(gdf)
+            frame = _ServedFrame(
+                gdf, self.visible_fields(staff=staff), self._decimals[staff], self.time_fields
+            )
+            self._served[staff] = (version, frame)
+            return frame
+
+    def query(self, *, bbox, limit, offset, datetime, filters, staff):
+        frame = self.served(staff=staff)
+        if bbox:
+            hits = [frame.tree.query(shapely.box(*box), predicate="intersects") for box in bbox]
+            rows = np.unique(np.concatenate(hits))
+        else:
+            rows = np.arange(len(frame))
+        by_name = {f.name: f for f in frame.fields}
+        mask = np.ones(len(rows), dtype=bool)
+        for name, value in filters.items():
+            mask &= frame.equal_mask(by_name[name], value, rows)
+        if datetime is not None and frame.time_span is not None:
+            mask &= frame.time_mask(datetime, rows)
+        rows = rows[mask]
+        page = rows[offset : offset + limit]
+        return frame.features(page), int(len(rows))
+
+    def get(self, fid, *, staff):
+        frame = self.served(staff=staff)
+        row = frame.row_of_id.get(fid)
+        return None if row is None else frame.features(np.array([row]))[0]
+
+    def extent(self, *, staff):
+        frame = self.served(staff=staff)
+        interval = None
+        if frame.time_span is not None:
+            starts, ends = (t[~np.isnat(t)] for t in frame.time_span)
+            if len(starts) and len(ends):
+                interval = [_clean(starts.min(), "datetime"), _clean(ends.max(), "datetime")]
+        return {"bbox": frame.bounds, "interval": interval}
+
+
+class LayerProvider(FrameProvider):
+    """A reference layer of the store ("sites" | "sections"); public sites are generalised."""
+
+    def __init__(self, store, kind: str):
+        from fossilgis.generalise import GENERALISED_DECIMALS, generalise_sites
+
+        zh, en = LABELS[kind]
+        sensitive = kind == "sites"
+        description = (
+            f"Guizhou {en} ({zh}) from the provincial register. "
+            + (
+                "Anonymous callers get each site as the ~1 km grid cells it touches "
+                "(generalised = true); a bearer token of staff shows precise boundaries."
+                if sensitive
+                else "Geometry is served precise to everyone."
+            )
+        )
+        super().__init__(
+            kind,
+            title=f"{en[0].upper()}{en[1:]} {zh}",
+            description=description,
+            geometry_type="Polygon" if sensitive else "LineString",
+            fields=layer_fields(kind),
+            load=lambda: self._load_layer(store, kind),
+            version=lambda: store.layer_info(kind)["version"],
+            public=generalise_sites if sensitive else None,
+            public_decimals=GENERALISED_DECIMALS if sensitive else PRECISE_DECIMALS,
+        )
+
+    @staticmethod
+    def _load_layer(store, kind: str):
+        gdf = store.read_layer(kind)
+        if kind == "sites":
+            gdf["generalised"] = False
+        return gdf
+
+
+def generalise_geometries(gdf):
+    """A copy whose geometries are the ~1 km grid cells they touch, as public site shapes are.
+
+    A patrol's track or waypoints lead to the site it visited, so anonymous callers get
+    the same precision as for the site itself.
+    """
+    from fossilgis.generalise import DEFAULT_CELL_DEG, coarse_cells
+
+    out = gdf.copy()
+    geoms = np.asarray(gdf.geometry.values)
+    points = shapely.get_type_id(geoms) == 0
+    cell = DEFAULT_CELL_DEG
+    public = np.empty(len(geoms), dtype=object)
+    if points.any():  # the common case, done at once: the one cell around each point
+        i = np.floor(shapely.get_x(geoms[points]) / cell)
+        j = np.floor(shapely.get_y(geoms[points]) / cell)
+        public[points] = shapely.box(i * cell, j * cell, (i + 1) * cell, (j + 1) * cell)
+    public[~points] = [coarse_cells(g, cell) for g in geoms[~points]]
+    out[out.geometry.name] = public
+    return out
+
+
+class PatrolProvider(FrameProvider):
+    """The patrols of the store (``store.list_patrols()``), filtered in time on their span.
+
+    Anonymous callers get no personal data (team, uploader, notes) and geometry
+    generalised to ~1 km grid cells; staff see precise tracks and waypoints.
+    """
+
+    def __init__(self, store):
+        from fossilgis.generalise import GENERALISED_DECIMALS
+
+        super().__init__(
+            "patrols",
+            title="Patrols 巡护记录",
+            description="Patrols of fossil sites and sections: track (or waypoints), time span "
+                        "and counts of waypoints, alerts and photos. datetime selects patrols "
+                        "whose span [started_at, ended_at] meets it. Anonymous callers get "
+                        "~1 km grid-cell geometry and no personal data.",
+            geometry_type="MultiLineString",
+            fields=PATROL_FIELDS,
+            load=lambda: self._load_patrols(store),
+            version=lambda: patrols_version(store),
+            public=generalise_geometries,
+            time_fields=("started_at", "ended_at"),
+            public_decimals=GENERALISED_DECIMALS,
+        )
+
+    @staticmethod
+    def _load_patrols(store):
+        gdf = store.list_patrols()
+        gdf = gdf.rename(columns={"uuid": "id"})
+        gdf["team"] = [", ".join(t) if isinstance(t, list) else t for t in gdf["team"]]
+        return gdf
+
+
+def patrols_version(store) -> Hashable:
+    """A value that changes whenever a patrol is added, edited, deleted or restored.
+
+    ``store.patrols_version()`` when the store has it; else, for the GeoPackage store, the
+    row count and latest change times of its ``patrols`` table.
+    """
+    own = getattr(store, "patrols_version", None)
+    if own is not None:
+        return own()
+    with store._read() as conn:
+        return conn.execute(
+            "SELECT count(*), max(created_at), max(updated_at), max(deleted_at), "
+            "count(deleted_at) FROM patrols"
+        ).fetchone()
+
+
+def default_providers(store) -> dict[str, Provider]:
+    """The collections served from ``store``: sites, sections and (when kept) patrols."""
+    providers: dict[str, Provider] = {kind: LayerProvider(store, kind) for kind in LAYER_KINDS}
+    if hasattr(store, "list_patrols"):
+        providers["patrols"] = PatrolProvider(store)
+    return providers

@@ -1,0 +1,141 @@
+"""The one way a patrol gets stored: validate, store photos, infer the target, save once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from fossilgis.errors import PatrolValidationError
+from fossilgis.patrols.infer import infer_target, target_distances, targets_frame
+from fossilgis.patrols.model import Patrol, PhotoRef
+from fossilgis.patrols.validate import validate_patrol
+
+#: a photo with EXIF GPS within this distance of a waypoint is attached to it (metres)
+PHOTO_MATCH_M = 50.0
+
+
+@dataclass
+class SubmitResult:
+    """What :func:`submit_patrol` did: the stored record, whether it was new (201) or an
+    identical re-send (200), and warnings for the sender."""
+
+    record: Patrol
+    created: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_targets(store):
+    """Sites and sections of the store as one frame (``kind``, ``id``, names, geometry)."""
+    return targets_frame(store.read_layer("sites"), store.read_layer("sections"))
+
+
+def _nearest_waypoint(patrol: Patrol, lon: float, lat: float):
+    import geopandas as gpd
+    import shapely
+
+    if not patrol.waypoints:
+        return None
+    points = gpd.GeoDataFrame(
+        geometry=[shapely.Point(w.lon, w.lat) for w in patrol.waypoints], crs="EPSG:4490"
+    )
+    dist = target_distances(shapely.Point(lon, lat), points)
+    best = int(dist.idxmin())
+    return patrol.waypoints[best] if dist[best] <= PHOTO_MATCH_M else None
+
+
+def _store_photos(store, patrol: Patrol, files: Mapping[str, bytes], max_bytes) -> list[str]:
+    from fossilgis.patrols.photos import DEFAULT_MAX_PHOTO_BYTES, check_photo
+
+    limit = max_bytes or DEFAULT_MAX_PHOTO_BYTES
+    named = {ref.name for ref in patrol.all_photos() if ref.name and not ref.sha256}
+    missing = sorted(n for n in named if n not in files)
+    if missing:
+        raise PatrolValidationError(
+            f"photos: {', '.join(missing)} named in the record but not sent "
+            "/ 记录中引用的照片未上传"
+        )
+    for name in sorted(files):  # check every file before storing any
+        check_photo(files[name], name, limit)
+    stored = {name: store.put_photo(files[name], name, max_bytes=limit) for name in sorted(files)}
+    for ref in patrol.all_photos():
+        if ref.name and not ref.sha256:
+            ref.sha256 = stored[ref.name]
+    warnings = []
+    for name in sorted(set(files) - named):  # sent but not referenced: attach, never drop
+        info = store.photo_info(stored[name])
+        ref = PhotoRef(sha256=info.sha256, name=name)
+        home = None
+        if info.lon is not None:
+            home = _nearest_waypoint(patrol, info.lon, info.lat)
+        if home is not None:
+            home.photos.append(ref)
+        else:
+            patrol.photos.append(ref)
+            if info.lon is None:
+                warnings.append(f"photo {name}: no EXIF GPS position; attached to the patrol")
+    return warnings
+
+
+def submit_patrol(
+    store,
+    patrol: Patrol,
+    *,
+    user: str,
+    files: Mapping[str, bytes] | None = None,
+    targets=None,
+    now: dt.datetime | None = None,
+    max_photo_bytes: int | None = None,
+) -> SubmitResult:
+    """Validate and store a patrol with its photos; idempotent on the patrol's UUID.
+
+    Parameters
+    ----------
+    store : fossilgis.store.Store
+    patrol : Patrol
+        As received (web form, API body, imported file). Photo refs with a ``name`` and no
+        ``sha256`` are looked up in ``files``.
+    user : str
+        The sender's username; check the role first (:func:`fossilgis.auth.require_write`).
+    files : mapping of str to bytes, optional
+        Uploaded photos by name (multipart part file names, or files of ``--photos DIR``).
+        Files the record does not name are attached to the waypoint within 50 m of their
+        EXIF GPS position, else to the patrol: a photo that was sent is never dropped.
+    targets : GeoDataFrame, optional
+        Sites and sections (:func:`load_targets`); read from the store when omitted.
+    now : datetime, optional
+        Server time for the "in the future" checks.
+    max_photo_bytes : int, optional
+        Photo size limit (config); default ``DEFAULT_MAX_PHOTO_BYTES``.
+
+    Returns
+    -------
+    SubmitResult
+        ``created`` False means the same UUID with the same content was stored before
+        (answer 200 with the stored record, not 201).
+
+    Raises
+    ------
+    PatrolValidationError
+        Bad fields (all listed); nothing is stored.
+    PhotoError
+        A photo is not a JPEG/PNG, not what its name says, or too large; nothing is stored.
+    ConflictError
+        The UUID is stored with different content (HTTP 409).
+    """
+    if targets is None:
+        targets = load_targets(store)
+    warnings = validate_patrol(patrol, targets, now)
+    warnings += _store_photos(store, patrol, files or {}, max_photo_bytes)
+    if not patrol.target_id:
+        hit = infer_target(patrol.geometry, targets)
+        if hit is None:
+            warnings.append(
+                "no site or section within 5 km of the patrol; stored without one "
+                "/ 5 公里内无保护对象"
+            )
+        else:
+            patrol.target_kind, patrol.target_id = hit.kind, hit.id
+            patrol.target_inferred, patrol.target_distance_m = True, hit.distance_m
+    record, created = store.save_patrol(patrol, user)
+    return SubmitResult(record, created, warnings)

@@ -1,0 +1,195 @@
+"""Checks of a patrol before it is stored: errors refuse it, warnings go back to the sender."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from fossilgis.errors import PatrolValidationError
+from fossilgis.geo import GUIZHOU_BOUNDS, format_bounds
+from fossilgis.patrols.infer import target_distances
+from fossilgis.patrols.model import (
+    OBSERVATION_CATEGORIES,
+    SEVERITIES,
+    TARGET_KINDS,
+    Patrol,
+    format_time,
+    normalise_uuid,
+)
+
+__all__ = ["PatrolValidationError", "validate_patrol", "FAR_FROM_TARGET_M", "CLOCK_SKEW"]
+
+#: a track farther than this from the chosen site or section draws a warning (metres)
+FAR_FROM_TARGET_M = 2_000.0
+
+#: device clocks may run this much ahead of the server before a time counts as "future"
+CLOCK_SKEW = dt.timedelta(minutes=10)
+
+#: a patrol longer than this draws a warning (a wrong date is likelier than a 3-day patrol)
+LONG_PATROL = dt.timedelta(hours=48)
+
+
+def _outside(lon: float, lat: float) -> bool:
+    x0, y0, x1, y1 = GUIZHOU_BOUNDS
+    return not (math.isfinite(lon) and math.isfinite(lat) and x0 <= lon <= x1 and y0 <= lat <= y1)
+
+
+def _coord_problems(patrol: Patrol) -> list[str]:
+    problems = []
+    where = f"Guizhou {format_bounds(GUIZHOU_BOUNDS, 1)} (lon/lat, CGCS2000/WGS 84 degrees)"
+    if patrol.track is not None and not patrol.track.is_empty:
+        parts = getattr(patrol.track, "geoms", [patrol.track])
+        bad = [
+            (x, y) for part in parts for x, y, *_ in part.coords if _outside(x, y)
+        ]
+        if bad:
+            x, y = bad[0]
+            problems.append(
+                f"track: {len(bad)} point(s) outside {where}, first at lon {x:.6f}, "
+                f"lat {y:.6f}; check the file's coordinates (lat/lon swapped? wrong device "
+                "datum?) / 轨迹点超出贵州范围"
+            )
+    for i, w in enumerate(patrol.waypoints):
+        if _outside(w.lon, w.lat):
+            problems.append(
+                f"waypoints[{i}]: lon {w.lon}, lat {w.lat} is outside {where} / 航点超出贵州范围"
+            )
+    return problems
+
+
+def validate_patrol(patrol: Patrol, targets=None, now: dt.datetime | None = None) -> list[str]:
+    """Check a patrol; raise on errors, return warnings (bilingual text).
+
+    Parameters
+    ----------
+    patrol : Patrol
+        The record as received (uuids are normalised in place).
+    targets : geopandas.GeoDataFrame, optional
+        Sites and sections with ``kind`` and ``id`` columns
+        (:func:`fossilgis.patrols.infer.targets_frame`). Without it the target id is not
+        checked and no distance warning is given.
+    now : datetime, optional
+        The server's time (aware); default: now.
+
+    Returns
+    -------
+    list of str
+        Warnings: a track far from the chosen target, waypoints timed outside the patrol,
+        no team members, a very long patrol.
+
+    Raises
+    ------
+    PatrolValidationError
+        With every problem found, each naming its field: a bad UUID, times missing, in the
+        future or an end before the start, coordinates outside Guizhou, an unknown category,
+        severity or target, no location at all.
+    """
+    now = now or dt.datetime.now(dt.timezone.utc)
+    problems: list[str] = []
+    warnings: list[str] = []
+
+    try:
+        patrol.uuid = normalise_uuid(patrol.uuid)
+    except PatrolValidationError as exc:
+        problems.append(str(exc))
+
+    latest = now + CLOCK_SKEW
+    if patrol.ended_at < patrol.started_at:
+        problems.append(
+            f"ended_at: {format_time(patrol.ended_at)} is before started_at "
+            f"{format_time(patrol.started_at)} / 结束时间早于开始时间"
+        )
+    for name in ("started_at", "ended_at"):
+        value = getattr(patrol, name)
+        if value > latest:
+            problems.append(
+                f"{name}: {format_time(value)} is in the future (server time "
+                f"{format_time(now)}); check the device clock / 时间晚于当前时间"
+            )
+    if patrol.ended_at - patrol.started_at > LONG_PATROL:
+        warnings.append(
+            f"the patrol lasts {(patrol.ended_at - patrol.started_at).total_seconds() / 3600:.0f} h"
+            " (more than 48 h); check the dates / 巡护时长超过 48 小时，请核对日期"
+        )
+    if not [t for t in patrol.team if t.strip()]:
+        warnings.append("team: no team members given / 未填写巡护人员")
+
+    problems += _coord_problems(patrol)
+    if patrol.geometry is None and not patrol.target_id:
+        problems.append(
+            "track/waypoints: the patrol has no location; give a track, a waypoint or a "
+            "site/section id / 无轨迹、航点或保护对象编号"
+        )
+
+    seen = set()
+    for i, w in enumerate(patrol.waypoints):
+        try:
+            w.uuid = normalise_uuid(w.uuid, f"waypoints[{i}].uuid")
+        except PatrolValidationError as exc:
+            problems.append(str(exc))
+        if w.uuid in seen:
+            problems.append(f"waypoints[{i}].uuid: {w.uuid} appears twice in this patrol")
+        seen.add(w.uuid)
+        if w.observed_at > latest:
+            problems.append(
+                f"waypoints[{i}].observed_at: {format_time(w.observed_at)} is in the future "
+                f"(server time {format_time(now)}) / 观测时间晚于当前时间"
+            )
+        elif not (
+            patrol.started_at - dt.timedelta(hours=1)
+            <= w.observed_at
+            <= patrol.ended_at + dt.timedelta(hours=1)
+        ):
+            warnings.append(
+                f"waypoints[{i}].observed_at: {format_time(w.observed_at)} is outside the "
+                f"patrol ({format_time(patrol.started_at)} – {format_time(patrol.ended_at)}) "
+                "/ 观测时间不在巡护时段内"
+            )
+        obs = w.observation
+        if obs is not None:
+            if obs.category not in OBSERVATION_CATEGORIES:
+                choices = ", ".join(
+                    f"{c} ({lab.zh})" for c, lab in OBSERVATION_CATEGORIES.items()
+                )
+                problems.append(
+                    f"waypoints[{i}].category: {obs.category!r} is not a category; "
+                    f"expected one of: {choices}"
+                )
+            if obs.severity not in SEVERITIES:
+                problems.append(
+                    f"waypoints[{i}].severity: {obs.severity!r} is not a severity; expected "
+                    + ", ".join(f"{c} ({lab.zh})" for c, lab in SEVERITIES.items())
+                )
+
+    if patrol.target_kind is not None and patrol.target_kind not in TARGET_KINDS:
+        problems.append(
+            f"target_kind: {patrol.target_kind!r} is unknown; expected site or section"
+        )
+    elif patrol.target_id and targets is not None:
+        hit = targets[targets["id"] == patrol.target_id]
+        if patrol.target_kind:
+            hit = hit[hit["kind"] == patrol.target_kind]
+        if hit.empty:
+            problems.append(
+                f"target_id: no {patrol.target_kind or 'site or section'} with id "
+                f"{patrol.target_id!r} in the reference layers (see `fossilgis layers export`)"
+                " / 保护对象编号不存在"
+            )
+        else:
+            if patrol.target_kind is None:
+                patrol.target_kind = str(hit.iloc[0]["kind"])
+            geom = patrol.geometry
+            if geom is not None and not problems:
+                distance = float(target_distances(geom, hit.iloc[:1]).iloc[0])
+                patrol.target_distance_m = distance
+                if distance > FAR_FROM_TARGET_M:
+                    warnings.append(
+                        f"the track is {distance / 1000:.1f} km from {patrol.target_kind} "
+                        f"{patrol.target_id} (more than {FAR_FROM_TARGET_M / 1000:.0f} km); "
+                        "check the site id / 轨迹距所选保护对象较远，请核对编号"
+                    )
+
+    if problems:
+        head = f"patrol {patrol.uuid}: {len(problems)} problem(s): " if len(problems) > 1 else ""
+        raise PatrolValidationError(head + "; ".join(problems), problems)
+    return warnings

@@ -1,0 +1,98 @@
+"""Accounts, password hashes, roles, API tokens and the secret key."""
+# ruff: noqa: F811  (fixtures imported from patrol_fixtures are redefined as arguments)
+
+from __future__ import annotations
+
+import multiprocessing
+import stat
+
+import pytest
+from patrol_fixtures import store, template_store  # noqa: F401
+
+from fossilgis.auth import (
+    authenticate,
+    create_user,
+    ensure_secret_key,
+    hash_password,
+    issue_token,
+    require_admin,
+    require_write,
+    token_sha256,
+    token_user,
+    verify_password,
+)
+from fossilgis.errors import AuthError, ConflictError, FossilGISError, RecordNotFoundError
+
+
+def test_password_hash_is_salted_scrypt():
+    one, two = hash_password("correct horse"), hash_password("correct horse")
+    assert one != two and one.startswith("scrypt$16384$8$1$")
+    assert "correct horse" not in one
+    assert verify_password("correct horse", one) and not verify_password("wrong horse", one)
+    assert not verify_password("x", "md5$abc")
+    with pytest.raises(AuthError, match="password: 5 characters; at least 8"):
+        hash_password("short")
+
+
+def test_users_roles_and_sign_in(store):
+    create_user(store, "alice", "patrol-pass-1", "patroller", by="root")
+    create_user(store, "vera", "viewer-pass-1", "viewer", by="root")
+    with pytest.raises(ConflictError, match="user 'alice' exists already"):
+        create_user(store, "alice", "another-pass", "admin")
+    with pytest.raises(AuthError, match="role 'boss' is unknown"):
+        create_user(store, "bob", "patrol-pass-1", "boss")
+    with pytest.raises(AuthError, match="username 'a b'"):
+        create_user(store, "a b", "patrol-pass-1", "viewer")
+    alice = authenticate(store, "alice", "patrol-pass-1")
+    assert alice.role == "patroller" and alice.can_write and not alice.is_admin
+    assert "password_hash" not in repr(alice)
+    assert authenticate(store, "alice", "wrong-pass") is None
+    assert authenticate(store, "nobody", "patrol-pass-1") is None
+    assert require_write(alice) is alice
+    with pytest.raises(AuthError, match=r"vera \(viewer\)"):
+        require_write(store.get_user("vera"))
+    with pytest.raises(AuthError, match="admin role"):
+        require_admin(alice)
+    store.set_user_disabled("alice", True, by="root")
+    assert authenticate(store, "alice", "patrol-pass-1") is None
+    assert [u.username for u in store.list_users()] == ["alice", "vera"]
+    actions = [(r["action"], r["object_id"]) for r in store.audit_rows(object_kind="user")]
+    assert actions == [("disable", "alice"), ("create", "vera"), ("create", "alice")]
+
+
+def test_tokens_are_stored_only_hashed(store):
+    create_user(store, "tablet", "tablet-pass-1", "patroller")
+    token = issue_token(store, "tablet", "tablet 3", by="root")
+    assert token.startswith("fgis_") and len(token) == 5 + 43
+    with store._read() as conn:
+        stored = [r[0] for r in conn.execute("SELECT token_sha256 FROM api_tokens")]
+        dump = "\n".join(conn.iterdump())
+    assert stored == [token_sha256(token)] and token not in dump
+    assert token_user(store, token).username == "tablet"
+    assert token_user(store, token[:-1] + "x") is None
+    assert token_user(store, "Bearer " + token) is None
+    with pytest.raises(RecordNotFoundError, match="no user 'ghost'"):
+        issue_token(store, "ghost")
+    store.set_user_disabled("tablet", True)
+    assert token_user(store, token) is None
+    assert store.revoke_tokens("tablet") == 1
+    store.set_user_disabled("tablet", False)
+    assert token_user(store, token) is None  # revoked stays revoked
+
+
+def _key(path):
+    return ensure_secret_key(path)
+
+
+def test_secret_key_made_once_private_and_shared(tmp_path):
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        keys = pool.map(_key, [str(tmp_path)] * 8)
+    assert len(set(keys)) == 1 and len(keys[0]) == 64
+    path = tmp_path / "secret_key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert ensure_secret_key(tmp_path) == keys[0]
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no temp files left
+    path.chmod(0o644)
+    with pytest.raises(FossilGISError, match="readable by other users"):
+        ensure_secret_key(tmp_path)
