@@ -24,7 +24,8 @@ def _positive(ctx, param, value):
 )
 @click.option(
     "--crs",
-    help="CRS of files without one, e.g. EPSG:4523 (never guessed for projected coordinates).",
+    help="CRS of the coordinates, applied to every FILE, e.g. EPSG:4523 (never guessed for "
+    "projected coordinates).",
 )
 @click.option("--layer", help="Layer inside a GeoPackage or a zip of several shapefiles.")
 @click.option("--encoding", help="Attribute encoding when it cannot be detected (gbk, utf-8).")
@@ -68,6 +69,14 @@ def _positive(ctx, param, value):
     help="Exit with status 3 when any project reaches this grade.",
 )
 @click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1000),
+    default=100_000,
+    show_default=True,
+    help="A single layer of more than 200 000 features is read and screened this many at a "
+    "time, in bounded memory.",
+)
+@click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
     help="Language of text and html output (default: both).",
@@ -87,6 +96,7 @@ def impact_check(
     fmt,
     output,
     fail_on,
+    chunk_size,
     lang,
 ):
     """Screen project FILES against every fossil site and section. 工程项目化石影响筛查。
@@ -97,10 +107,9 @@ def impact_check(
 
     Exit status: 0 screened; 2 bad input or usage; 3 a project reached --fail-on.
     """
+    from fossilgis.batch import screen_files
     from fossilgis.impact import ScreenOptions
-    from fossilgis.io import read_footprints
     from fossilgis.rules import GRADES as ALL_GRADES
-    from fossilgis.screening import screen_results
     from fossilgis.store import open_store
 
     if fmt in ("geojson", "gpkg") and output is None:
@@ -112,30 +121,23 @@ def impact_check(
         point_radius_m=point_radius,
     )
     quiet = ctx.obj.get("quiet")
-    results = []
-    for path in files:
-        if not quiet and len(files) > 1:
-            click.echo(f"reading {path.name} …", err=True)
-        results.extend(read_footprints(path, crs=crs, layer=layer, encoding=encoding))
     store = open_store(ctx.obj["data_dir"])
-    total = sum(len(r.gdf) for r in results)
     bar = None
     if not quiet:
         from tqdm import tqdm
 
         # appears only when the screen takes more than two seconds
-        bar = tqdm(
-            total=total, unit="footprint", file=sys.stderr, delay=2, desc="screening", leave=False
-        )
+        bar = tqdm(unit="footprint", file=sys.stderr, delay=2, desc="screening", leave=False)
 
-    def progress(done, _total):
+    def progress(done, total):
         if bar is not None:
+            bar.total = total
             bar.update(done - bar.n)
 
     try:
-        screening = screen_results(
-            results, store, options=options, id_field=id_field, progress=progress
-        )
+        screening = screen_files(files, store, options=options, crs=crs, layer=layer,
+                                 encoding=encoding, id_field=id_field, chunk_size=chunk_size,
+                                 progress=progress)
     finally:
         if bar is not None:
             bar.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
 import logging
@@ -114,8 +115,17 @@ def _has_arrow() -> bool:
 _HAS_ARROW = _has_arrow()
 
 
+#: (skip_features, max_features) applied to the next reads in this context; set by
+#: :func:`fossilgis.io.chunks.iter_footprint_chunks` to stream a large layer in windows
+FEATURE_WINDOW: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
+    "fossilgis_feature_window", default=None
+)
+
+
 def read_ogr(path, source: str, *, layer=None, encoding=None, notes: list[str]):
     """pyogrio.read_dataframe with warnings turned into notes and GEOS failures diagnosed."""
+    window = FEATURE_WINDOW.get()
+    extra = {} if window is None else {"skip_features": window[0], "max_features": window[1]}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -124,9 +134,9 @@ def read_ogr(path, source: str, *, layer=None, encoding=None, notes: list[str]):
             arrow = _HAS_ARROW and encoding is None
             try:
                 gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding,
-                                             use_arrow=arrow)
+                                             use_arrow=arrow, **extra)
             except NotImplementedError:  # curves: only the classic reader linearises them
-                gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
+                gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, **extra)
         except GEOSException as exc:
             _diagnose_geometry(path, layer, source, exc)
             raise

@@ -1,0 +1,89 @@
+"""Screening inputs too large for memory: stream the file in chunks and merge the results.
+
+Each chunk is read and screened on its own (:func:`fossilgis.screening.screen_results`);
+only the impacts and per-project totals are kept, so memory stays bounded by the chunk
+size however many footprints the file holds. The merged result has the same JSON form
+as an in-memory screen; it does not keep the footprints themselves (the HTML report
+then shows no sketch map, and a GeoPackage output has no footprints layer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from fossilgis.impact import ScreenOptions
+from fossilgis.rules import worst_grade
+from fossilgis.screening import Screening, screen_results
+
+#: features read and screened at a time
+DEFAULT_CHUNK_SIZE = 100_000
+#: files with more features than this are streamed
+STREAM_THRESHOLD = 200_000
+
+
+def _merge_project(into: dict, part: dict) -> None:
+    into["footprint_count"] += part["footprint_count"]
+    into["geometry_types"] = sorted(set(into["geometry_types"]) | set(part["geometry_types"]))
+    into["impacts"].extend(part["impacts"])
+    into["repaired"].extend(part["repaired"])
+    into["notes"].extend(n for n in part["notes"] if n not in into["notes"])
+    into["grade"] = worst_grade([into["grade"], part["grade"]])
+
+
+def screen_file_in_chunks(path, store, *, options: ScreenOptions | None = None, crs=None,
+                          layer=None, encoding=None, id_field=None, rules=None,
+                          chunk_size: int = DEFAULT_CHUNK_SIZE,
+                          progress: Callable[[int, int], None] | None = None) -> Screening:
+    """Screen one large file chunk by chunk; the result equals an in-memory screen's."""
+    import geopandas as gpd
+
+    from fossilgis.io.chunks import feature_count, iter_footprint_chunks
+    from fossilgis.rules import load_rules
+
+    rules = rules or load_rules()
+    total = feature_count(path, layer) or 0
+    projects: dict[str, dict] = {}
+    areas: dict[str, float] = {}  # exact sums; rounded once at the end like in memory
+    impacts = []
+    done = 0
+    last = None
+    for chunk in iter_footprint_chunks(path, chunk_size=chunk_size, crs=crs, layer=layer,
+                                       encoding=encoding):
+        part = screen_results([chunk], store, options=options, rules=rules, id_field=id_field)
+        for p in part.projects:
+            if p["project_id"] in projects:
+                _merge_project(projects[p["project_id"]], p)
+            else:
+                projects[p["project_id"]] = p
+        for pid, area in part.footprints.groupby("project_id")["footprint_area_m2"].sum().items():
+            areas[pid] = areas.get(pid, 0.0) + float(area)
+        impacts.append(part.impacts)
+        done += len(chunk.gdf)
+        last = part
+        if progress:
+            progress(done, max(total, done))
+    for pid, p in projects.items():
+        p["footprint_area_m2"] = round(areas.get(pid, 0.0), 1)
+    merged = pd.concat(impacts, ignore_index=True)
+    empty = gpd.GeoDataFrame({"project_id": [], "footprint_index": []}, geometry=[],
+                             crs="EPSG:4490")
+    return Screening(projects=list(projects.values()), impacts=merged, footprints=empty,
+                     rules=last.rules, layers=last.layers, options=last.options)
+
+
+def screen_files(paths, store, *, options: ScreenOptions | None = None, crs=None, layer=None,
+                 encoding=None, id_field=None, rules=None, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                 progress: Callable[[int, int], None] | None = None) -> Screening:
+    """Screen files as the CLI does: a single very large layer streams, the rest in memory."""
+    from fossilgis.io.chunks import feature_count
+    from fossilgis.screening import screen_paths
+
+    paths = list(paths)
+    if len(paths) == 1 and (feature_count(paths[0], layer) or 0) > STREAM_THRESHOLD:
+        return screen_file_in_chunks(paths[0], store, options=options, crs=crs, layer=layer,
+                                     encoding=encoding, id_field=id_field, rules=rules,
+                                     chunk_size=chunk_size, progress=progress)
+    return screen_paths(paths, store, options=options, crs=crs, layer=layer, encoding=encoding,
+                        id_field=id_field, rules=rules, progress=progress)
