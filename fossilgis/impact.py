@@ -200,12 +200,21 @@ def prepare_targets(sites, sections, rules) -> Targets:
     )
 
 
-def _candidates(footprints_deg: np.ndarray, targets: Targets) -> np.ndarray:
-    """Indices of footprints whose box comes within reach of any target's box (degrees)."""
+def _buffer_reach_m(options: ScreenOptions) -> float:
+    """How far buffering (line width, point radius) moves a footprint's edge outwards."""
+    return max((options.line_width_m or 0) / 2, options.point_radius_m or 0)
+
+
+def _candidates(footprints_deg: np.ndarray, targets: Targets, extra_m: float = 0.0) -> np.ndarray:
+    """Indices of footprints whose box comes within reach of any target's box (degrees).
+
+    ``extra_m`` widens the reach by the buffer that lines and points get later.
+    """
     bounds = shapely.bounds(targets.geoms_deg)
+    reach = targets.max_reach_m + extra_m
     # 1 m ≤ 1/110 540 ° of latitude and ≤ 1/(111 320·cos 29.5°) ° of longitude in Guizhou
-    dlat = targets.max_reach_m / 110_540 * 1.05
-    dlon = targets.max_reach_m / (111_320 * math.cos(math.radians(29.5))) * 1.05
+    dlat = reach / 110_540 * 1.05
+    dlon = reach / (111_320 * math.cos(math.radians(29.5))) * 1.05
     boxes = shapely.box(
         bounds[:, 0] - dlon, bounds[:, 1] - dlat, bounds[:, 2] + dlon, bounds[:, 3] + dlat
     )
@@ -286,7 +295,9 @@ IMPACT_COLUMNS = [
 ]
 
 
-def assess_impact(footprints, targets: Targets, rules, options: ScreenOptions | None = None):
+def assess_impact(
+    footprints, targets: Targets, rules, options: ScreenOptions | None = None, *, pairs=None
+):
     """Every footprint × target pair within the attention distance, graded.
 
     Parameters
@@ -299,6 +310,12 @@ def assess_impact(footprints, targets: Targets, rules, options: ScreenOptions | 
     rules : fossilgis.rules.Rules
         Zone widths and the outcome table.
     options : ScreenOptions
+    pairs : callable, optional
+        ``pairs(footprint_geoms_deg, distance_m) -> (positions, target_kinds, target_ids)``:
+        a superset of the footprint × target pairs within ``distance_m`` found elsewhere
+        (the PostGIS store's ``candidate_pairs`` runs ST_DWithin in the database). It
+        replaces the in-memory candidate search; distances, overlaps and grades are still
+        computed here, so the result is the same as without it.
 
     Returns
     -------
@@ -310,13 +327,29 @@ def assess_impact(footprints, targets: Targets, rules, options: ScreenOptions | 
 
     options = options or ScreenOptions()
     fp_deg = np.asarray(footprints.geometry.values)
-    cand = _candidates(fp_deg, targets) if len(fp_deg) else np.array([], dtype=int)
+    found = None
+    if pairs is not None and len(fp_deg):
+        found = _found_pairs(pairs, fp_deg, targets, options)
+        cand = np.unique(found[0])
+    else:
+        cand = (
+            _candidates(fp_deg, targets, _buffer_reach_m(options))
+            if len(fp_deg)
+            else np.array([], dtype=int)
+        )
     chunks = []
     if len(cand):
         zones = gk_zone_numbers(shapely.get_x(shapely.centroid(fp_deg[cand])))
         for zone in np.unique(zones):
             idx = cand[zones == zone]
-            chunks.append(_pairs_in_zone(fp_deg[idx], idx, int(zone), targets, options))
+            given = None
+            if found is not None:
+                # the pairs of these footprints, as positions into idx and into the targets
+                sel = np.isin(found[0], idx)
+                given = (np.searchsorted(idx, found[0][sel]), found[1][sel])
+            chunks.append(
+                _pairs_in_zone(fp_deg[idx], idx, int(zone), targets, options, given)
+            )
     chunks = [c for c in chunks if len(c)]
     if not chunks:
         return gpd.GeoDataFrame({c: [] for c in IMPACT_COLUMNS}, geometry=[], crs=CRS_GEOGRAPHIC)
@@ -330,14 +363,33 @@ def assess_impact(footprints, targets: Targets, rules, options: ScreenOptions | 
     )
 
 
-def _pairs_in_zone(fp_deg, fp_pos, zone, targets: Targets, options) -> pd.DataFrame:
+def _found_pairs(pairs, fp_deg, targets: Targets, options) -> tuple[np.ndarray, np.ndarray]:
+    """(footprint positions, target positions) from an external pair finder, sorted."""
+    pos, kinds, ids = pairs(fp_deg, targets.attention_m + _buffer_reach_m(options))
+    found = pd.DataFrame({"fp": np.asarray(pos, dtype=np.int64),
+                          "target_kind": np.asarray(kinds, dtype=object),
+                          "target_id": np.asarray(ids, dtype=object)})
+    frame = targets.frame[["target_kind", "target_id"]].reset_index(names="ti")
+    merged = found.merge(frame, on=["target_kind", "target_id"], how="inner")
+    merged = merged.drop_duplicates(["fp", "ti"]).sort_values(["fp", "ti"], kind="stable")
+    return merged["fp"].to_numpy(dtype=np.int64), merged["ti"].to_numpy(dtype=np.int64)
+
+
+def _pairs_in_zone(fp_deg, fp_pos, zone, targets: Targets, options, given=None) -> pd.DataFrame:
     import geopandas as gpd
 
     crs = metric_crs_for_zone(zone)
     fp = np.asarray(gpd.GeoSeries(fp_deg, crs=CRS_GEOGRAPHIC).to_crs(crs).values)
     fp = _buffer_footprints(fp, options)
     geoms, core, tree = targets.in_zone(zone)
-    fi, ti = tree.query(fp, predicate="dwithin", distance=targets.attention_m)
+    if given is None:
+        fi, ti = tree.query(fp, predicate="dwithin", distance=targets.attention_m)
+    else:
+        # pairs found elsewhere are a superset: keep exactly those the tree would give
+        fi, ti = given
+        if len(fi):
+            near = shapely.dwithin(fp[fi], geoms[ti], targets.attention_m)
+            fi, ti = fi[near], ti[near]
     if not len(fi):
         return pd.DataFrame()
     frame = targets.frame

@@ -47,11 +47,10 @@ def _patrol(spec):
 
 
 @pytest.fixture(scope="module")
-def ogc_store(tmp_path_factory):
-    """A store built from layers/ (36 sites, 19 sections) with the three PATROL_SPECS."""
-    from fossilgis.store import open_store
-
-    store = open_store(tmp_path_factory.mktemp("ogcapi-store"))
+def ogc_store(new_store):
+    """A store of each backend built from layers/ (36 sites, 19 sections) with the three
+    PATROL_SPECS (``new_store`` comes from conftest.py)."""
+    store = new_store()
     for spec in PATROL_SPECS:
         store.save_patrol(_patrol(spec), spec[6])
     return store
@@ -97,7 +96,8 @@ sys.path.insert(0, sys.argv[2])
 from waitress.server import create_server
 from fossilgis.store import open_store
 from ogcapi_fixtures import make_app
-server = create_server(make_app(open_store(sys.argv[1])), host="127.0.0.1", port=0, threads=4)
+store = open_store(sys.argv[1], store=sys.argv[3] or None)
+server = create_server(make_app(store), host="127.0.0.1", port=0, threads=4)
 print(server.effective_port, flush=True)
 server.run()
 """
@@ -111,7 +111,8 @@ def live_url(ogc_store):
     fetches pages, so a server thread in the test process could never answer it.
     """
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, str(ogc_store.data_dir), str(TESTS)],
+        [sys.executable, "-c", _SERVE, str(ogc_store.data_dir), str(TESTS),
+         getattr(ogc_store, "url", "")],
         cwd=TESTS.parent, stdout=subprocess.PIPE, text=True,
     )
     try:

@@ -109,11 +109,12 @@ def png_bytes(size=(50, 40)) -> bytes:
     return out.getvalue()
 
 
-def write_patrols(data_dir: str, count: int, tag: str) -> list[str]:
-    """Open the store in ``data_dir`` and save ``count`` new patrols (a process's work)."""
+def write_patrols(data_dir: str, count: int, tag: str, store_url: str | None = None) -> list[str]:
+    """Open the store in ``data_dir`` (or at ``store_url``) and save ``count`` new patrols
+    (a process's work)."""
     from fossilgis.store import open_store
 
-    store = open_store(data_dir)
+    store = open_store(data_dir, store=store_url)
     uuids = []
     for _ in range(count):
         patrol = make_patrol(2, start=NOW - dt.timedelta(days=1))

@@ -9,7 +9,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from webmap_fixtures import XSS_ID, XSS_NAME, xss_data, zipped_shapefile  # noqa: F401
+from webmap_fixtures import (  # noqa: F401
+    PASSWORD,
+    XSS_ID,
+    XSS_NAME,
+    xss_data,
+    zipped_shapefile,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -79,6 +85,15 @@ def page(server):
         browser.close()
 
 
+def sign_in(page, server, username="viewer1", next_path="/"):
+    """Sign in through the form, as a person would."""
+    page.goto(f"{server}/login?lang=en&next={next_path}")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("#signed-in-as", timeout=10000)
+
+
 def test_map_draws_sites_popups_switches_language(page, server):
     page.goto(server + "/")
     page.wait_for_selector("body[data-layers-loaded=true]", timeout=15000)
@@ -127,6 +142,9 @@ def test_map_draws_sites_popups_switches_language(page, server):
 
 def test_check_upload_zipped_shapefile_shows_grade(page, server, tmp_path):
     page.goto(server + "/check?lang=en")
+    assert page.locator("#check-sign-in").is_visible()  # visitors are asked to sign in
+    sign_in(page, server, next_path="/check")
+    assert page.url.endswith("/check")
     page.wait_for_selector(".leaflet-draw-toolbar", timeout=10000)
     page.set_input_files("#footprint", str(zipped_shapefile(tmp_path)))
     page.select_option("select[name=project_type]", "building")
@@ -144,6 +162,7 @@ def test_check_upload_zipped_shapefile_shows_grade(page, server, tmp_path):
 
 
 def test_check_draw_polygon(page, server):
+    sign_in(page, server, next_path="/check")
     page.goto(server + "/check?lang=en")
     page.wait_for_selector(".leaflet-draw-draw-polygon", timeout=10000)
     page.click(".leaflet-draw-draw-polygon")

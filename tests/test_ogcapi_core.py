@@ -440,12 +440,12 @@ def test_injected_staff_check(ogc_store):
 def test_the_web_map_app_serves_the_api(ogc_store):
     from webmap import create_app
 
-    public = create_app({"DATA_DIR": str(ogc_store.data_dir), "TESTING": True}).test_client()
+    where = {"DATA_DIR": str(ogc_store.data_dir), "STORE": getattr(ogc_store, "url", None)}
+    public = create_app({**where, "TESTING": True}).test_client()
     doc = public.get("/ogcapi/collections").get_json()
     assert [c["id"] for c in doc["collections"]] == ["sites", "sections", "patrols"]
     site = public.get("/ogcapi/collections/sites/items/GZ-F01").get_json(force=True)
     assert site["properties"]["generalised"] is True
-    signed_in = create_app({"DATA_DIR": str(ogc_store.data_dir), "TESTING": True,
-                            "TESTING_STAFF": True}).test_client()
+    signed_in = create_app({**where, "TESTING": True, "TESTING_STAFF": True}).test_client()
     site = signed_in.get("/ogcapi/collections/sites/items/GZ-F01").get_json(force=True)
     assert site["properties"]["generalised"] is False

@@ -1,4 +1,5 @@
-"""Patrols in the GeoPackage store: never lost, never duplicated, audited, soft-deleted."""
+"""Patrols in both stores (GeoPackage, PostGIS): never lost, never duplicated, audited,
+soft-deleted."""
 # ruff: noqa: F811  (fixtures imported from patrol_fixtures are redefined as arguments)
 
 from __future__ import annotations
@@ -7,7 +8,6 @@ import datetime as dt
 import multiprocessing
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -17,37 +17,39 @@ from pathlib import Path
 
 import pyogrio
 import pytest
-from patrol_fixtures import NOW, make_patrol, store, template_store, write_patrols  # noqa: F401
+from conftest import db_errors, reopen, sql, store_url
+from patrol_fixtures import NOW, make_patrol, write_patrols
 
 from fossilgis.errors import ConflictError, RecordNotFoundError
 from fossilgis.patrols.model import content_hash
 from fossilgis.patrols.submit import submit_patrol
-from fossilgis.store import open_store
 from fossilgis.store.gpkg import SCHEMA_VERSION
 
 TESTS = Path(__file__).resolve().parent
 
 
 def counts(store, uuid=None) -> dict:
-    with store._read() as conn:
-        where, args = ("WHERE patrol_uuid=?", (uuid,)) if uuid else ("", ())
-        return {
-            "patrols": conn.execute(
-                "SELECT count(*) FROM patrols" + (" WHERE uuid=?" if uuid else ""), args
-            ).fetchone()[0],
-            "waypoints": conn.execute(
-                f"SELECT count(*) FROM waypoints {where}", args
-            ).fetchone()[0],
-            "audit": conn.execute(
-                "SELECT count(*) FROM audit" + (" WHERE object_id=?" if uuid else ""), args
-            ).fetchone()[0],
-        }
+    where, args = ("WHERE patrol_uuid=?", (uuid,)) if uuid else ("", ())
+    return {
+        "patrols": sql(
+            store, "SELECT count(*) FROM patrols" + (" WHERE uuid=?" if uuid else ""), args
+        )[0][0],
+        "waypoints": sql(store, f"SELECT count(*) FROM waypoints {where}", args)[0][0],
+        "audit": sql(
+            store, "SELECT count(*) FROM audit" + (" WHERE object_id=?" if uuid else ""), args
+        )[0][0],
+    }
 
 
-def test_schema_is_migrated_and_readable_by_gdal(store):
+def test_schema_is_migrated_and_readable_by_gis_clients(store):
     assert store.schema_version == SCHEMA_VERSION == 2
     patrol = make_patrol(3)
     store.save_patrol(patrol, "alice")
+    if store.backend == "postgis":
+        assert sql(store, "SELECT uuid, GeometryType(geom) FROM patrols") == [
+            (patrol.uuid, "MULTILINESTRING")]
+        assert sql(store, "SELECT count(*) FROM waypoints WHERE ST_SRID(geom) = 4490") == [(3,)]
+        return
     via_gdal = pyogrio.read_dataframe(store.path, layer="patrols")
     assert list(via_gdal["uuid"]) == [patrol.uuid]
     assert via_gdal.geometry.iloc[0].geom_type == "MultiLineString"
@@ -131,10 +133,12 @@ def test_soft_delete_restore_and_audit(store):
 
 def test_audit_log_is_append_only(store):
     store.append_audit("alice", "note", "system", None, {"x": 1})
-    with store._tx() as conn, pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("UPDATE audit SET username='mallory'")
-    with store._tx() as conn, pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("DELETE FROM audit")
+    statements = ["UPDATE audit SET username='mallory'", "DELETE FROM audit"]
+    if store.backend == "postgis":
+        statements.append("TRUNCATE audit")
+    for statement in statements:
+        with pytest.raises(db_errors(), match="append-only"), store._tx() as conn:
+            conn.execute(statement)
     assert store.audit_rows()[0]["username"] == "alice"
 
 
@@ -207,7 +211,9 @@ def test_twenty_threads_resending_one_patrol_store_one(store):
 def test_twenty_processes_store_twenty_patrols(store):
     ctx = multiprocessing.get_context("spawn")  # no fork of a threaded pytest process
     with ctx.Pool(20) as pool:
-        written = pool.starmap(write_patrols, [(str(store.data_dir), 1, str(i)) for i in range(20)])
+        written = pool.starmap(
+            write_patrols, [(str(store.data_dir), 1, str(i), store_url(store)) for i in range(20)]
+        )
     uuids = [u for batch in written for u in batch]
     assert len(set(uuids)) == 20
     assert sorted(store.list_patrols()["uuid"]) == sorted(uuids)
@@ -220,7 +226,7 @@ KILLED_WRITER = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, sys.argv[3])
     from patrol_fixtures import make_patrol
-    from fossilgis.store import gpkg_patrols, open_store
+    from fossilgis.store import gpkg_patrols, open_store, postgis_patrols
 
     marker = Path(sys.argv[2])
 
@@ -228,8 +234,8 @@ KILLED_WRITER = textwrap.dedent(
         marker.touch()
         time.sleep(0.02)
 
-    store = open_store(sys.argv[1])
-    gpkg_patrols._after_waypoint_row = slow
+    store = open_store(sys.argv[1], store=sys.argv[4] or None)
+    gpkg_patrols._after_waypoint_row = postgis_patrols._after_waypoint_row = slow
     patrol = make_patrol(500, patrol_uuid="7d6f4c1e-8a2b-4c3d-9e8f-0a1b2c3d4e5f")
     store.save_patrol(patrol, "killed")
     print("COMMITTED")
@@ -241,7 +247,8 @@ KILLED_WRITER = textwrap.dedent(
 def test_killed_upload_leaves_no_partial_record(store, tmp_path):
     marker = tmp_path / "in-transaction"
     proc = subprocess.Popen(
-        [sys.executable, "-c", KILLED_WRITER, str(store.data_dir), str(marker), str(TESTS)],
+        [sys.executable, "-c", KILLED_WRITER, str(store.data_dir), str(marker), str(TESTS),
+         store_url(store) or ""],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 60
@@ -254,11 +261,11 @@ def test_killed_upload_leaves_no_partial_record(store, tmp_path):
     out, _ = proc.communicate()
     assert proc.returncode == -signal.SIGKILL and "COMMITTED" not in out
 
-    again = open_store(store.data_dir)
+    again = reopen(store)
     uuid = "7d6f4c1e-8a2b-4c3d-9e8f-0a1b2c3d4e5f"
     assert again.get_patrol(uuid) is None
     assert counts(again, uuid) == {"patrols": 0, "waypoints": 0, "audit": 0}
-    with again._read() as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    if again.backend == "gpkg":
+        assert sql(again, "PRAGMA integrity_check")[0][0] == "ok"
     record, created = again.save_patrol(make_patrol(3, patrol_uuid=uuid), "retry")
     assert created and len(record.waypoints) == 3

@@ -10,13 +10,25 @@ import re
 import pytest
 from webmap_fixtures import (  # noqa: F401  (fixtures)
     app,
-    client,
     drawn_geojson,
+    login,
+    signed_in,
     staff_client,
     urls_in,
     webmap_data,
     zipped_shapefile,
 )
+
+
+@pytest.fixture
+def client(app):
+    """Screening needs a sign-in: a viewer account (reviewers have those)."""
+    return signed_in(app, "viewer1")
+
+
+@pytest.fixture
+def visitor(app):
+    return app.test_client()
 
 
 def _upload(client, path, name=None, **fields):
@@ -47,10 +59,10 @@ def test_zipped_shapefile_gives_a_graded_result(client, tmp_path):
     assert "footprint" in roles and "target" in roles
 
 
-def test_result_shows_generalised_targets_to_visitors(client, staff_client, tmp_path):
+def test_result_shows_generalised_targets_to_visitors(client, visitor, tmp_path):
     r = client.post("/check", data={"drawn": json.dumps(drawn_geojson())})
     url = r.headers["Location"]
-    target = [f for f in client.get(url + "/result.geojson").get_json()["features"]
+    target = [f for f in visitor.get(url + "/result.geojson").get_json()["features"]
               if f["properties"]["role"] == "target"][0]
     ring = target["geometry"]["coordinates"][0]
     assert all(abs(v * 100 - round(v * 100)) < 1e-6 for xy in ring for v in xy)
@@ -118,6 +130,7 @@ def test_too_large_upload_is_413(webmap_data):
     from webmap import create_app
 
     client = create_app({"DATA_DIR": str(webmap_data), "MAX_CONTENT_LENGTH": 1000}).test_client()
+    assert login(client, "viewer1").status_code == 303
     big = {"footprint": (io.BytesIO(b"x" * 5000), "big.zip")}
     r = client.post("/check", data=big, content_type="multipart/form-data")
     assert r.status_code == 413 and "too large" in r.get_data(as_text=True)

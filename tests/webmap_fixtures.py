@@ -8,6 +8,10 @@ import zipfile
 import pytest
 
 XSS_NAME = "<script>alert(1)</script>"
+#: password of the test accounts admin1, patroller1 and viewer1
+PASSWORD = "correct horse battery"
+USERS = {"admin1": "admin", "patroller1": "patroller", "viewer1": "viewer"}
+_META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 XSS_ID = "GZ-XSS"
 #: a point inside demonstration site GZ-F01 (Kaili biota, Balang), EPSG:4490
 INSIDE_SITE = (108.414, 26.081)
@@ -20,13 +24,45 @@ def _app(data_dir, **extra):
     return create_app({"DATA_DIR": str(data_dir), "TESTING": True, **extra})
 
 
+def add_users(store) -> None:
+    """The accounts admin1, patroller1 and viewer1 (password :data:`PASSWORD`)."""
+    from fossilgis.auth import create_user
+
+    for name, role in USERS.items():
+        if store.get_user(name) is None:
+            create_user(store, name, PASSWORD, role, by="tests")
+
+
+def csrf_of(client, path: str = "/login") -> str:
+    """The session's CSRF token, read from a page's ``<meta name="csrf-token">``."""
+    html = client.get(path).get_data(as_text=True)
+    return _META_CSRF.search(html).group(1)
+
+
+def login(client, username: str, password: str = PASSWORD, next_url: str = "/"):
+    """Sign ``client`` in through the form; its later requests send the CSRF header."""
+    token = csrf_of(client)
+    r = client.post("/login", data={"username": username, "password": password,
+                                    "csrf_token": token, "next": next_url})
+    if r.status_code == 303:
+        client.environ_base["HTTP_X_CSRF_TOKEN"] = csrf_of(client, "/patrols")
+    return r
+
+
+def signed_in(app, username: str):
+    client = app.test_client()
+    r = login(client, username)
+    assert r.status_code == 303, r.get_data(as_text=True)
+    return client
+
+
 @pytest.fixture(scope="module")
 def webmap_data(tmp_path_factory):
-    """A store built from layers/ once per test module."""
+    """A store built from layers/ once per test module, with the three test accounts."""
     from fossilgis.store import open_store
 
     data = tmp_path_factory.mktemp("webmap-data")
-    open_store(data)
+    add_users(open_store(data))
     return data
 
 
@@ -38,6 +74,21 @@ def app(webmap_data):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def viewer_client(app):
+    return signed_in(app, "viewer1")
+
+
+@pytest.fixture
+def patroller_client(app):
+    return signed_in(app, "patroller1")
+
+
+@pytest.fixture
+def admin_client(app):
+    return signed_in(app, "admin1")
 
 
 @pytest.fixture
@@ -64,7 +115,9 @@ def xss_data(tmp_path_factory):
     from fossilgis.store import open_store
 
     data = tmp_path_factory.mktemp("webmap-xss")
-    add_xss_site(open_store(data))
+    store = open_store(data)
+    add_xss_site(store)
+    add_users(store)
     return data
 
 

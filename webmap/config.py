@@ -16,8 +16,33 @@ DEFAULTS = {
     "RESULT_MAX": 200,  # screening results kept in memory at most
     "BBOX_THRESHOLD": 2000,  # layers with more features are fetched by the map's bbox
     "TESTING_STAFF": False,  # tests only: treat every request as signed-in staff
-    "SECRET_KEY": None,
+    "SECRET_KEY": None,  # None: read from (or made in) DATA_DIR/secret_key
+    # sessions are signed cookies: HttpOnly always; Secure only behind HTTPS (plain-http
+    # intranets would otherwise never send the cookie back)
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_NAME": "fossilgis_session",
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,  # seconds a sign-in lasts
+    "LOGIN_MAX_FAILURES": 5,  # failed sign-ins per (address, name) within LOGIN_WINDOW_S
+    "LOGIN_WINDOW_S": 300,
+    "COVERAGE_DAYS": 90,  # a target not patrolled for this many days is overdue
+    "MAX_PHOTO_BYTES": 25 * 1024 * 1024,  # one photo at most (the request: MAX_CONTENT_LENGTH)
+    "PATROL_PAGE_SIZE": 100,  # rows on /patrols
 }
+
+
+def _boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)
+
+
+def _megabytes(value: str) -> int:
+    return int(float(value) * 1024 * 1024)
 
 #: environment variables read at start-up: name -> (config key, type)
 ENV = {
@@ -25,8 +50,13 @@ ENV = {
     "FOSSILGIS_BASEMAP": ("BASEMAP", str),
     "FOSSILGIS_TIANDITU_KEY": ("TIANDITU_KEY", str),
     "FOSSILGIS_TIANDITU_STYLE": ("TIANDITU_STYLE", str),
-    "FOSSILGIS_MAX_UPLOAD_MB": ("MAX_CONTENT_LENGTH", lambda v: int(float(v) * 1024 * 1024)),
+    "FOSSILGIS_MAX_UPLOAD_MB": ("MAX_CONTENT_LENGTH", _megabytes),
+    "FOSSILGIS_MAX_PHOTO_MB": ("MAX_PHOTO_BYTES", _megabytes),
     "FOSSILGIS_SECRET_KEY": ("SECRET_KEY", str),
+    "FOSSILGIS_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _boolean),
+    "FOSSILGIS_SESSION_HOURS": ("PERMANENT_SESSION_LIFETIME", lambda v: int(float(v) * 3600)),
+    "FOSSILGIS_COVERAGE_DAYS": ("COVERAGE_DAYS", int),
+    "FOSSILGIS_RESULT_TTL_S": ("RESULT_TTL_S", int),
 }
 
 BASEMAPS = ("none", "osm", "tianditu")

@@ -7,7 +7,17 @@ import logging
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from fossilgis.errors import FossilGISError, InputFileError, RulesError, StoreError
+from fossilgis.errors import (
+    AuthError,
+    ConflictError,
+    FossilGISError,
+    InputFileError,
+    PatrolValidationError,
+    PhotoError,
+    RecordNotFoundError,
+    RulesError,
+    StoreError,
+)
 from webmap.i18n import text
 
 log = logging.getLogger("webmap")
@@ -33,6 +43,7 @@ _HTTP_MESSAGES = {
     404: ("err_not_found", "not_found"),
     405: ("err_method", "method_not_allowed"),
     415: ("err_unsupported_media", "unsupported_media_type"),
+    429: ("err_too_many", "too_many_requests"),
 }
 
 
@@ -40,18 +51,35 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.endswith((".json", ".geojson"))
 
 
-def error_response(status: int, code: str, description: str, title: str | None = None):
+def error_response(status: int, code: str, description: str, title: str | None = None,
+                   problems: list[str] | None = None):
     if wants_json():
-        resp = jsonify({"code": code, "description": description})
+        body = {"code": code, "description": description}
+        if problems:
+            body["problems"] = problems
+        resp = jsonify(body)
     else:
         resp = render_template("error.html", status=status, title=title or text("error_title"),
-                               description=description)
+                               description=description, problems=problems or [])
     return resp, status
+
+
+def photo_status(exc: PhotoError) -> int:
+    """413 for a photo over the size limit, else 400."""
+    return 413 if "over the" in str(exc) and "limit" in str(exc) else 400
 
 
 def _status_for(exc: FossilGISError) -> int:
     if isinstance(exc, WebInputError):
         return exc.status
+    if isinstance(exc, PhotoError):
+        return photo_status(exc)
+    if isinstance(exc, ConflictError):
+        return 409
+    if isinstance(exc, AuthError):
+        return 403
+    if isinstance(exc, RecordNotFoundError):
+        return 404
     if isinstance(exc, InputFileError):
         return 422
     return 400
@@ -64,7 +92,10 @@ def handle_fossilgis_error(exc: FossilGISError):
     if isinstance(exc, WebInputError):
         return error_response(exc.status, exc.code, exc.message())
     title = text("err_input") if isinstance(exc, InputFileError) else None
-    return error_response(_status_for(exc), exc.code, str(exc), title)
+    problems = exc.problems if isinstance(exc, PatrolValidationError) else None
+    if problems == [str(exc)]:
+        problems = None
+    return error_response(_status_for(exc), exc.code, str(exc), title, problems)
 
 
 def handle_http_error(exc: HTTPException):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import g, request
 
+from fossilgis.patrols.model import CHINA_TZ, OBSERVATION_CATEGORIES, SEVERITIES
 from fossilgis.rules import (
     GRADE_LABELS,
     PROJECT_TYPE_LABELS,
@@ -131,6 +132,141 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err_unsupported_media": ("请以 multipart/form-data（file 字段）或 GeoJSON（application/json）提交。",
                               "Send multipart/form-data (field 'file') or GeoJSON "
                               "(application/json)."),
+    # -- accounts ------------------------------------------------------------------------
+    "nav_patrols": ("巡查记录", "Patrols"),
+    "nav_alerts": ("告警", "Alerts"),
+    "nav_new_patrol": ("新建巡查", "New patrol"),
+    "sign_in": ("登录", "Sign in"),
+    "sign_out": ("退出", "Sign out"),
+    "login_title": ("工作人员登录", "Staff sign-in"),
+    "login_intro": ("登录后可上传巡查记录、查看精确边界、照片和巡查人员。访客可浏览概略地图。",
+                    "Sign in to upload patrols and see precise boundaries, photos and team "
+                    "members. Visitors may browse the generalised map."),
+    "username": ("用户名", "User name"),
+    "password": ("密码", "Password"),
+    "role:admin": ("管理员", "administrator"),
+    "role:patroller": ("巡护员", "patroller"),
+    "role:viewer": ("查看者", "viewer"),
+    "err_login": ("用户名或密码错误，或账号已停用。", "Wrong user name or password, or the account is disabled."),
+    "err_login_blocked": ("登录失败次数过多，请 {minutes} 分钟后再试。",
+                          "Too many failed sign-ins; try again in {minutes} min."),
+    "err_csrf": ("表单已过期或来源不明（CSRF 校验失败）。请刷新页面后重新提交。",
+                 "The form has expired or did not come from this site (CSRF check failed). "
+                 "Reload the page and send it again."),
+    "err_sign_in_api": ("需要登录：请使用 Authorization: Bearer <API 令牌>，或先在网页登录。",
+                        "Sign-in needed: send Authorization: Bearer <API token>, or sign in on "
+                        "the web page first."),
+    "err_bad_token": ("API 令牌无效、已撤销或所属账号已停用；请向管理员申请新令牌。",
+                      "The API token is unknown, revoked or of a disabled account; ask an "
+                      "administrator for a new one."),
+    "err_need_write": ("此操作需要巡护员或管理员权限；当前账号 {user}（{role}）只能查看。",
+                       "This needs the patroller or admin role; {user} ({role}) may only read."),
+    "err_need_admin": ("此操作需要管理员权限；当前账号 {user}（{role}）。",
+                       "This needs the admin role; {user} is {role}."),
+    "err_too_many": ("请求过于频繁，请稍后再试。", "Too many requests; try again later."),
+    # -- patrols -------------------------------------------------------------------------
+    "err_patrol_media": ("请以 application/json（GeoJSON 交换格式）或 multipart/form-data（patrol 部分 + 照片）提交。",
+                         "Send application/json (the GeoJSON exchange format) or "
+                         "multipart/form-data (a 'patrol' part and photo files)."),
+    "err_patrol_not_found": ("没有编号为 {uuid} 的巡查记录。", "There is no patrol {uuid}."),
+    "err_patrol_invalid": ("巡查记录未保存，请修改以下问题：", "The patrol was not stored; fix these problems:"),
+    "err_bad_date": ("{field} 须为日期 YYYY-MM-DD，收到 {value!r}。", "{field} must be a date YYYY-MM-DD, got {value!r}."),
+    "err_bad_category": ("未知类别 {value!r}；可用：{known}。", "Unknown category {value!r}; known: {known}."),
+    "err_bad_format": ("未知导出格式 {fmt!r}；可用：{known}。", "Unknown export format {fmt!r}; known: {known}."),
+    "patrols_title": ("巡查记录", "Patrols"),
+    "patrol_title": ("巡查记录", "Patrol"),
+    "new_patrol_title": ("新建巡查记录", "New patrol"),
+    "new_patrol_intro": ("填写后点击“提交”。无网络时记录保存在本机，联网后自动发送，服务器确认后才从本机删除。",
+                         "Fill in and press Send. Without a network the patrol is kept on this "
+                         "device and sent when the network returns; it is removed from the "
+                         "device only after the server confirms it."),
+    "field_target": ("保护对象", "Site or section"),
+    "infer_target": ("按位置自动判断（5 公里内最近）", "infer from the location (nearest within 5 km)"),
+    "field_team": ("巡查人员（逗号分隔）", "Team (comma-separated)"),
+    "field_started": ("开始时间", "Start"),
+    "field_ended": ("结束时间", "End"),
+    "times_hint": ("北京时间；上传 GPX 轨迹时可留空。", "China Standard Time; may be left empty when a GPX track is uploaded."),
+    "field_purpose": ("目的", "Purpose"),
+    "field_notes": ("备注", "Notes"),
+    "field_gpx": ("GPX 轨迹", "GPX track"),
+    "field_photos": ("照片（JPEG/PNG）", "Photos (JPEG/PNG)"),
+    "photos_hint": ("每张不超过 {mb} MB；带 GPS 的照片自动归入 50 米内的观测点。",
+                    "At most {mb} MB each; photos with GPS join the observation within 50 m."),
+    "observations": ("观测", "Observations"),
+    "add_observation": ("添加观测", "Add observation"),
+    "obs_category": ("类别", "Category"),
+    "obs_severity": ("严重程度", "Severity"),
+    "obs_description": ("描述", "Description"),
+    "obs_lon": ("经度", "Longitude"),
+    "obs_lat": ("纬度", "Latitude"),
+    "obs_time": ("观测时间", "Observed at"),
+    "obs_photos": ("照片", "Photos"),
+    "obs_remove": ("删除此观测", "Remove"),
+    "use_location": ("使用当前位置", "Use my position"),
+    "submit_patrol": ("提交", "Send"),
+    "outbox_title": ("本机待发送", "Waiting on this device"),
+    "outbox_saved": ("已保存在本机，正在发送……", "Saved on this device; sending…"),
+    "outbox_sent": ("服务器已保存。", "Stored by the server."),
+    "outbox_offline": ("暂无网络：记录保存在本机，联网后自动发送。", "No network: kept on this device, sent when the network returns."),
+    "outbox_refused": ("服务器拒收：", "Refused by the server:"),
+    "outbox_sign_in": ("登录已过期：请重新登录，记录仍保存在本机。", "Your sign-in has expired: sign in again; the patrol is still kept on this device."),
+    "outbox_pending": ("{n} 条记录待发送", "{n} patrol(s) waiting to be sent"),
+    "outbox_none": ("本机没有待发送的记录。", "Nothing is waiting on this device."),
+    "outbox_retry": ("立即发送", "Send now"),
+    "outbox_discard": ("放弃", "Discard"),
+    "outbox_open": ("查看", "Open"),
+    "outbox_warnings": ("提示：", "Notes:"),
+    "filter": ("筛选", "Filter"),
+    "filter_since": ("起始日期", "From"),
+    "filter_until": ("截止日期", "To"),
+    "filter_category": ("观测类别", "Observation"),
+    "any": ("全部", "any"),
+    "alerts_only": ("仅告警类", "alerts only"),
+    "show_deleted": ("含已删除", "include deleted"),
+    "apply": ("应用", "Apply"),
+    "n_patrols": ("共 {n} 条", "{n} patrol(s)"),
+    "showing_first": ("（显示前 {limit} 条）", "(showing the first {limit})"),
+    "col_date": ("日期", "Date"),
+    "col_team": ("人员", "Team"),
+    "col_waypoints": ("观测点", "Waypoints"),
+    "col_alerts": ("告警", "Alerts"),
+    "col_photos": ("照片", "Photos"),
+    "col_by": ("上传人", "Uploaded by"),
+    "col_when": ("时间", "When"),
+    "col_user": ("用户", "User"),
+    "col_action": ("操作", "Action"),
+    "deleted_badge": ("已删除", "deleted"),
+    "delete": ("删除", "Delete"),
+    "restore": ("恢复", "Restore"),
+    "confirm_delete": ("删除此巡查记录？管理员可以恢复。", "Delete this patrol? An administrator can restore it."),
+    "patrol_created": ("已保存。", "Stored."),
+    "patrol_resent": ("该记录此前已保存，未作更改。", "This patrol was stored before; nothing changed."),
+    "inferred": ("按位置判断，距离 {m} m", "inferred from the location, {m} m away"),
+    "created_at": ("接收时间", "Received"),
+    "waypoints": ("观测点", "Waypoints"),
+    "photos": ("照片", "Photos"),
+    "audit_log": ("操作记录", "Audit log"),
+    "staff_only_note": ("登录后可见人员、备注、照片和精确位置。", "Sign in to see the team, notes, photos and exact positions."),
+    "alerts_title": ("告警：人为破坏、非法采挖、工程侵占", "Alerts: human damage, illegal excavation, encroachment"),
+    "alerts_intro": ("依《古生物化石保护条例》第十八条：主管部门应在 24 小时内赶赴现场，7 日内提出处理意见。时限自观测时间起算。",
+                     "Under Art. 18 of the Fossil Protection Regulations the authority must be "
+                     "on site within 24 hours and give its handling opinion within 7 days, "
+                     "counted from the observation time."),
+    "col_category": ("类别", "Category"),
+    "col_severity": ("严重程度", "Severity"),
+    "col_report": ("观测时间", "Observed"),
+    "col_on_site": ("24 小时到场", "On site (24 h)"),
+    "col_opinion": ("7 日意见", "Opinion (7 d)"),
+    "col_status": ("状态", "Status"),
+    "status:open": ("未到期", "open"),
+    "status:overdue": ("已超期", "overdue"),
+    "no_alerts": ("暂无告警。", "No alerts."),
+    "layer_alerts": ("告警", "Alerts"),
+    "layer_coverage": ("{days} 天内未巡查", "Not patrolled in {days} days"),
+    "photo_of": ("照片 {name}", "Photo {name}"),
+    "check_sign_in": ("筛查需要登录（审查人员可使用查看者账号）；未登录可浏览地图。",
+                      "Screening needs a sign-in (reviewers have viewer accounts); visitors "
+                      "may browse the map."),
 }
 
 #: closed vocabularies whose labels the core owns
@@ -140,6 +276,8 @@ VOCABULARIES = {
     "project_type": PROJECT_TYPE_LABELS,
     "target_kind": TARGET_KIND_LABELS,
     "zone": ZONE_LABELS,
+    "category": {k: {"zh": v.zh, "en": v.en} for k, v in OBSERVATION_CATEGORIES.items()},
+    "severity": {k: {"zh": v.zh, "en": v.en} for k, v in SEVERITIES.items()},
 }
 
 
@@ -184,8 +322,21 @@ def client_strings(lang: str) -> dict[str, str]:
             "layer_accuracy", "legend", "search_placeholder", "search_none", "name", "id",
             "county", "age", "formation", "fossils", "boundary", "protection_level",
             "accuracy", "last_patrol", "no_patrols", "details", "generalised", "footprint",
-            "affected_targets", "drawn_count", "boundary_status"]
+            "affected_targets", "drawn_count", "boundary_status", "layer_patrols",
+            "layer_alerts", "col_date", "col_waypoints", "col_alerts", "patrol_title",
+            "target", "layer_coverage", "status:open", "status:overdue"]
     out = {k: text(k, lang) for k in keys}
-    for name in ("grade", "level", "zone", "target_kind"):
+    for name in ("grade", "level", "zone", "target_kind", "severity"):
         out.update({f"{name}:{k}": v[lang] for k, v in VOCABULARIES[name].items()})
     return out
+
+
+def cst(value, with_time: bool = True) -> str:
+    """A time as China Standard Time text (``2025-05-08 10:30``), or "–" when missing."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+    return ts.tz_convert(CHINA_TZ).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")

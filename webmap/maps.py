@@ -9,13 +9,13 @@ from folium.elements import JSCSSMixin
 from folium.plugins import Draw, Fullscreen, MeasureControl
 from folium.template import Template
 
-from webmap.assets import measure_js
+from webmap.assets import VENDOR, measure_js
 from webmap.i18n import text
 
 #: Guizhou's centre and a zoom that shows the whole province
 PROVINCE_CENTRE = (26.8, 106.8)
 PROVINCE_ZOOM = 7
-STATIC_VERSION = "1"
+STATIC_VERSION = "2"
 
 
 class PageScript(JSCSSMixin, MacroElement):
@@ -32,6 +32,22 @@ class PageScript(JSCSSMixin, MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "FossilGISPage"
+
+
+class ClusterAssets(JSCSSMixin, MacroElement):
+    """Loads the vendored leaflet.markercluster; the markers come as GeoJSON, not inlined."""
+
+    _template = Template("")
+    default_js = [("leaflet_markercluster_js",
+                   f"{VENDOR}/leaflet.markercluster/leaflet.markercluster.js")]
+    default_css = [("leaflet_markercluster_css",
+                    f"{VENDOR}/leaflet.markercluster/MarkerCluster.css"),
+                   ("leaflet_markercluster_default_css",
+                    f"{VENDOR}/leaflet.markercluster/MarkerCluster.Default.css")]
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ClusterAssets"
 
 
 class LocalMeasureControl(MeasureControl):
@@ -73,6 +89,7 @@ def main_map(lang: str) -> folium.Map:
     Fullscreen(position="topleft", title=text("fullscreen", lang),
                title_cancel=text("exit_fullscreen", lang)).add_to(m)
     LocalMeasureControl(lang).add_to(m)
+    ClusterAssets().add_to(m)
     PageScript().add_to(m)
     return m
 

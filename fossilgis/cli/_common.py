@@ -1,4 +1,4 @@
-"""Options and helpers shared by the patrol, users and audit commands."""
+"""Options and helpers shared by the commands (store opening, operator name, times)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import getpass
 import click
 
 
-def open_store(ctx):
-    """The store of ``--data`` (imported here so that ``--help`` stays fast)."""
+def open_store(ctx, **kwargs):
+    """The store of ``--store``/``--data`` (imported here so that ``--help`` stays fast)."""
     from fossilgis.store import open_store as _open
 
-    return _open(ctx.obj["data_dir"])
+    return _open(ctx.obj["data_dir"], store=ctx.obj.get("store"), **kwargs)
 
 
 def operator() -> str:

@@ -108,9 +108,9 @@ def impact_check(
     Exit status: 0 screened; 2 bad input or usage; 3 a project reached --fail-on.
     """
     from fossilgis.batch import screen_files
+    from fossilgis.cli._common import open_store
     from fossilgis.impact import ScreenOptions
     from fossilgis.rules import GRADES as ALL_GRADES
-    from fossilgis.store import open_store
 
     if fmt in ("geojson", "gpkg") and output is None:
         raise click.UsageError(f"--format {fmt} writes a file: give it with --output PATH")
@@ -121,7 +121,7 @@ def impact_check(
         point_radius_m=point_radius,
     )
     quiet = ctx.obj.get("quiet")
-    store = open_store(ctx.obj["data_dir"])
+    store = open_store(ctx)
     bar = None
     if not quiet:
         from tqdm import tqdm

@@ -10,9 +10,9 @@ from fossilgis.schema import LAYER_KINDS
 
 
 def _store(ctx):
-    from fossilgis.store import open_store
+    from fossilgis.cli._common import open_store
 
-    return open_store(ctx.obj["data_dir"])
+    return open_store(ctx)
 
 
 @click.group()

@@ -21,6 +21,7 @@ COMMANDS = {
     "patrol": "fossilgis.cli.patrol:patrol",
     "users": "fossilgis.cli.users:users",
     "audit": "fossilgis.cli.audit:audit",
+    "store": "fossilgis.cli.store:store",
 }
 
 #: one-line help shown by ``fossilgis --help`` without importing the command modules
@@ -31,6 +32,7 @@ SHORT_HELP = {
     "patrol": "Patrol records: import, coverage, alerts, export. 巡护记录。",
     "users": "Accounts, roles and API tokens. 用户与令牌。",
     "audit": "Show the append-only audit log. 审计日志。",
+    "store": "Store info, migration to PostGIS, backup. 数据存储。",
 }
 
 EXIT_BAD_INPUT = 2
@@ -91,18 +93,26 @@ class FossilGISGroup(click.Group):
     metavar="DIR",
     help="Data directory holding the store (env FOSSILGIS_DATA; default ~/.local/share/fossilgis).",
 )
+@click.option(
+    "--store",
+    "store_url",
+    envvar="FOSSILGIS_STORE",
+    metavar="URL",
+    help="postgresql://USER@HOST/DB[?schema=NAME] selects the PostGIS store; photos and the "
+    "secret key stay in --data (env FOSSILGIS_STORE; default: the GeoPackage in --data).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 @click.option("-v", "--verbose", count=True, help="More log output.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @click.pass_context
-def cli(ctx, data_dir, debug, verbose, quiet):
+def cli(ctx, data_dir, store_url, debug, verbose, quiet):
     """fossilgis: protect fossil sites and stratigraphic sections (Guizhou).
 
     化石产地与层型剖面保护系统：项目影响筛查、网络地图、巡护记录。
     """
     level = logging.ERROR if quiet else max(logging.DEBUG, logging.WARNING - 10 * verbose)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = {"data_dir": data_dir, "debug": debug, "quiet": quiet}
+    ctx.obj = {"data_dir": data_dir, "store": store_url, "debug": debug, "quiet": quiet}
 
 
 def main():  # pragma: no cover - console entry point alias

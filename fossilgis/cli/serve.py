@@ -16,6 +16,7 @@ def serve(ctx, host, port, threads):
 
     from webmap import create_app
 
-    app = create_app({"DATA_DIR": ctx.obj["data_dir"]} if ctx.obj["data_dir"] else None)
+    config = {"DATA_DIR": ctx.obj["data_dir"], "STORE": ctx.obj.get("store")}
+    app = create_app({k: v for k, v in config.items() if v} or None)
     click.echo(f"fossilgis web map on http://{host}:{port}/  (store: {app.config['STORE_DESC']})")
     waitress.serve(app, host=host, port=port, threads=threads, ident="fossilgis")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, request
 
-from webmap.auth import is_staff
+from webmap.auth import is_staff, requires
 from webmap.errors import WebInputError
 from webmap.layers import (
     SERVED_KINDS,
@@ -118,6 +118,7 @@ def search_targets():
 
 
 @bp.post("/impact")
+@requires("login")
 def impact():
     """Screen a footprint: multipart (field ``file``, repeatable) or a GeoJSON body.
 

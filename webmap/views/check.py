@@ -9,7 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from fossilgis.errors import FossilGISError, InputFileError, RulesError, StoreError
 from fossilgis.impact import PROJECT_TYPES
-from webmap.auth import is_staff
+from webmap.auth import is_staff, requires
 from webmap.errors import WebInputError, handle_fossilgis_error, handle_http_error
 from webmap.i18n import client_strings, current_lang, text
 from webmap.layers import PRECISE_DECIMALS, features_to_geojson, get_store, served_layer
@@ -71,6 +71,7 @@ def form():
 
 
 @bp.post("/check")
+@requires("login")
 def submit():
     drawn = (request.form.get("drawn") or "").strip() or None
     screening = screen_request(files=request.files.getlist("footprint"), geojson=drawn,

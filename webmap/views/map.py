@@ -8,6 +8,7 @@ from webmap.auth import is_staff
 from webmap.i18n import client_strings, current_lang
 from webmap.layers import get_store, shared_point_count
 from webmap.maps import page_map
+from webmap.views.patrols import map_urls
 
 bp = Blueprint("map", __name__)
 
@@ -34,7 +35,9 @@ def index():
             "search": url_for("api.search"),
             "site_page": request.script_root + "/sites/",
             "section_page": request.script_root + "/sections/",
+            **map_urls(),
         },
+        "coverage_days": current_app.config["COVERAGE_DAYS"],
         "bbox_mode": {k: layers.get(k, staff).gdf.shape[0] > current_app.config["BBOX_THRESHOLD"]
                       for k in ("sites", "sections", "zones")},
     }

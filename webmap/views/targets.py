@@ -76,8 +76,11 @@ def _target_page(kind: str, feature_id: str):
         "GeoJSON": url_for("api.feature_geojson", kind=kind, feature_id=feature_id),
         "KML": url_for("api.feature_kml", kind=kind, feature_id=feature_id),
     }
+    from webmap.views.patrols import history
+
     return render_template("target.html", kind=kind, rec=rec, rows=_rows(kind, rec),
                            generalised=kind == "sites" and not staff, exports=exports,
+                           history=history(kind, feature_id),
                            map=page_map("small", lang), page_config=config,
                            demonstration=demonstration())
 

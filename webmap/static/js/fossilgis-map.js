@@ -56,7 +56,9 @@
     var acc = [p.accuracy_class, present(p.accuracy_m) ? "±" + p.accuracy_m + " m" : null]
       .filter(present).join(" ");
     row("accuracy", acc + (p.generalised ? " · " + label("generalised") : ""));
-    row("last_patrol", p.last_patrol || label("no_patrols"));
+    if (p.last_patrol !== undefined) {  // staff only: set from /api/coverage.json
+      row("last_patrol", p.last_patrol || label("no_patrols"));
+    }
     box.appendChild(table);
     var link = el("a", "fg-popup-link", label("details"));
     link.href = (kind === "sites" ? cfg.urls.site_page : cfg.urls.section_page) +
@@ -138,7 +140,8 @@
         box.appendChild(row);
       });
       [["fg-line", SECTION_COLOUR, "layer_sections"], ["fg-swatch", "#d95f0e", "layer_control"],
-       ["fg-swatch", "#fec44f", "layer_attention"], ["fg-ring", "", "layer_accuracy"]]
+       ["fg-swatch", "#fec44f", "layer_attention"], ["fg-ring", "", "layer_accuracy"],
+       ["fg-legend-patrol", "", "layer_patrols"], ["fg-legend-alert", "", "layer_alerts"]]
         .forEach(function (item) {
           var row = el("div", "fg-legend-row");
           var sw = el("span", item[0]);
@@ -192,6 +195,99 @@
     });
   }
 
+  /* ---- patrols, alerts, coverage ----------------------------------------------------- */
+  function patrolPopup(p) {
+    var box = el("div", "fg-popup");
+    box.appendChild(el("div", "fg-popup-zh", label("patrol_title") + " " + p.started_at));
+    var table = el("table", "fg-popup-table");
+    [["target", p.target_id], ["col_waypoints", p.waypoints], ["col_alerts", p.alerts]]
+      .forEach(function (r) {
+        if (!present(r[1])) { return; }
+        var tr = el("tr");
+        tr.appendChild(el("th", null, label(r[0])));
+        tr.appendChild(el("td", null, r[1]));
+        table.appendChild(tr);
+      });
+    box.appendChild(table);
+    var link = el("a", "fg-popup-link", label("details"));
+    link.href = cfg.urls.patrol_page + encodeURIComponent(p.uuid);
+    box.appendChild(link);
+    return box;
+  }
+
+  function alertPopup(p) {
+    var box = el("div", "fg-popup fg-alert-popup");
+    box.appendChild(el("div", "fg-popup-zh", p.label));
+    box.appendChild(el("div", null, p.report_time + " · " + label("severity:" + p.severity, p.severity)));
+    if (present(p.target_id)) { box.appendChild(el("div", null, p.target_id)); }
+    if (present(p.description)) { box.appendChild(el("div", "fg-popup-en", p.description)); }
+    box.appendChild(el("div", "fg-status-" + p.status, label("status:" + p.status, p.status)));
+    var link = el("a", "fg-popup-link", label("details"));
+    link.href = cfg.urls.patrol_page + encodeURIComponent(p.patrol_uuid);
+    box.appendChild(link);
+    return box;
+  }
+
+  function patrolLayers(map, overlays) {
+    var u = cfg.urls;
+    var jobs = [];
+    if (u.patrols && L.markerClusterGroup) {
+      var patrols = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 40});
+      overlays[label("layer_patrols")] = patrols;
+      patrols.addTo(map);
+      jobs.push(getJSON(u.patrols).then(function (data) {
+        patrols.addLayer(L.geoJSON(data, {
+          pointToLayer: function (f, ll) {
+            return L.marker(ll, {icon: L.divIcon({className: "fg-patrol-icon", iconSize: [14, 14]}),
+                                 keyboard: false});
+          },
+          onEachFeature: function (f, lyr) {
+            lyr.bindPopup(function () { return patrolPopup(f.properties); });
+          }
+        }));
+      }));
+    }
+    if (u.alerts) {
+      var alerts = L.geoJSON(null, {
+        pointToLayer: function (f, ll) {
+          return L.marker(ll, {icon: L.divIcon({className: "fg-alert-icon fg-alert-" + f.properties.status,
+                                                iconSize: [22, 22], html: "!"}),
+                               zIndexOffset: 1000, keyboard: false});
+        },
+        onEachFeature: function (f, lyr) {
+          lyr.bindPopup(function () { return alertPopup(f.properties); });
+        }
+      });
+      overlays[label("layer_alerts")] = alerts;
+      alerts.addTo(map);
+      jobs.push(getJSON(u.alerts).then(function (data) { alerts.addData(data); }));
+    }
+    return jobs;
+  }
+
+  function coverageLayer(map, control, siteData, sectionData) {
+    if (!cfg.urls.coverage) { return Promise.resolve(); }
+    return getJSON(cfg.urls.coverage).then(function (cov) {
+      var overdue = [];
+      [["sites", siteData], ["sections", sectionData]].forEach(function (pair) {
+        (pair[1] ? pair[1].features : []).forEach(function (f) {
+          var c = cov.targets[pair[0] + ":" + f.properties.id];
+          if (!c) { return; }
+          f.properties.last_patrol = c.last_patrol;
+          if (c.overdue) { overdue.push(f); }
+        });
+      });
+      var layer = L.geoJSON({type: "FeatureCollection", features: overdue}, {
+        style: function () {
+          return {color: "#d7191c", weight: 3, dashArray: "6 4", fill: false, interactive: false,
+                  className: "fg-overdue"};
+        }
+      });
+      control.addOverlay(layer, label("layer_coverage").replace("{days}", cov.days));
+      layer.addTo(map);
+    });
+  }
+
   function mainPage(map) {
     var accuracy = L.featureGroup();
     var sites = targetLayer("sites", accuracy).addTo(map);
@@ -205,7 +301,8 @@
     overlays[label("layer_accuracy")] = accuracy;
     overlays[label("layer_control")] = control;
     overlays[label("layer_attention")] = attention;
-    L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+    var patrolJobs = patrolLayers(map, overlays);
+    var layerControl = L.control.layers(null, overlays, {collapsed: false}).addTo(map);
     legend(map);
     searchBox(map);
     var bb = cfg.bbox_mode || {};
@@ -224,10 +321,13 @@
     var done = Promise.all([
       loader(map, cfg.urls.sites, [{layer: sites, extra: accuracy}], bb.sites),
       loader(map, cfg.urls.sections, [{layer: sections}], bb.sections)
-    ]).then(function () {
+    ]).then(function (data) {
       document.body.setAttribute("data-layers-loaded", "true");
+      return coverageLayer(map, layerControl, data[0], data[1]);
     });
-    return done;
+    return Promise.all(patrolJobs.concat([done])).then(function () {
+      document.body.setAttribute("data-patrols-loaded", "true");
+    });
   }
 
   /* ---- small maps: one target, a screening result, the drawing map ------------------ */
@@ -323,6 +423,8 @@
     start: function (map) {
       cfg = readConfig();
       S = cfg.strings || {};
+      // without tile layers Leaflet knows no maxZoom, and markercluster needs one
+      if (map.options.maxZoom === undefined) { map.setMaxZoom(19); }
       var pages = {main: mainPage, target: targetPage, result: resultPage, check: checkPage};
       var page = pages[cfg.page];
       var done = page ? page(map) : null;

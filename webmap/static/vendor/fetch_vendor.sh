@@ -11,6 +11,7 @@ LEAFLET=1.9.4
 DRAW=1.0.4
 FULLSCREEN=3.0.2
 MEASURE=3.1.0
+MARKERCLUSTER=1.5.3
 
 unpack() {  # unpack <npm-spec> -> $WORK/<name>/package
     name=$1; spec=$2
@@ -22,8 +23,10 @@ unpack leaflet "leaflet@$LEAFLET"
 unpack draw "leaflet-draw@$DRAW"
 unpack fullscreen "leaflet.fullscreen@$FULLSCREEN"
 unpack measure "leaflet-measure@$MEASURE"
+unpack markercluster "leaflet.markercluster@$MARKERCLUSTER"
 
-rm -rf "$HERE/leaflet" "$HERE/leaflet-draw" "$HERE/leaflet.fullscreen" "$HERE/leaflet-measure"
+rm -rf "$HERE/leaflet" "$HERE/leaflet-draw" "$HERE/leaflet.fullscreen" "$HERE/leaflet-measure" \
+       "$HERE/leaflet.markercluster"
 
 d="$HERE/leaflet"; p="$WORK/leaflet/package"
 mkdir -p "$d/images"
@@ -49,4 +52,9 @@ cp "$p/LICENSE" "$p/dist/leaflet-measure.css" "$p/dist/leaflet-measure.en.js" \
    "$p/dist/leaflet-measure.cn.js" "$d/"
 cp "$p/dist/assets/"*.png "$d/assets/"
 
-echo "vendored: leaflet $LEAFLET, leaflet-draw $DRAW, leaflet.fullscreen $FULLSCREEN, leaflet-measure $MEASURE"
+d="$HERE/leaflet.markercluster"; p="$WORK/markercluster/package"
+mkdir -p "$d"
+cp "$p/dist/leaflet.markercluster.js" "$p/dist/MarkerCluster.css" "$p/dist/MarkerCluster.Default.css" "$d/"
+cp "$p/MIT-LICENCE.txt" "$d/LICENSE"
+
+echo "vendored: leaflet $LEAFLET, leaflet-draw $DRAW, leaflet.fullscreen $FULLSCREEN, leaflet-measure $MEASURE, leaflet.markercluster $MARKERCLUSTER"

@@ -1,0 +1,38 @@
+"""Run every benchmark with modest sizes (`make bench`); each prints its own ratios."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+#: (script, arguments) in the order they run; larger sizes are for running by hand
+BENCHES = [
+    ("cli_help.py", []),
+    ("impact.py", ["1000", "10000", "100000"]),
+    ("impact_postgis.py", ["100000"]),
+    ("web.py", []),
+    ("patrols_store.py", []),
+    ("patrols.py", []),
+    ("ogcapi.py", []),
+]
+
+
+def main() -> int:
+    failed = []
+    for script, args in BENCHES:
+        path = HERE / script
+        if not path.exists():
+            continue
+        print(f"\n=== {script} {' '.join(args)}", flush=True)
+        if subprocess.run([sys.executable, str(path), *args]).returncode != 0:
+            failed.append(script)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

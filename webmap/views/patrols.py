@@ -1,0 +1,479 @@
+"""Patrols on the web: the form, ``POST /api/patrols``, the list, one patrol, delete and
+restore, photos, exports, alerts, coverage, and the map's patrol layers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import numpy as np
+import shapely
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+
+from fossilgis.errors import InputFileError, PatrolValidationError, PhotoError
+from fossilgis.generalise import DEFAULT_CELL_DEG
+from fossilgis.patrols.model import ALERT_CATEGORIES, CHINA_TZ, OBSERVATION_CATEGORIES, SEVERITIES
+from webmap.auth import current_user, is_admin, is_staff, requires
+from webmap.errors import WebInputError, photo_status
+from webmap.i18n import current_lang, text
+from webmap.layers import get_store
+
+bp = Blueprint("patrols", __name__)
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_UUID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
+EXPORT_FORMATS = {
+    "geojson": ("application/geo+json", "geojson"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "gpx": ("application/gpx+xml", "gpx"),
+    "kml": ("application/vnd.google-earth.kml+xml", "kml"),
+}
+
+
+# -- helpers -----------------------------------------------------------------------------
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def targets():
+    """Sites and sections for validation and inference, rebuilt when a layer changes."""
+    import time
+
+    from fossilgis.patrols.submit import load_targets
+    from webmap.layers import VERSION_CHECK_S
+
+    cached = current_app.extensions.get("fossilgis_patrol_targets")
+    now = time.monotonic()
+    if cached is not None and now - cached[2] < VERSION_CHECK_S:
+        return cached[1]
+    store = get_store()
+    versions = tuple(store.layer_info(k)["version"] for k in ("sites", "sections"))
+    if cached is None or cached[0] != versions:
+        cached = (versions, load_targets(store), now)
+    current_app.extensions["fossilgis_patrol_targets"] = (cached[0], cached[1], now)
+    return cached[1]
+
+
+def _target_names() -> dict[tuple[str, str], tuple[str, str]]:
+    frame = targets()
+    return {(k, i): (zh, en) for k, i, zh, en in
+            zip(frame["kind"], frame["id"], frame["name_zh"], frame["name_en"])}
+
+
+def _target_choices() -> list[tuple[str, str]]:
+    zh = current_lang() == "zh"
+    return [(f"{k}:{i}", f"{i} {z if zh else e}") for (k, i), (z, e) in
+            sorted(_target_names().items(), key=lambda kv: (kv[0][0] != "site", kv[0][1]))]
+
+
+def _cell_centre(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The centre of the ~1 km cell of each point: what anonymous visitors get."""
+    c = DEFAULT_CELL_DEG
+    return (np.floor(x / c) + 0.5) * c, (np.floor(y / c) + 0.5) * c
+
+
+def _check_uuid(value: str) -> str:
+    if not _UUID.match(value or ""):
+        raise WebInputError("err_patrol_not_found", status=404, code="not_found", uuid=value)
+    return value.lower()
+
+
+def _patrol_or_404(uuid: str):
+    patrol = get_store().get_patrol(_check_uuid(uuid))
+    if patrol is None or (patrol.deleted_at is not None and not is_admin()):
+        raise WebInputError("err_patrol_not_found", status=404, code="not_found", uuid=uuid)
+    return patrol
+
+
+def _parse_day(key: str, end: bool = False):
+    raw = (request.args.get(key) or "").strip()
+    if not raw:
+        return None
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise WebInputError("err_bad_date", field=key, value=raw) from None
+    from fossilgis.patrols.model import CHINA_TZ
+
+    moment = dt.datetime.combine(day, dt.time.max if end else dt.time.min, tzinfo=CHINA_TZ)
+    return moment.astimezone(dt.timezone.utc)
+
+
+def filters() -> dict:
+    """The list's filters from the query string (also used by the exports)."""
+    category = (request.args.get("category") or "").strip()
+    if category and category not in OBSERVATION_CATEGORIES and category != "alerts":
+        raise WebInputError("err_bad_category", value=category,
+                            known=", ".join(["alerts", *OBSERVATION_CATEGORIES]))
+    return {
+        "target": (request.args.get("target") or "").strip()[:100] or None,
+        "since": _parse_day("since"),
+        "until": _parse_day("until", end=True),
+        "category": category or None,
+        "deleted": request.args.get("deleted") == "1" and is_admin(),
+    }
+
+
+def filtered_patrols(f: dict):
+    """``store.list_patrols`` narrowed by the filters (category: patrols that observed it)."""
+    store = get_store()
+    table = store.list_patrols(target_id=f["target"], since=f["since"], until=f["until"],
+                               include_deleted=f["deleted"])
+    if f["category"] == "alerts":
+        table = table[table["alert_count"] > 0]
+    elif f["category"]:
+        wps = store.list_waypoints(categories=[f["category"]], include_deleted=f["deleted"])
+        table = table[table["uuid"].isin(set(wps["patrol_uuid"]))]
+    return table.reset_index(drop=True)
+
+
+def _submit(upload):
+    from fossilgis.auth import require_write
+    from fossilgis.patrols.submit import submit_patrol
+
+    user = require_write(current_user())
+    result = submit_patrol(get_store(), upload.patrol, user=user.username, files=upload.files,
+                           targets=targets(), max_photo_bytes=current_app.config[
+                               "MAX_PHOTO_BYTES"])
+    result.warnings = upload.notes + result.warnings
+    return result
+
+
+# -- the form ----------------------------------------------------------------------------
+def _form_page(error=None, problems=None, status=200, form=None):
+    import uuid
+
+    lang = current_lang()
+    config = {"page": "patrol_form", "lang": lang,
+              "urls": {"api": url_for("patrols.api_submit"),
+                       "patrol": request.script_root + "/patrols/",
+                       "login": url_for("account.login", next=url_for("patrols.new"))},
+              "strings": {k: text(k) for k in (
+                  "outbox_saved", "outbox_sent", "outbox_offline", "outbox_refused",
+                  "outbox_sign_in", "outbox_pending", "outbox_none", "outbox_retry",
+                  "outbox_discard", "outbox_open", "obs_remove", "outbox_warnings")}}
+    return render_template(
+        "patrol_new.html", error=error, problems=problems or [],
+        form=form if form is not None else {}, new_uuid=str(uuid.uuid4()),
+        targets=_target_choices(), categories=OBSERVATION_CATEGORIES, severities=SEVERITIES,
+        page_config=config, max_photo_mb=current_app.config["MAX_PHOTO_BYTES"] / 2**20,
+    ), status
+
+
+@bp.get("/patrols/new")
+@requires("write")
+def new():
+    return _form_page()
+
+
+@bp.post("/patrols/new")
+@requires("write")
+def new_submit():
+    """The form without JavaScript: the same builder and submit as the API, then a redirect."""
+    from webmap.patrol_input import upload_from_request
+
+    try:
+        result = _submit(upload_from_request(request))
+    except PatrolValidationError as exc:
+        return _form_page(text("err_patrol_invalid"), exc.problems, 400, request.form)
+    except PhotoError as exc:
+        return _form_page(str(exc), None, photo_status(exc), request.form)
+    except InputFileError as exc:
+        return _form_page(str(exc), None, 422, request.form)
+    return redirect(url_for("patrols.detail", uuid=result.record.uuid,
+                            created=int(result.created)), code=303)
+
+
+# -- the API -------------------------------------------------------------------------------
+@bp.post("/api/patrols")
+@requires("write")
+def api_submit():
+    """Store a patrol: 201 new, 200 an identical re-send, 409 the UUID with other content."""
+    from fossilgis.patrols.geojson import patrols_to_geojson
+    from webmap.patrol_input import upload_from_request
+
+    result = _submit(upload_from_request(request))
+    body = patrols_to_geojson([result.record])
+    body["created"] = result.created
+    body["warnings"] = result.warnings
+    resp = jsonify(body)
+    resp.status_code = 201 if result.created else 200
+    resp.headers["Location"] = url_for("patrols.api_get", uuid=result.record.uuid)
+    return resp
+
+
+@bp.get("/api/patrols/<uuid>")
+@requires("login")
+def api_get(uuid):
+    from fossilgis.patrols.geojson import patrols_to_geojson
+
+    return Response(json.dumps(patrols_to_geojson([_patrol_or_404(uuid)]), ensure_ascii=False),
+                    mimetype="application/geo+json")
+
+
+@bp.delete("/api/patrols/<uuid>")
+@requires("write")
+def api_delete(uuid):
+    get_store().delete_patrol(_check_uuid(uuid), current_user().username)
+    return {"uuid": uuid.lower(), "deleted": True}
+
+
+@bp.post("/api/patrols/<uuid>/restore")
+@requires("admin")
+def api_restore(uuid):
+    get_store().restore_patrol(_check_uuid(uuid), current_user().username)
+    return {"uuid": uuid.lower(), "deleted": False}
+
+
+# -- list, one patrol, delete / restore ----------------------------------------------------
+@bp.get("/patrols")
+def index():
+    f = filters()
+    table = filtered_patrols(f)
+    limit = current_app.config["PATROL_PAGE_SIZE"]
+    names = _target_names()
+    rows = []
+    for rec in table.head(limit).to_dict("records"):
+        zh_en = names.get((rec["target_kind"], rec["target_id"]))
+        rec["target_name"] = (zh_en[0] if current_lang() == "zh" else zh_en[1]) if zh_en else ""
+        rows.append(rec)
+    args = {k: v for k, v in request.args.items() if k != "lang" and v}
+    exports = {fmt.upper() if fmt != "geojson" else "GeoJSON":
+               url_for("patrols.export", fmt=fmt, **args) for fmt in EXPORT_FORMATS}
+    return render_template("patrols.html", rows=rows, total=len(table), limit=limit,
+                           args=args, exports=exports, targets=_target_choices(),
+                           categories=OBSERVATION_CATEGORIES)
+
+
+@bp.get("/patrols/<uuid>")
+def detail(uuid):
+    patrol = _patrol_or_404(uuid)
+    staff = is_staff()
+    names = _target_names().get((patrol.target_kind, patrol.target_id))
+    waypoints = []
+    for w in patrol.waypoints:
+        lon, lat = w.lon, w.lat
+        if not staff:
+            x, y = _cell_centre(np.array([lon]), np.array([lat]))
+            lon, lat = round(float(x[0]), 3), round(float(y[0]), 3)
+        waypoints.append({"w": w, "lon": lon, "lat": lat,
+                          "alert": bool(w.observation and
+                                        w.observation.category in ALERT_CATEGORIES)})
+    audit = get_store().audit_rows(20, object_kind="patrol", object_id=patrol.uuid) if staff else []
+    return render_template("patrol.html", p=patrol, waypoints=waypoints, target_names=names,
+                           created=request.args.get("created"), audit=audit)
+
+
+@bp.post("/patrols/<uuid>/delete")
+@requires("write")
+def delete(uuid):
+    get_store().delete_patrol(_check_uuid(uuid), current_user().username)
+    return redirect(url_for("patrols.detail", uuid=uuid) if is_admin()
+                    else url_for("patrols.index"), code=303)
+
+
+@bp.post("/patrols/<uuid>/restore")
+@requires("admin")
+def restore(uuid):
+    get_store().restore_patrol(_check_uuid(uuid), current_user().username)
+    return redirect(url_for("patrols.detail", uuid=uuid), code=303)
+
+
+# -- photos: only through the app, only for signed-in users ---------------------------------
+def _photo(sha256: str, thumbnail: bool):
+    if not _SHA256.match(sha256):
+        abort(404)
+    store = get_store()
+    info = store.photo_info(sha256)
+    if info is None:
+        abort(404)
+    path = store.photo_path(sha256, thumbnail=thumbnail)
+    resp = send_file(path, mimetype="image/jpeg" if thumbnail else info.mime, max_age=86400,
+                     conditional=True, etag=sha256 + ("-t" if thumbnail else ""))
+    resp.headers["Cache-Control"] = "private, max-age=86400"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'"
+    return resp
+
+
+@bp.get("/photos/<sha256>")
+@requires("login")
+def photo(sha256):
+    return _photo(sha256, thumbnail=False)
+
+
+@bp.get("/photos/<sha256>/thumb")
+@requires("login")
+def thumbnail(sha256):
+    return _photo(sha256, thumbnail=True)
+
+
+# -- exports -------------------------------------------------------------------------------
+@bp.get("/patrols/export.<fmt>")
+@requires("login")
+def export(fmt):
+    from fossilgis.patrols.export import patrols_csv, patrols_gpx, patrols_kml
+    from fossilgis.patrols.geojson import patrols_to_geojson
+
+    if fmt not in EXPORT_FORMATS:
+        raise WebInputError("err_bad_format", status=404, code="not_found", fmt=fmt,
+                            known=", ".join(EXPORT_FORMATS))
+    table = filtered_patrols(filters())
+    if fmt == "csv":
+        names = {i: zh for (_, i), (zh, _) in _target_names().items()}
+        body = "\ufeff" + patrols_csv(table, names)  # BOM: Excel reads UTF-8 Chinese
+    else:
+        store = get_store()
+        full = [store.get_patrol(u) for u in table["uuid"]]
+        if fmt == "geojson":
+            body = json.dumps(patrols_to_geojson(full), ensure_ascii=False, indent=1)
+        else:
+            body = patrols_gpx(full) if fmt == "gpx" else patrols_kml(full)
+    mimetype, ext = EXPORT_FORMATS[fmt]
+    resp = Response(body.encode("utf-8"), mimetype=mimetype.split(";")[0])
+    if "charset" in mimetype:
+        resp.headers["Content-Type"] = mimetype
+    day = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d")
+    resp.headers["Content-Disposition"] = f'attachment; filename="patrols-{day}.{ext}"'
+    return resp
+
+
+# -- alerts and coverage ---------------------------------------------------------------------
+def alert_table():
+    from fossilgis.patrols.alerts import alerts
+
+    return alerts(get_store().list_waypoints(categories=list(ALERT_CATEGORIES)), _now())
+
+
+@bp.get("/alerts")
+def alerts_page():
+    table = alert_table()
+    status = request.args.get("status")
+    if status in ("open", "overdue"):
+        table = table[table["status"] == status]
+    staff = is_staff()
+    names = _target_names()
+    rows = []
+    for rec in table.to_dict("records"):
+        if not staff:
+            x, y = _cell_centre(np.array([rec["lon"]]), np.array([rec["lat"]]))
+            rec["lon"], rec["lat"], rec["description"] = float(x[0]), float(y[0]), ""
+        zh_en = names.get((rec["target_kind"], rec["target_id"]))
+        rec["target_name"] = (zh_en[0] if current_lang() == "zh" else zh_en[1]) if zh_en else ""
+        rows.append(rec)
+    return render_template("alerts.html", rows=rows, status=status)
+
+
+def coverage_table(days: int | None = None):
+    from fossilgis.patrols.coverage import coverage
+
+    store = get_store()
+    return coverage(store.list_patrols(), targets(), _now(),
+                    days or current_app.config["COVERAGE_DAYS"])
+
+
+@bp.get("/api/coverage.json")
+@requires("login")
+def api_coverage():
+    """When each site and section was last patrolled (staff only: a list of unguarded
+    sites is what a looter would want)."""
+    days = current_app.config["COVERAGE_DAYS"]
+    table = coverage_table(days)
+    out = {}
+    for rec in table.to_dict("records"):
+        last = rec["last_patrol"]
+        layer = "sites" if rec["kind"] == "site" else "sections"
+        out[f"{layer}:{rec['id']}"] = {
+            "last_patrol": None if last is None or last != last else
+            last.tz_convert(CHINA_TZ).strftime("%Y-%m-%d"),
+            "overdue": bool(rec["overdue"]),
+        }
+    return {"days": days, "targets": out}
+
+
+def _points_geojson(x, y, props: list[dict]) -> Response:
+    feats = [{"type": "Feature", "properties": p,
+              "geometry": {"type": "Point", "coordinates": [round(float(a), 6),
+                                                            round(float(b), 6)]}}
+             for a, b, p in zip(x, y, props)]
+    resp = Response(json.dumps({"type": "FeatureCollection", "features": feats},
+                               ensure_ascii=False), mimetype="application/geo+json")
+    resp.headers["Cache-Control"] = "private, no-cache"
+    resp.vary.add("Cookie")
+    resp.vary.add("Authorization")
+    return resp
+
+
+@bp.get("/api/patrols.geojson")
+def api_patrol_points():
+    """One point per patrol for the clustered map layer (public: the ~1 km cell centre)."""
+    table = get_store().list_patrols()
+    geoms = np.asarray(table.geometry.values)
+    ok = ~shapely.is_missing(geoms)
+    table, geoms = table[ok], geoms[ok]
+    pts = shapely.point_on_surface(geoms) if len(geoms) else geoms
+    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    if not is_staff():
+        x, y = _cell_centre(x, y)
+    props = [{"uuid": u, "started_at": s.tz_convert(CHINA_TZ).strftime("%Y-%m-%d"),
+              "target_id": t, "alerts": int(a), "waypoints": int(w)}
+             for u, s, t, a, w in zip(table["uuid"], table["started_at"], table["target_id"],
+                                      table["alert_count"], table["waypoint_count"])]
+    return _points_geojson(x, y, props)
+
+
+@bp.get("/api/alerts.geojson")
+def api_alert_points():
+    table = alert_table()
+    x, y = table["lon"].to_numpy(float), table["lat"].to_numpy(float)
+    staff = is_staff()
+    if not staff:
+        x, y = _cell_centre(x, y)
+    lang = current_lang()
+    props = []
+    for rec in table.to_dict("records"):
+        props.append({
+            "patrol_uuid": rec["patrol_uuid"], "category": rec["category"],
+            "label": rec["category_zh"] if lang == "zh" else rec["category_en"],
+            "severity": rec["severity"], "target_id": rec["target_id"],
+            "report_time": rec["report_time"].tz_convert(CHINA_TZ)
+            .strftime("%Y-%m-%d %H:%M"),
+            "status": rec["status"], "description": rec["description"] if staff else None})
+    return _points_geojson(x, y, props)
+
+
+def map_urls() -> dict:
+    """URLs of the patrol layers for the main map's config."""
+    urls = {"patrols": url_for("patrols.api_patrol_points"),
+            "alerts": url_for("patrols.api_alert_points"),
+            "patrol_page": request.script_root + "/patrols/"}
+    if is_staff():
+        urls["coverage"] = url_for("patrols.api_coverage")
+    return urls
+
+
+def history(kind: str, feature_id: str, photos_of: int = 10) -> dict:
+    """The patrols of one site or section, newest first, with the photos of the latest."""
+    store = get_store()
+    table = store.list_patrols(target_id=feature_id)
+    table = table[table["target_kind"] == ("site" if kind == "sites" else "section")]
+    rows = table.to_dict("records")
+    photos = []
+    if is_staff():
+        for rec in rows[:photos_of]:
+            patrol = store.get_patrol(rec["uuid"])
+            for ref in patrol.all_photos():
+                photos.append({"sha256": ref.sha256, "name": ref.name, "patrol": rec["uuid"],
+                               "date": rec["started_at"]})
+    return {"rows": rows, "photos": photos}
