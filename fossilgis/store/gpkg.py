@@ -15,25 +15,19 @@ recorded in ``fossilgis_meta``.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import fcntl
-import json
 import sqlite3
 from pathlib import Path
 
 from fossilgis.errors import StoreError
-from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS, check_kind, field_names
+from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS, field_names
 from fossilgis.store import _gpkgblob
+from fossilgis.store._common import SRS_ID, LayerStoreLogic
 from fossilgis.store.base import Store
 from fossilgis.store.gpkg_patrols import PatrolStoreMixin, migration_2
 
 GPKG_NAME = "fossilgis.gpkg"
-SRS_ID = 4490
 _SQL_TYPES = {"str": "TEXT", "float": "REAL", "int": "INTEGER"}
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _create_feature_table(path: Path, name: str, fields, geometry_type: str) -> None:
@@ -82,7 +76,7 @@ MIGRATIONS = [_migration_1, migration_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class GeoPackageStore(PatrolStoreMixin, Store):
+class GeoPackageStore(PatrolStoreMixin, LayerStoreLogic, Store):
     backend = "gpkg"
 
     def __init__(self, data_dir: Path, *, create: bool = True):
@@ -184,111 +178,16 @@ class GeoPackageStore(PatrolStoreMixin, Store):
 
             build_store(self)
 
-    # -- reference layers -------------------------------------------------------------
-    def _version(self, conn, kind: str) -> int:
-        row = conn.execute("SELECT version FROM layer_meta WHERE kind=?", (kind,)).fetchone()
-        return int(row[0]) if row else 0
-
-    def read_layer(self, kind: str):
-        import geopandas as gpd
-
-        check_kind(kind)
-        names = field_names(kind)
-        with self._read() as conn:
-            version = self._version(conn, kind)
-            cached = self._cache.get(kind)
-            if cached and cached[0] == version:
-                return cached[1].copy()
-            rows = conn.execute(
-                f"SELECT {', '.join(names)}, extra, geom FROM {kind} ORDER BY fid"
-            ).fetchall()
-        cols = list(zip(*rows)) if rows else [[] for _ in range(len(names) + 2)]
-        data = {n: list(cols[i]) for i, n in enumerate(names)}
-        data["extra"] = [json.loads(e) if e else {} for e in cols[len(names)]]
-        geoms = _gpkgblob.decode_many(cols[len(names) + 1])
-        gdf = gpd.GeoDataFrame(data, geometry=geoms, crs=f"EPSG:{SRS_ID}")
-        if "accuracy_m" in gdf:
-            gdf["accuracy_m"] = gdf["accuracy_m"].astype("float64")
-        self._cache[kind] = (version, gdf)
-        return gdf.copy()
-
-    def layer_info(self, kind: str) -> dict:
-        check_kind(kind)
-        with self._read() as conn:
-            meta = conn.execute(
-                "SELECT version, source, demonstration, updated_at, updated_by "
-                "FROM layer_meta WHERE kind=?",
-                (kind,),
-            ).fetchone()
-            count = conn.execute(f"SELECT count(*) FROM {kind}").fetchone()[0]
-            statuses = [
-                r[0]
-                for r in conn.execute(f"SELECT DISTINCT boundary_status FROM {kind} ORDER BY 1")
-            ]
-        version, source, demo, updated_at, updated_by = meta or (0, None, 1, None, None)
-        return {
-            "count": count,
-            "version": version,
-            "source": source,
-            "demonstration": bool(demo),
-            "updated_at": updated_at,
-            "updated_by": updated_by,
-            "boundary_status": statuses[0] if len(statuses) == 1 else "mixed" if statuses else None,
-        }
-
-    def _rows(self, kind: str, gdf) -> list[tuple]:
-        names = field_names(kind)
-        known = set(names) | {"extra", gdf.geometry.name}
-        rows = []
-        for rec, geom in zip(
-            gdf.drop(columns=gdf.geometry.name).to_dict("records"), gdf.geometry.values
-        ):
-            extra = {k: v for k, v in rec.items() if k not in known and v is not None}
-            extra.update(rec.get("extra") or {})
-            values = [rec.get(n) for n in names]
-            rows.append(
-                (
-                    *values,
-                    json.dumps(extra, ensure_ascii=False, default=str) if extra else None,
-                    _gpkgblob.encode(geom, SRS_ID),
-                )
-            )
-        return rows
-
-    def _archive_current(self, conn, kind: str, user, note) -> None:
-        version = self._version(conn, kind)
-        if version == 0:
-            return
-        meta = conn.execute(
-            "SELECT source, demonstration FROM layer_meta WHERE kind=?", (kind,)
-        ).fetchone()
-        current = self.read_layer(kind)
-        features = current.to_json(ensure_ascii=False, default=str)
-        conn.execute(
-            "INSERT INTO layer_archive VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (kind, version, meta[0], meta[1], len(current), _now(), user, note, features),
+    # -- reference layers (the rest is in LayerStoreLogic) ------------------------------
+    def _insert_layer_rows(self, conn, kind, rows) -> None:
+        names = field_names(kind) + ["extra", "geom"]
+        conn.executemany(
+            f"INSERT INTO {kind} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            rows,
         )
 
-    def replace_layer(self, kind, gdf, *, source, demonstration, user=None, note="") -> int:
-        check_kind(kind)
-        if gdf.crs is None or gdf.crs.to_epsg() != SRS_ID:
-            gdf = gdf.to_crs(SRS_ID)
-        rows = self._rows(kind, gdf)
-        names = field_names(kind) + ["extra", "geom"]
-        with self._tx() as conn:
-            self._archive_current(conn, kind, user, note)
-            version = self._version(conn, kind) + 1
-            conn.execute(f"DELETE FROM {kind}")
-            conn.executemany(
-                f"INSERT INTO {kind} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                rows,
-            )
-            conn.execute(
-                "INSERT OR REPLACE INTO layer_meta VALUES (?, ?, ?, ?, ?, ?)",
-                (kind, version, source, int(demonstration), _now(), user),
-            )
-            self._touch_contents(conn, kind, gdf)
-        return version
+    def _set_layer_meta(self, conn, values) -> None:
+        conn.execute("INSERT OR REPLACE INTO layer_meta VALUES (?, ?, ?, ?, ?, ?)", values)
 
     def _touch_contents(self, conn, kind, gdf) -> None:
         """Keep gpkg_contents' extent and timestamp right so GIS clients zoom correctly."""
@@ -300,43 +199,6 @@ class GeoPackageStore(PatrolStoreMixin, Store):
             "UPDATE gpkg_contents SET min_x=?, min_y=?, max_x=?, max_y=?, "
             "last_change=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name=?",
             (minx, miny, maxx, maxy, kind),
-        )
-
-    def layer_history(self, kind: str) -> list[dict]:
-        check_kind(kind)
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT version, source, demonstration, feature_count, replaced_at, "
-                "replaced_by, note FROM layer_archive WHERE kind=? ORDER BY version DESC",
-                (kind,),
-            ).fetchall()
-        keys = ("version", "source", "demonstration", "count", "replaced_at", "replaced_by", "note")
-        return [dict(zip(keys, r)) for r in rows]
-
-    def restore_layer(self, kind: str, version: int, *, user=None) -> int:
-        import geopandas as gpd
-
-        check_kind(kind)
-        with self._read() as conn:
-            row = conn.execute(
-                "SELECT features, source, demonstration FROM layer_archive "
-                "WHERE kind=? AND version=?",
-                (kind, version),
-            ).fetchone()
-        if row is None:
-            known = [h["version"] for h in self.layer_history(kind)]
-            raise StoreError(
-                f"{kind} has no archived version {version}; archived versions: "
-                f"{', '.join(map(str, known)) or 'none'} (see `fossilgis layers history`)"
-            )
-        gdf = gpd.GeoDataFrame.from_features(json.loads(row[0]), crs=f"EPSG:{SRS_ID}")
-        return self.replace_layer(
-            kind,
-            gdf,
-            source=row[1],
-            demonstration=bool(row[2]),
-            user=user,
-            note=f"restored version {version}",
         )
 
     def describe(self) -> str:

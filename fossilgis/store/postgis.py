@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import re
 import threading
@@ -25,18 +24,14 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fossilgis.errors import StoreError
-from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS, check_kind, field_names
+from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS, field_names
+from fossilgis.store._common import SRS_ID, LayerStoreLogic
 from fossilgis.store.base import Store
 from fossilgis.store.postgis_patrols import MIGRATION_2_SQL, PostGISPatrolMixin
 
-SRS_ID = 4490
 DEFAULT_SCHEMA = "fossilgis"
 _SQL_TYPES = {"str": "text", "float": "double precision", "int": "bigint"}
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _iso_seconds(value) -> str | None:
@@ -119,7 +114,7 @@ MIGRATIONS = [_migration_1, _migration_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class PostGISStore(PostGISPatrolMixin, Store):
+class PostGISStore(PostGISPatrolMixin, LayerStoreLogic, Store):
     """The store in a PostgreSQL/PostGIS database; photos in ``data_dir``.
 
     Parameters
@@ -309,170 +304,33 @@ class PostGISStore(PostGISPatrolMixin, Store):
             ) from None
         return current == 0
 
-    # -- reference layers -------------------------------------------------------------
-    def _version(self, conn, kind: str) -> int:
-        row = conn.execute("SELECT version FROM layer_meta WHERE kind=%s", (kind,)).fetchone()
-        return int(row[0]) if row else 0
+    # -- reference layers (the rest is in LayerStoreLogic) ------------------------------
+    @staticmethod
+    def _layer_time(value) -> str | None:
+        return _iso_seconds(value)
 
-    def read_layer(self, kind: str):
-        import geopandas as gpd
-        import shapely
+    def _lock_layer(self, conn, kind) -> None:
+        # one writer per layer at a time: the archive's (kind, version) stays unique
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                     (f"fossilgis-layer:{self.schema}:{kind}",))
 
-        check_kind(kind)
-        names = field_names(kind)
-        with self._read() as conn:
-            version = self._version(conn, kind)
-            cached = self._cache.get(kind)
-            if cached and cached[0] == version:
-                return cached[1].copy()
-            rows = conn.execute(
-                f"SELECT {', '.join(names)}, extra, ST_AsBinary(geom) FROM {kind} ORDER BY fid"
-            ).fetchall()
-        cols = list(zip(*rows)) if rows else [[] for _ in range(len(names) + 2)]
-        data = {n: list(cols[i]) for i, n in enumerate(names)}
-        data["extra"] = [e if e else {} for e in cols[len(names)]]
-        geoms = list(shapely.from_wkb([None if g is None else bytes(g)
-                                       for g in cols[len(names) + 1]]))
-        gdf = gpd.GeoDataFrame(data, geometry=geoms, crs=f"EPSG:{SRS_ID}")
-        if "accuracy_m" in gdf:
-            gdf["accuracy_m"] = gdf["accuracy_m"].astype("float64")
-        self._cache[kind] = (version, gdf)
-        return gdf.copy()
-
-    def layer_info(self, kind: str) -> dict:
-        check_kind(kind)
-        with self._read() as conn:
-            meta = conn.execute(
-                "SELECT version, source, demonstration, updated_at, updated_by "
-                "FROM layer_meta WHERE kind=%s",
-                (kind,),
-            ).fetchone()
-            count = conn.execute(f"SELECT count(*) FROM {kind}").fetchone()[0]
-            statuses = [
-                r[0]
-                for r in conn.execute(
-                    f"SELECT DISTINCT boundary_status FROM {kind} ORDER BY 1"
-                ).fetchall()
-            ]
-        version, source, demo, updated_at, updated_by = meta or (0, None, True, None, None)
-        return {
-            "count": count,
-            "version": version,
-            "source": source,
-            "demonstration": bool(demo),
-            "updated_at": _iso_seconds(updated_at),
-            "updated_by": updated_by,
-            "boundary_status": statuses[0] if len(statuses) == 1 else "mixed" if statuses else None,
-        }
-
-    def _rows(self, kind: str, gdf) -> list[tuple]:
-        import math
-
-        import shapely
-
-        names = field_names(kind)
-        known = set(names) | {"extra", gdf.geometry.name}
-        rows = []
-        for rec, geom in zip(
-            gdf.drop(columns=gdf.geometry.name).to_dict("records"), gdf.geometry.values
-        ):
-            extra = {k: v for k, v in rec.items() if k not in known and v is not None}
-            extra.update(rec.get("extra") or {})
-            # NaN is NULL, as in the GeoPackage store (SQLite stores a NaN REAL as NULL)
-            values = [None if isinstance(v, float) and math.isnan(v) else v
-                      for v in (rec.get(n) for n in names)]
-            rows.append(
-                (
-                    *values,
-                    json.dumps(extra, ensure_ascii=False, default=str) if extra else None,
-                    None if geom is None else shapely.to_wkb(geom, output_dimension=2),
-                )
-            )
-        return rows
-
-    def _archive_current(self, conn, kind: str, user, note) -> None:
-        version = self._version(conn, kind)
-        if version == 0:
-            return
-        meta = conn.execute(
-            "SELECT source, demonstration FROM layer_meta WHERE kind=%s", (kind,)
-        ).fetchone()
-        current = self.read_layer(kind)
-        features = current.to_json(ensure_ascii=False, default=str)
-        conn.execute(
-            "INSERT INTO layer_archive VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (kind, version, meta[0], meta[1], len(current), _now(), user, note, features),
-        )
-
-    def replace_layer(self, kind, gdf, *, source, demonstration, user=None, note="") -> int:
-        check_kind(kind)
-        if gdf.crs is None or gdf.crs.to_epsg() != SRS_ID:
-            gdf = gdf.to_crs(SRS_ID)
-        rows = self._rows(kind, gdf)
+    def _insert_layer_rows(self, conn, kind, rows) -> None:
         names = field_names(kind)
         placeholders = ", ".join(["%s"] * len(names))
-        with self._tx() as conn:
-            # one writer per layer at a time: the archive's (kind, version) stays unique
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                         (f"fossilgis-layer:{self.schema}:{kind}",))
-            self._archive_current(conn, kind, user, note)
-            version = self._version(conn, kind) + 1
-            conn.execute(f"DELETE FROM {kind}")
-            if rows:
-                with conn.cursor() as cur:
-                    cur.executemany(
-                        f"INSERT INTO {kind} ({', '.join(names)}, extra, geom) VALUES "
-                        f"({placeholders}, %s::jsonb, ST_GeomFromWKB(%s, {SRS_ID}))",
-                        rows,
-                    )
-            conn.execute(
-                "INSERT INTO layer_meta VALUES (%s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (kind) DO UPDATE SET version=excluded.version, "
-                "source=excluded.source, demonstration=excluded.demonstration, "
-                "updated_at=excluded.updated_at, updated_by=excluded.updated_by",
-                (kind, version, source, bool(demonstration), _now(), user),
-            )
-        return version
+        self._executemany(
+            conn,
+            f"INSERT INTO {kind} ({', '.join(names)}, extra, geom) VALUES "
+            f"({placeholders}, %s::jsonb, ST_GeomFromWKB(%s, {SRS_ID}))",
+            rows,
+        )
 
-    def layer_history(self, kind: str) -> list[dict]:
-        check_kind(kind)
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT version, source, demonstration, feature_count, replaced_at, "
-                "replaced_by, note FROM layer_archive WHERE kind=%s ORDER BY version DESC",
-                (kind,),
-            ).fetchall()
-        keys = ("version", "source", "demonstration", "count", "replaced_at", "replaced_by", "note")
-        # the same types as the GeoPackage store: demonstration 0/1, times as text
-        return [
-            dict(zip(keys, (r[0], r[1], int(r[2]), r[3], _iso_seconds(r[4]), r[5], r[6])))
-            for r in rows
-        ]
-
-    def restore_layer(self, kind: str, version: int, *, user=None) -> int:
-        import geopandas as gpd
-
-        check_kind(kind)
-        with self._read() as conn:
-            row = conn.execute(
-                "SELECT features, source, demonstration FROM layer_archive "
-                "WHERE kind=%s AND version=%s",
-                (kind, version),
-            ).fetchone()
-        if row is None:
-            known = [h["version"] for h in self.layer_history(kind)]
-            raise StoreError(
-                f"{kind} has no archived version {version}; archived versions: "
-                f"{', '.join(map(str, known)) or 'none'} (see `fossilgis layers history`)"
-            )
-        gdf = gpd.GeoDataFrame.from_features(json.loads(row[0]), crs=f"EPSG:{SRS_ID}")
-        return self.replace_layer(
-            kind,
-            gdf,
-            source=row[1],
-            demonstration=bool(row[2]),
-            user=user,
-            note=f"restored version {version}",
+    def _set_layer_meta(self, conn, values) -> None:
+        conn.execute(
+            "INSERT INTO layer_meta VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (kind) DO UPDATE SET version=excluded.version, "
+            "source=excluded.source, demonstration=excluded.demonstration, "
+            "updated_at=excluded.updated_at, updated_by=excluded.updated_by",
+            values,
         )
 
     # -- screening in the database ----------------------------------------------------

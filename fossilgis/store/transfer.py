@@ -19,7 +19,8 @@ from pathlib import Path
 
 from fossilgis.errors import StoreError
 from fossilgis.schema import field_names
-from fossilgis.store.gpkg_patrols import _PATROL_COLS, _WAYPOINT_COLS
+from fossilgis.store.patrols_base import PATROL_COLS as _PATROL_COLS
+from fossilgis.store.patrols_base import WAYPOINT_COLS as _WAYPOINT_COLS
 
 SRS_ID = 4490
 
