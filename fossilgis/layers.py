@@ -18,6 +18,7 @@ from fossilgis.schema import (
     LAYER_FIELDS,
     LAYER_GEOMETRY,
     LAYER_KINDS,
+    PROTECTION_LEVEL_ALIASES,
     PROTECTION_LEVELS,
     check_kind,
     field_names,
@@ -192,7 +193,8 @@ def raise_if_problems(problems: list[str], what: str) -> None:
 
 
 # -- build, import, export ------------------------------------------------------------
-def build_store(store, kinds: Iterable[str] = LAYER_KINDS) -> dict[str, int]:
+def build_store(store, kinds: Iterable[str] = LAYER_KINDS, *, user: str | None = None
+                ) -> dict[str, int]:
     """Load the shipped source layers into ``store`` (validated first); new versions."""
     versions = {}
     for kind in kinds:
@@ -204,6 +206,7 @@ def build_store(store, kinds: Iterable[str] = LAYER_KINDS) -> dict[str, int]:
             gdf,
             source=f"layers/{kind}.geojson (demonstration)",
             demonstration=True,
+            user=user,
             note="built from the shipped demonstration layers",
         )
     return versions
@@ -222,7 +225,12 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def prepare_registry(gdf, kind: str, mapping: dict[str, str], *, defaults: dict | None = None):
-    """Rename the registry's fields to the fossilgis schema and fill declared defaults."""
+    """Rename the registry's fields to the fossilgis schema and fill declared defaults.
+
+    Protection levels written as Chinese labels (国家级重点, 省级重点, 一般, ...; see
+    :data:`fossilgis.schema.PROTECTION_LEVEL_ALIASES`) become the fossilgis codes; any
+    other value is left for validation to report.
+    """
     check_kind(kind)
     absent = [src for src in mapping if src not in gdf.columns]
     if absent:
@@ -241,6 +249,9 @@ def prepare_registry(gdf, kind: str, mapping: dict[str, str], *, defaults: dict 
             gdf[name] = None
     if "id" in gdf:
         gdf["id"] = gdf["id"].map(lambda v: None if v is None else str(v).strip())
+    gdf["protection_level"] = gdf["protection_level"].map(
+        lambda v: PROTECTION_LEVEL_ALIASES.get(v.strip(), v.strip()) if isinstance(v, str) else v
+    )
     return gdf
 
 

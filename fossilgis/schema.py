@@ -38,6 +38,13 @@ LAYER_GEOMETRY = {
 TARGET_KIND = {"sites": "site", "sections": "section"}
 
 PROTECTION_LEVELS = ("national_key", "provincial_key", "general")
+
+#: labels that registries use for the protection levels, recoded on import
+PROTECTION_LEVEL_ALIASES = {
+    "国家级重点": "national_key", "国家重点": "national_key", "国家级": "national_key",
+    "省级重点": "provincial_key", "省重点": "provincial_key", "省级": "provincial_key",
+    "一般": "general", "一般保护": "general",
+}
 BOUNDARY_STATUSES = ("approximate", "surveyed")
 
 LABELS = {

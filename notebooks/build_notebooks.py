@@ -462,7 +462,7 @@ This notebook imports such a file into a temporary store:
 1. build a stand-in registry file with those properties (the real registry is not public);
 2. inspect it: what a naive reader shows, what fossilgis detects;
 3. confirm the CRS that fossilgis proposes, and check where the features land;
-4. map the fields to the fossilgis schema, recode the levels, validate;
+4. map the fields to the fossilgis schema (the Chinese level labels are recoded), validate;
 5. import it (the previous version is archived), screen a project against it, then restore.
 
 `docs/data.md` shows the same steps with the `fossilgis layers` commands."""),
@@ -539,13 +539,12 @@ sites = prepare_registry(registry.gdf, "sites", mapping,
 for problem in validate_layer(sites, "sites"):
     print(problem)"""),
     ("md", """\
-The levels must be the codes `national_key`, `provincial_key`, `general`. The command line
-has no value mapping: recode the field in the GIS (or in Python, as here) before importing."""),
+The levels become the codes `national_key`, `provincial_key`, `general`: registries'
+Chinese labels (国家级重点, 省级重点, 一般, …) are recoded by `prepare_registry` (and by
+`fossilgis layers import`); any other value would be listed above as a problem."""),
     ("code", """\
-LEVEL_CODES = {"国家级重点": "national_key", "省级重点": "provincial_key", "一般": "general"}
-sites["protection_level"] = sites["protection_level"].map(LEVEL_CODES)
-print("problems:", validate_layer(sites, "sites"))
-sites[["id", "name_zh", "protection_level", "boundary_status"]]"""),
+pd.DataFrame({"保护级别": registry.gdf["保护级别"],
+              "protection_level": sites["protection_level"]})"""),
     ("md", """\
 ## Import: the whole layer is replaced, the previous version archived"""),
     ("code", """\
@@ -555,17 +554,16 @@ print("sites are now version", version)
 history_columns = ["version", "count", "source", "demonstration", "replaced_at"]
 pd.DataFrame(store.layer_history("sites"))[history_columns]"""),
     ("md", """\
-The same import from the command line (on the recoded file that
-`make_registry_example.py --codes` writes), run here on the notebook's data directory:"""),
+The same import from the command line, on the registry file as it came, run here on the
+notebook's data directory:"""),
     ("code", """\
 import subprocess
 import sys
 
 fossilgis = Path(sys.executable).with_name("fossilgis")
-recoded = write_registry(DATA / "recoded", codes=True)
 maps = [arg for pair in mapping.items() for arg in ("--map", f"{pair[1]}={pair[0]}")]
 run = subprocess.run(
-    [fossilgis, "--data", DATA, "layers", "import", recoded, "--kind", "sites",
+    [fossilgis, "--data", DATA, "layers", "import", shp, "--kind", "sites",
      "--crs", "EPSG:4523", "--boundary-status", "approximate", *maps],
     capture_output=True, text=True)
 print(run.stdout + run.stderr)

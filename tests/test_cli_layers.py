@@ -12,7 +12,9 @@ from click.testing import CliRunner
 from fossilgis.cli.main import cli
 from fossilgis.store import open_store
 
-REGISTRY_FIELDS = {"编号": "id", "名称": "name_zh", "英文名": "name_en", "保护级别": "protection_level"}
+REGISTRY_FIELDS = {
+    "编号": "id", "名称": "name_zh", "英文名": "name_en", "保护级别": "protection_level",
+}
 
 
 @pytest.fixture
@@ -163,3 +165,30 @@ def test_export_geojson_is_valid_json(data, tmp_path):
                "-o", str(out)).exit_code == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert len(doc["features"]) == 19
+
+
+def test_layer_changes_are_audited(data, tmp_path):
+    path = tmp_path / "r.geojson"
+    _registry("sites", 4).to_file(path, driver="GeoJSON")
+    assert run(data, "layers", "import", str(path), "--kind", "sites", *_mapping()).exit_code == 0
+    assert run(data, "layers", "restore", "--kind", "sites", "--version", "1").exit_code == 0
+    rows = open_store(data).audit_rows(object_kind="sites")
+    assert [r["action"] for r in rows][:2] == ["layer.replace", "layer.replace"]
+    assert rows[1]["object_id"] == "2" and rows[1]["detail"]["source"] == "r.geojson"
+    assert rows[1]["username"].startswith("cli:")
+    assert rows[0]["detail"]["note"] == "restored version 1"
+
+
+def test_chinese_protection_labels_are_recoded(data, tmp_path):
+    sites = _registry("sites", 4)
+    sites["保护级别"] = ["国家级重点", "省级重点", "一般", "national_key"]
+    path = tmp_path / "levels.geojson"
+    sites.to_file(path, driver="GeoJSON")
+    assert run(data, "layers", "import", str(path), "--kind", "sites", *_mapping()).exit_code == 0
+    got = open_store(data).read_layer("sites").sort_values("id")
+    assert got["protection_level"].tolist() == [
+        "national_key", "provincial_key", "general", "national_key"]
+    sites["保护级别"] = ["重要", "省级重点", "一般", "general"]
+    sites.to_file(path, driver="GeoJSON")
+    bad = run(data, "layers", "import", str(path), "--kind", "sites", *_mapping())
+    assert bad.exit_code == 2 and "'重要'" in bad.output

@@ -35,8 +35,12 @@ def counts(store, uuid=None) -> dict:
             store, "SELECT count(*) FROM patrols" + (" WHERE uuid=?" if uuid else ""), args
         )[0][0],
         "waypoints": sql(store, f"SELECT count(*) FROM waypoints {where}", args)[0][0],
+        # patrol audit rows only (building the store also audits the layer loads)
         "audit": sql(
-            store, "SELECT count(*) FROM audit" + (" WHERE object_id=?" if uuid else ""), args
+            store,
+            "SELECT count(*) FROM audit WHERE object_kind NOT IN ('sites', 'sections')"
+            + (" AND object_id=?" if uuid else ""),
+            args,
         )[0][0],
     }
 

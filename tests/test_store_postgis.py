@@ -167,7 +167,7 @@ def test_migrate_copies_everything_and_verifies(pg_url, tmp_path):
     assert result.exit_code == 0, result.output
     for name in TABLE_NAMES:
         assert re.search(rf"^{name} +\d+ +\d+ +[0-9a-f]{{64}}  ok$", result.output, re.M), name
-    assert re.search(r"^audit +11 +11 ", result.output, re.M)
+    assert re.search(r"^audit +14 +14 ", result.output, re.M)  # 3 layer loads + 11
     assert re.search(r"^photo files +1 +1 ", result.output, re.M)
 
     target = open_store(target_dir, store=url)
@@ -191,7 +191,7 @@ def test_migrate_copies_everything_and_verifies(pg_url, tmp_path):
     assert (target_dir / "secret_key").exists() or not (source.data_dir / "secret_key").exists()
     # new rows continue the copied ids
     target.append_audit("root", "after", "system")
-    assert target.audit_rows(1)[0]["id"] == 13
+    assert target.audit_rows(1)[0]["id"] == 16  # 14 copied, 1 migrate row, then this one
 
     again = CliRunner().invoke(cli, ["--data", str(target_dir), "store", "migrate",
                                      "--from", str(source.data_dir), "--to", url])
@@ -201,7 +201,7 @@ def test_migrate_copies_everything_and_verifies(pg_url, tmp_path):
     forced = CliRunner().invoke(cli, ["--data", str(target_dir), "store", "migrate",
                                       "--from", str(source.data_dir), "--to", url, "--force"])
     assert forced.exit_code == 0, forced.output
-    assert len(open_store(target_dir, store=url).audit_rows(None)) == 12
+    assert len(open_store(target_dir, store=url).audit_rows(None)) == 15  # 14 copied rows + the migrate row
 
 
 def test_store_info_on_both(pg_url, tmp_path):

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
+from fossilgis.cli._common import open_store, operator
 from fossilgis.schema import LAYER_KINDS
 
 
 def _store(ctx):
-    from fossilgis.cli._common import open_store
-
     return open_store(ctx)
 
 
@@ -30,7 +29,7 @@ def build(ctx):
     from fossilgis.layers import build_store
 
     store = _store(ctx)
-    versions = build_store(store)
+    versions = build_store(store, user=operator())
     for kind, version in versions.items():
         info = store.layer_info(kind)
         click.echo(f"{kind}: {info['count']} features → {store.describe()} (version {version})")
@@ -122,7 +121,8 @@ def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_s
     raise_if_problems(validate_layer(gdf, kind), f"{file.name} (as {kind})")
     store = _store(ctx)
     version = store.replace_layer(
-        kind, gdf, source=str(file.name), demonstration=False, note=f"imported from {file.name}"
+        kind, gdf, source=str(file.name), demonstration=False, user=operator(),
+        note=f"imported from {file.name}",
     )
     click.echo(
         f"Read {file.name}: {len(gdf)} {kind}; CRS {result.crs_in} ({result.crs_basis})"
@@ -197,5 +197,5 @@ def history(ctx, kind):
 def restore(ctx, kind, version):
     """Make an archived version of a layer current again."""
     store = _store(ctx)
-    new = store.restore_layer(kind, version)
+    new = store.restore_layer(kind, version, user=operator())
     click.echo(f"{kind}: version {version} restored as version {new}")

@@ -226,6 +226,9 @@ class LayerStoreLogic(SqlDialect):
                 conn, (kind, version, source, self._bool(demonstration), now_iso(), user)
             )
             self._touch_contents(conn, kind, gdf)
+            # the audit row goes in the same transaction as the change it records
+            self._audit(conn, user or "system", "layer.replace", kind, str(version),
+                        {"source": source, "count": len(rows), "note": note or None})
         return version
 
     def layer_history(self, kind: str) -> list[dict]:
