@@ -201,7 +201,8 @@ def test_migrate_copies_everything_and_verifies(pg_url, tmp_path):
     forced = CliRunner().invoke(cli, ["--data", str(target_dir), "store", "migrate",
                                       "--from", str(source.data_dir), "--to", url, "--force"])
     assert forced.exit_code == 0, forced.output
-    assert len(open_store(target_dir, store=url).audit_rows(None)) == 15  # 14 copied rows + the migrate row
+    # 14 copied rows + the migrate row
+    assert len(open_store(target_dir, store=url).audit_rows(None)) == 15
 
 
 def test_store_info_on_both(pg_url, tmp_path):

@@ -115,17 +115,17 @@ def _has_arrow() -> bool:
 _HAS_ARROW = _has_arrow()
 
 
-#: (skip_features, max_features) applied to the next reads in this context; set by
-#: :func:`fossilgis.io.chunks.iter_footprint_chunks` to stream a large layer in windows
-FEATURE_WINDOW: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
+#: extra pyogrio.read_dataframe arguments that select a window of features (``where`` on
+#: a fid range, or ``skip_features``/``max_features``) for the reads in this context; set
+#: by :func:`fossilgis.io.chunks.iter_footprint_chunks` to stream a large layer
+FEATURE_WINDOW: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "fossilgis_feature_window", default=None
 )
 
 
 def read_ogr(path, source: str, *, layer=None, encoding=None, notes: list[str]):
     """pyogrio.read_dataframe with warnings turned into notes and GEOS failures diagnosed."""
-    window = FEATURE_WINDOW.get()
-    extra = {} if window is None else {"skip_features": window[0], "max_features": window[1]}
+    extra = FEATURE_WINDOW.get() or {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

@@ -28,6 +28,55 @@ def feature_count(path, layer: str | None = None) -> int | None:
         return None
 
 
+def _gpkg_key_range(path: Path, table: str):
+    """(primary-key column, min, max, row count) of a GeoPackage table, read with SQLite."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        cols = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+        pk = next((c[1] for c in cols if c[5] == 1 and c[2].upper() == "INTEGER"), None)
+        if pk is None:
+            return None, 0, -1, 0
+        lo, hi, count = conn.execute(f'SELECT min("{pk}"), max("{pk}"), count(*) FROM "{table}"'
+                                     ).fetchone()
+        return pk, int(lo), int(hi), int(count)
+    except sqlite3.Error:
+        return None, 0, -1, 0
+    finally:
+        conn.close()
+
+
+def _windows(path: Path, layer, total: int, chunk_size: int):
+    """(first feature number, pyogrio arguments) for each window of ``chunk_size``.
+
+    A GeoPackage is windowed by ranges of its integer primary key, which SQLite seeks to
+    directly; skipping features would read through every earlier one again for each
+    window. Other kinds skip by feature number (a shapefile seeks through its .shx).
+    """
+    import numpy as np
+    import pyogrio
+
+    if path.suffix.lower() == ".gpkg":
+        name = layer or pyogrio.list_layers(path)[0][0]
+        pk, lo, hi, count = _gpkg_key_range(path, name)
+        if pk is not None and count == total and hi - lo + 1 == count:
+            # contiguous keys (the usual case): windows by arithmetic, no list to read
+            for start in range(0, total, chunk_size):
+                a, b = lo + start, lo + min(start + chunk_size, total) - 1
+                yield start, {"where": f'"{pk}" >= {a} AND "{pk}" <= {b}'}
+            return
+        fids = pyogrio.read_dataframe(path, layer=layer, read_geometry=False, columns=[],
+                                      fid_as_index=True).index.to_numpy()
+        fids = np.sort(fids)
+        for start in range(0, total, chunk_size):
+            a, b = fids[start], fids[min(start + chunk_size, total) - 1]
+            yield start, {"where": f"fid >= {int(a)} AND fid <= {int(b)}"}
+    else:
+        for start in range(0, total, chunk_size):
+            yield start, {"skip_features": start, "max_features": chunk_size}
+
+
 def iter_footprint_chunks(path, *, chunk_size: int, crs=None, layer=None,
                           encoding=None) -> Iterator[ReadResult]:
     """Yield the footprints of ``path`` ``chunk_size`` features at a time.
@@ -41,8 +90,8 @@ def iter_footprint_chunks(path, *, chunk_size: int, crs=None, layer=None,
     if total is None or total <= chunk_size:
         yield from read_footprints(path, crs=crs, layer=layer, encoding=encoding)
         return
-    for start in range(0, total, chunk_size):
-        token = FEATURE_WINDOW.set((start, chunk_size))
+    for start, window in _windows(Path(path), layer, total, chunk_size):
+        token = FEATURE_WINDOW.set(window)
         try:
             results = read_footprints(path, crs=crs, layer=layer, encoding=encoding)
         finally:
