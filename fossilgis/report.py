@@ -15,6 +15,7 @@ import json
 import numpy as np
 import shapely
 
+from fossilgis.impact import IMPACT_COLUMNS
 from fossilgis.rules import GRADE_LABELS
 
 ZONE_LABELS = {
@@ -185,24 +186,7 @@ CSV_COLUMNS = [
     "project_id",
     "source",
     "project_grade",
-    "footprint_index",
-    "target_kind",
-    "target_id",
-    "target_name_zh",
-    "target_name_en",
-    "protection_level",
-    "zone",
-    "distance_m",
-    "bearing_deg",
-    "overlap_area_m2",
-    "overlap_area_ha",
-    "overlap_area_mu",
-    "target_share",
-    "grade",
-    "reason_zh",
-    "reason_en",
-    "follow_up",
-    "legal_basis",
+    *IMPACT_COLUMNS,
     "crs_in",
     "crs_basis",
     "rules_version",
