@@ -202,7 +202,7 @@ def test_console_examples(page, tmp_path):
                 + "\n".join(actual)
             )
     # a command that writes into a linked folder (-o layers/x) would write into the repository;
-    # only new files named by the page are counted (other processes may be writing in the tree at the same time)
+    # only new files named by the page are counted (other processes may write in the tree)
     commands = "\n".join(ex.command for ex in console_examples(page))
     new = {p for p in _repo_files() - before if Path(p).name in commands}
     assert not new, f"running {page.name}'s examples wrote into the repository: {sorted(new)}"
