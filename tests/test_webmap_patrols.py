@@ -1,6 +1,6 @@
 """Patrols over HTTP: the API and the form, idempotent re-sends, validation, photos, delete and
 restore with audit, list, exports, alerts, coverage, and uploads to a live loopback server."""
-# ruff: noqa: F811  (fixtures imported from webmap_fixtures are redefined as arguments)
+# ruff: noqa: F401, F811  (fixtures imported from webmap_fixtures, used as arguments)
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from patrol_fixtures import jpeg_with_gps, make_patrol, png_bytes
-from webmap_fixtures import _app, add_users, signed_in
+from webmap_fixtures import (
+    _app,
+    add_users,
+    admin_client,
+    patroller_client,
+    signed_in,
+    viewer_client,
+)
 
 NEAR_F03 = (105.40, 25.90)
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -50,21 +57,6 @@ def store(app):
 
 
 @pytest.fixture
-def patroller(app):
-    return signed_in(app, "patroller1")
-
-
-@pytest.fixture
-def admin(app):
-    return signed_in(app, "admin1")
-
-
-@pytest.fixture
-def viewer(app):
-    return signed_in(app, "viewer1")
-
-
-@pytest.fixture
 def visitor(app):
     return app.test_client()
 
@@ -87,50 +79,61 @@ def _multipart(patrol_body: dict, **files) -> dict:
 
 
 # -- never lost, never duplicated -------------------------------------------------------------
-def test_resend_same_content_is_200_different_is_409(patroller, store):
+def test_resend_same_content_is_200_different_is_409(patroller_client, store):
     patrol = recent(n_waypoints=2)
-    r = patroller.post("/api/patrols", json=body_of(patrol))
+    r = patroller_client.post("/api/patrols", json=body_of(patrol))
     assert r.status_code == 201, r.get_json()
     assert r.headers["Location"] == f"/api/patrols/{patrol.uuid}"
     first = r.get_json()
     assert first["created"] is True and first["features"][0]["id"] == patrol.uuid
-    r = patroller.post("/api/patrols", json=body_of(patrol))
+    r = patroller_client.post("/api/patrols", json=body_of(patrol))
     assert r.status_code == 200 and r.get_json()["created"] is False
     assert r.get_json()["features"] == first["features"]
     changed = body_of(patrol)
     changed["features"][0]["properties"]["notes"] = "something else"
-    r = patroller.post("/api/patrols", json=changed)
+    r = patroller_client.post("/api/patrols", json=changed)
     assert r.status_code == 409 and r.get_json()["code"] == "conflict"
     assert list(store.list_patrols()["uuid"]) == [patrol.uuid]
     creates = [a for a in store.audit_rows(None, object_kind="patrol") if a["action"] == "create"]
     assert len(creates) == 1 and creates[0]["username"] == "patroller1"
 
 
-def test_multipart_photos_sent_twice_are_stored_once(patroller, store, data):
+def test_multipart_photos_sent_twice_are_stored_once(patroller_client, store, data):
     patrol = recent()
     body = body_of(patrol)
     body["features"][1]["properties"]["photos"] = ["pit.jpg"]
     photo = jpeg_with_gps(*NEAR_F03)
-    r = patroller.post("/api/patrols", data=_multipart(body, photo=(photo, "pit.jpg")),
-                       content_type="multipart/form-data")
+    r = patroller_client.post(
+        "/api/patrols",
+        data=_multipart(body, photo=(photo, "pit.jpg")),
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 201, r.get_json()
-    r = patroller.post("/api/patrols", data=_multipart(body, photo=(photo, "pit.jpg")),
-                       content_type="multipart/form-data")
+    r = patroller_client.post(
+        "/api/patrols",
+        data=_multipart(body, photo=(photo, "pit.jpg")),
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 200
     other = recent()
     other_body = body_of(other)
     other_body["features"][0]["properties"]["photos"] = ["same-photo-new-name.jpg"]
-    r = patroller.post("/api/patrols", data=_multipart(
-        other_body, photo=(photo, "same-photo-new-name.jpg")), content_type="multipart/form-data")
+    r = patroller_client.post(
+        "/api/patrols",
+        data=_multipart(other_body, photo=(photo, "same-photo-new-name.jpg")),
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 201
     assert len(list((data / "photos").glob("??/*.jpg"))) == 1
     stored = store.get_patrol(patrol.uuid)
     assert [p.sha256 for p in stored.waypoints[0].photos] == [
-        store.get_patrol(other.uuid).photos[0].sha256]
+        store.get_patrol(other.uuid).photos[0].sha256
+    ]
 
 
-def test_a_failure_while_saving_leaves_no_record_and_a_resend_works(patroller, store,
-                                                                   monkeypatch):
+def test_a_failure_while_saving_leaves_no_record_and_a_resend_works(
+    patroller_client, store, monkeypatch
+):
     from fossilgis.errors import StoreError
 
     patrol = recent()
@@ -140,11 +143,11 @@ def test_a_failure_while_saving_leaves_no_record_and_a_resend_works(patroller, s
         raise StoreError("disk full (simulated)")
 
     monkeypatch.setattr(type(store), "save_patrol", broken)
-    r = patroller.post("/api/patrols", json=body_of(patrol))
+    r = patroller_client.post("/api/patrols", json=body_of(patrol))
     assert r.status_code == 500 and "disk full" in r.get_json()["description"]
     monkeypatch.setattr(type(store), "save_patrol", real)
     assert store.get_patrol(patrol.uuid) is None
-    assert patroller.post("/api/patrols", json=body_of(patrol)).status_code == 201
+    assert patroller_client.post("/api/patrols", json=body_of(patrol)).status_code == 201
 
 
 # -- the web form (without JavaScript: the same builder as the API) ---------------------------
@@ -170,16 +173,24 @@ def gpx_bytes(start: dt.datetime) -> bytes:
 
 def form_fields(patrol_uuid: str, **extra) -> dict:
     local = (NOW - dt.timedelta(days=1)).astimezone(dt.timezone(dt.timedelta(hours=8)))
-    fields = {"uuid": patrol_uuid, "target": "site:GZ-F03", "team": "张三, 李四",
-              "purpose": "routine", "notes": "<script>alert('x')</script> 完好",
-              "obs-0-category": "construction_encroachment", "obs-0-severity": "medium",
-              "obs-0-description": "road cut <b>here</b>", "obs-0-lon": "105.4002",
-              "obs-0-lat": "25.9002", "obs-0-time": local.strftime("%Y-%m-%dT%H:%M")}
+    fields = {
+        "uuid": patrol_uuid,
+        "target": "site:GZ-F03",
+        "team": "张三, 李四",
+        "purpose": "routine",
+        "notes": "<script>alert('x')</script> 完好",
+        "obs-0-category": "construction_encroachment",
+        "obs-0-severity": "medium",
+        "obs-0-description": "road cut <b>here</b>",
+        "obs-0-lon": "105.4002",
+        "obs-0-lat": "25.9002",
+        "obs-0-time": local.strftime("%Y-%m-%dT%H:%M"),
+    }
     fields.update(extra)
     return fields
 
 
-def test_form_with_gpx_photo_and_observation(patroller, store):
+def test_form_with_gpx_photo_and_observation(patroller_client, store):
     uid = str(uuidlib.uuid4())
     start = NOW - dt.timedelta(days=1, hours=1)
 
@@ -188,7 +199,9 @@ def test_form_with_gpx_photo_and_observation(patroller, store):
         fields["gpx"] = (io.BytesIO(gpx_bytes(start)), "轨迹 1.gpx")
         fields["obs-0-photos"] = (io.BytesIO(jpeg_with_gps(105.4002, 25.9002)), "image.jpg")
         fields["photos"] = (io.BytesIO(png_bytes()), "image.png")
-        return patroller.post("/patrols/new", data=fields, content_type="multipart/form-data")
+        return patroller_client.post(
+            "/patrols/new", data=fields, content_type="multipart/form-data"
+        )
 
     r = post()
     assert r.status_code == 303, r.get_data(as_text=True)
@@ -201,17 +214,17 @@ def test_form_with_gpx_photo_and_observation(patroller, store):
     assert stored.team == ["张三", "李四"] and len(stored.all_photos()) == 2
     assert post().headers["Location"] == f"/patrols/{uid}?created=0"  # a re-send: one record
     assert len(store.list_patrols()) == 1
-    html = patroller.get(f"/patrols/{uid}").get_data(as_text=True)
+    html = patroller_client.get(f"/patrols/{uid}").get_data(as_text=True)
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert "<script>alert" not in html and "<b>here</b>" not in html
     assert html.count('class="thumb"') == 2
 
 
-def test_form_errors_are_listed_and_the_form_kept(patroller):
+def test_form_errors_are_listed_and_the_form_kept(patroller_client):
     fields = form_fields(str(uuidlib.uuid4()), **{"obs-0-lon": "115.0", "obs-0-lat": "40.0"})
     fields["started_at"] = "2099-01-01T08:00"
     fields["ended_at"] = "2098-01-01T08:00"
-    r = patroller.post("/patrols/new", data=fields)
+    r = patroller_client.post("/patrols/new", data=fields)
     html = r.get_data(as_text=True)
     assert r.status_code == 400
     assert "outside Guizhou" in html and "in the future" in html and "is before" in html
@@ -225,93 +238,117 @@ def _with(patrol, **props):
     return body
 
 
-@pytest.mark.parametrize("change,needle", [
-    ({"started_at": "2099-05-01T09:00:00+08:00", "ended_at": "2099-05-01T10:00:00+08:00"},
-     "in the future"),
-    ({"started_at": "2024-05-01T10:00:00+08:00", "ended_at": "2024-05-01T09:00:00+08:00"},
-     "is before started_at"),
-    ({"site_id": "GZ-NOPE"}, "GZ-NOPE"),
-    ({"uuid": "not-a-uuid"}, "is not a UUID"),
-])
-def test_api_validation_names_the_field(patroller, change, needle):
-    r = patroller.post("/api/patrols", json=_with(recent(), **change))
+@pytest.mark.parametrize(
+    "change,needle",
+    [
+        (
+            {"started_at": "2099-05-01T09:00:00+08:00", "ended_at": "2099-05-01T10:00:00+08:00"},
+            "in the future",
+        ),
+        (
+            {"started_at": "2024-05-01T10:00:00+08:00", "ended_at": "2024-05-01T09:00:00+08:00"},
+            "is before started_at",
+        ),
+        ({"site_id": "GZ-NOPE"}, "GZ-NOPE"),
+        ({"uuid": "not-a-uuid"}, "is not a UUID"),
+    ],
+)
+def test_api_validation_names_the_field(patroller_client, change, needle):
+    r = patroller_client.post("/api/patrols", json=_with(recent(), **change))
     assert r.status_code == 400
     body = r.get_json()
     assert body["code"] == "patrol_invalid" and needle in json.dumps(body, ensure_ascii=False)
 
 
-def test_coordinates_outside_guizhou_are_refused(patroller):
-    r = patroller.post("/api/patrols", json=body_of(make_patrol(
-        start=NOW - dt.timedelta(days=2), centre=(116.4, 39.9), site_id=None)))
+def test_coordinates_outside_guizhou_are_refused(patroller_client):
+    r = patroller_client.post(
+        "/api/patrols",
+        json=body_of(
+            make_patrol(start=NOW - dt.timedelta(days=2), centre=(116.4, 39.9), site_id=None)
+        ),
+    )
     assert r.status_code == 400 and "outside Guizhou" in r.get_json()["description"]
 
 
-def test_track_far_from_the_site_is_a_warning(patroller):
-    r = patroller.post("/api/patrols", json=body_of(recent(site_id="GZ-F01")))
+def test_track_far_from_the_site_is_a_warning(patroller_client):
+    r = patroller_client.post("/api/patrols", json=body_of(recent(site_id="GZ-F01")))
     assert r.status_code == 201
     assert any("km from site GZ-F01" in w for w in r.get_json()["warnings"])
 
 
-@pytest.mark.parametrize("content,name,status,needle", [
-    (png_bytes(), "photo.jpg", 400, "the name says image/jpeg"),
-    (b"MZ\x90\x00 not an image", "photo.jpg", 400, "not a JPEG or PNG"),
-    (jpeg_with_gps(105.4, 25.9, size=(1500, 1500)), "big.jpg", 413, "over the"),
-])
+@pytest.mark.parametrize(
+    "content,name,status,needle",
+    [
+        (png_bytes(), "photo.jpg", 400, "the name says image/jpeg"),
+        (b"MZ\x90\x00 not an image", "photo.jpg", 400, "not a JPEG or PNG"),
+        (jpeg_with_gps(105.4, 25.9, size=(1500, 1500)), "big.jpg", 413, "over the"),
+    ],
+)
 def test_bad_photos_are_refused_and_nothing_is_stored(data, content, name, status, needle):
     app = _app(data, MAX_PHOTO_BYTES=20_000)
     client = signed_in(app, "patroller1")
     patrol = recent()
     body = body_of(patrol)
     body["features"][0]["properties"]["photos"] = [name]
-    r = client.post("/api/patrols", data=_multipart(body, photo=(content, name)),
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/api/patrols",
+        data=_multipart(body, photo=(content, name)),
+        content_type="multipart/form-data",
+    )
     assert r.status_code == status and needle in r.get_json()["description"]
     assert app.extensions["fossilgis_store"].get_patrol(patrol.uuid) is None
 
 
 def test_request_over_the_size_limit_is_413(data):
     client = signed_in(_app(data, MAX_CONTENT_LENGTH=5000), "patroller1")
-    r = client.post("/api/patrols", data=_multipart(body_of(recent()),
-                                                    photo=(b"\xff\xd8\xff" + b"0" * 9000, "a.jpg")),
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/api/patrols",
+        data=_multipart(body_of(recent()), photo=(b"\xff\xd8\xff" + b"0" * 9000, "a.jpg")),
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 413 and r.get_json()["code"] == "too_large"
 
 
-def test_a_file_that_is_not_gpx_is_422(patroller):
+def test_a_file_that_is_not_gpx_is_422(patroller_client):
     fields = form_fields(str(uuidlib.uuid4()))
     fields["gpx"] = (io.BytesIO(b"lon,lat\n105,26\n"), "track.gpx")
-    r = patroller.post("/api/patrols", data=fields, content_type="multipart/form-data")
+    r = patroller_client.post("/api/patrols", data=fields, content_type="multipart/form-data")
     assert r.status_code == 422 and "not a GPX file" in r.get_json()["description"]
 
 
-def test_other_media_types_are_415(patroller):
-    r = patroller.post("/api/patrols", data=b"x", content_type="text/plain")
+def test_other_media_types_are_415(patroller_client):
+    r = patroller_client.post("/api/patrols", data=b"x", content_type="text/plain")
     assert r.status_code == 415
 
 
 # -- delete and restore, audited ------------------------------------------------------------
-def test_soft_delete_and_admin_restore_with_audit(patroller, admin, viewer, store):
+def test_soft_delete_and_admin_restore_with_audit(
+    patroller_client, admin_client, viewer_client, store
+):
     patrol = recent()
-    assert patroller.post("/api/patrols", json=body_of(patrol)).status_code == 201
-    assert viewer.post(f"/patrols/{patrol.uuid}/delete").status_code == 403
-    r = patroller.post(f"/patrols/{patrol.uuid}/delete")
+    assert patroller_client.post("/api/patrols", json=body_of(patrol)).status_code == 201
+    assert viewer_client.post(f"/patrols/{patrol.uuid}/delete").status_code == 403
+    r = patroller_client.post(f"/patrols/{patrol.uuid}/delete")
     assert r.status_code == 303
-    assert patrol.uuid not in patroller.get("/patrols").get_data(as_text=True)
-    assert patroller.get(f"/patrols/{patrol.uuid}").status_code == 404
-    assert patroller.post(f"/patrols/{patrol.uuid}/restore").status_code == 403
-    html = admin.get("/patrols?deleted=1").get_data(as_text=True)
+    assert patrol.uuid not in patroller_client.get("/patrols").get_data(as_text=True)
+    assert patroller_client.get(f"/patrols/{patrol.uuid}").status_code == 404
+    assert patroller_client.post(f"/patrols/{patrol.uuid}/restore").status_code == 403
+    html = admin_client.get("/patrols?deleted=1").get_data(as_text=True)
     assert patrol.uuid in html and "deleted" in html
-    page = admin.get(f"/patrols/{patrol.uuid}").get_data(as_text=True)
+    page = admin_client.get(f"/patrols/{patrol.uuid}").get_data(as_text=True)
     assert 'id="restore-patrol"' in page and 'id="deleted-badge"' in page
-    assert admin.post(f"/patrols/{patrol.uuid}/restore").status_code == 303
-    assert patrol.uuid in patroller.get("/patrols").get_data(as_text=True)
+    assert admin_client.post(f"/patrols/{patrol.uuid}/restore").status_code == 303
+    assert patrol.uuid in patroller_client.get("/patrols").get_data(as_text=True)
     rows = store.audit_rows(None, object_kind="patrol", object_id=patrol.uuid)
     assert [(r["action"], r["username"]) for r in rows] == [
-        ("restore", "admin1"), ("delete", "patroller1"), ("create", "patroller1")]
+        ("restore", "admin1"),
+        ("delete", "patroller1"),
+        ("create", "patroller1"),
+    ]
     # the API does the same; a second delete is a conflict
-    assert patroller.delete(f"/api/patrols/{patrol.uuid}").status_code == 200
-    assert patroller.delete(f"/api/patrols/{patrol.uuid}").status_code == 409
-    assert admin.post(f"/api/patrols/{patrol.uuid}/restore").get_json()["deleted"] is False
+    assert patroller_client.delete(f"/api/patrols/{patrol.uuid}").status_code == 200
+    assert patroller_client.delete(f"/api/patrols/{patrol.uuid}").status_code == 409
+    assert admin_client.post(f"/api/patrols/{patrol.uuid}/restore").get_json()["deleted"] is False
 
 
 # -- photos through the app, pages, list, exports ---------------------------------------------
@@ -319,43 +356,50 @@ def _stored_with_photo(client, store):
     patrol = recent()
     body = body_of(patrol)
     body["features"][0]["properties"]["photos"] = ["p.jpg"]
-    r = client.post("/api/patrols", data=_multipart(body, photo=(jpeg_with_gps(105.4, 25.9),
-                                                                 "p.jpg")),
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/api/patrols",
+        data=_multipart(body, photo=(jpeg_with_gps(105.4, 25.9), "p.jpg")),
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 201
     return store.get_patrol(patrol.uuid)
 
 
-def test_photos_only_through_the_app_for_signed_in_users(patroller, viewer, visitor, store):
-    stored = _stored_with_photo(patroller, store)
+def test_photos_only_through_the_app_for_signed_in_users(
+    patroller_client, viewer_client, visitor, store
+):
+    stored = _stored_with_photo(patroller_client, store)
     sha = stored.photos[0].sha256
     assert visitor.get(f"/photos/{sha}").status_code == 303
-    with viewer.get(f"/photos/{sha}") as r, viewer.get(f"/photos/{sha}/thumb") as thumb:
+    with (
+        viewer_client.get(f"/photos/{sha}") as r,
+        viewer_client.get(f"/photos/{sha}/thumb") as thumb,
+    ):
         assert r.status_code == 200 and r.mimetype == "image/jpeg"
         assert r.data[:3] == b"\xff\xd8\xff" and "private" in r.headers["Cache-Control"]
         assert thumb.status_code == 200 and len(thumb.data) < len(r.data)
-    assert viewer.get("/photos/" + "0" * 64).status_code == 404
-    assert viewer.get("/photos/../secret_key").status_code == 404
-    assert viewer.get("/photos/" + sha[:-1] + "G").status_code == 404
+    assert viewer_client.get("/photos/" + "0" * 64).status_code == 404
+    assert viewer_client.get("/photos/../secret_key").status_code == 404
+    assert viewer_client.get("/photos/" + sha[:-1] + "G").status_code == 404
 
 
-def test_visitors_see_generalised_patrols_without_personal_data(patroller, visitor, store):
-    stored = _stored_with_photo(patroller, store)
+def test_visitors_see_generalised_patrols_without_personal_data(patroller_client, visitor, store):
+    stored = _stored_with_photo(patroller_client, store)
     pub = visitor.get("/api/patrols.geojson").get_json()["features"][0]
     x, y = pub["geometry"]["coordinates"]
     assert abs(x * 100 - 0.5 - round(x * 100 - 0.5)) < 1e-6  # a ~1 km cell's centre
-    staff = patroller.get("/api/patrols.geojson").get_json()["features"][0]
+    staff = patroller_client.get("/api/patrols.geojson").get_json()["features"][0]
     assert staff["geometry"]["coordinates"] != pub["geometry"]["coordinates"]
     html = visitor.get(f"/patrols/{stored.uuid}").get_data(as_text=True)
     assert "张三" not in html and "/photos/" not in html and "新挖坑" not in html
-    assert "张三" in patroller.get(f"/patrols/{stored.uuid}").get_data(as_text=True)
+    assert "张三" in patroller_client.get(f"/patrols/{stored.uuid}").get_data(as_text=True)
     listing = visitor.get("/patrols").get_data(as_text=True)
     assert stored.uuid in listing and "张三" not in listing and "patroller1" not in listing
 
 
-def test_site_page_shows_the_history_and_thumbnails(patroller, visitor, store):
-    stored = _stored_with_photo(patroller, store)
-    html = patroller.get("/sites/GZ-F03").get_data(as_text=True)
+def test_site_page_shows_the_history_and_thumbnails(patroller_client, visitor, store):
+    stored = _stored_with_photo(patroller_client, store)
+    html = patroller_client.get("/sites/GZ-F03").get_data(as_text=True)
     assert 'id="patrol-history"' in html and f"/patrols/{stored.uuid}" in html
     assert f"/photos/{stored.photos[0].sha256}/thumb" in html
     public = visitor.get("/sites/GZ-F03").get_data(as_text=True)
@@ -363,16 +407,20 @@ def test_site_page_shows_the_history_and_thumbnails(patroller, visitor, store):
     assert 'id="no-patrols"' in visitor.get("/sections/GZ-S01").get_data(as_text=True)
 
 
-def test_list_filters_and_exports(patroller, visitor, store):
+def test_list_filters_and_exports(patroller_client, visitor, store):
     a = recent(category="intact")
     b = recent(category="illegal_excavation")
-    c = make_patrol(start=NOW - dt.timedelta(days=40), site_id="GZ-F01", centre=(108.414, 26.081),
-                    category="vegetation")
+    c = make_patrol(
+        start=NOW - dt.timedelta(days=40),
+        site_id="GZ-F01",
+        centre=(108.414, 26.081),
+        category="vegetation",
+    )
     for p in (a, b, c):
-        assert patroller.post("/api/patrols", json=body_of(p)).status_code == 201
+        assert patroller_client.post("/api/patrols", json=body_of(p)).status_code == 201
 
     def listed(query):
-        html = patroller.get("/patrols" + query).get_data(as_text=True)
+        html = patroller_client.get("/patrols" + query).get_data(as_text=True)
         return {p.uuid for p in (a, b, c) if p.uuid in html}
 
     assert listed("") == {a.uuid, b.uuid, c.uuid}
@@ -382,58 +430,61 @@ def test_list_filters_and_exports(patroller, visitor, store):
     day = (NOW - dt.timedelta(days=10)).date().isoformat()
     assert listed(f"?since={day}") == {a.uuid, b.uuid}
     assert listed(f"?until={day}") == {c.uuid}
-    assert patroller.get("/patrols?since=yesterday").status_code == 400
-    assert patroller.get("/patrols?category=rocks").status_code == 400
+    assert patroller_client.get("/patrols?since=yesterday").status_code == 400
+    assert patroller_client.get("/patrols?category=rocks").status_code == 400
 
-    html = patroller.get("/patrols?target=GZ-F03").get_data(as_text=True)
+    html = patroller_client.get("/patrols?target=GZ-F03").get_data(as_text=True)
     for fmt in ("geojson", "csv", "gpx", "kml"):
         assert f"/patrols/export.{fmt}?target=GZ-F03" in html
-    gj = patroller.get("/patrols/export.geojson?target=GZ-F03")
-    assert gj.mimetype == "application/geo+json" and "attachment" in gj.headers[
-        "Content-Disposition"]
+    gj = patroller_client.get("/patrols/export.geojson?target=GZ-F03")
+    assert (
+        gj.mimetype == "application/geo+json" and "attachment" in gj.headers["Content-Disposition"]
+    )
     kinds = [f["properties"]["feature_type"] for f in gj.get_json(force=True)["features"]]
     assert kinds.count("patrol") == 2
-    csv = patroller.get("/patrols/export.csv?category=alerts")
+    csv = patroller_client.get("/patrols/export.csv?category=alerts")
     text = csv.data.decode("utf-8")
     assert text.startswith("\ufeff") and b.uuid in text and a.uuid not in text
     import xml.etree.ElementTree as ET
 
     for fmt in ("gpx", "kml"):
-        r = patroller.get(f"/patrols/export.{fmt}")
+        r = patroller_client.get(f"/patrols/export.{fmt}")
         assert r.status_code == 200
         ET.fromstring(r.data)  # well-formed
         assert a.uuid in r.data.decode()
-    assert patroller.get("/patrols/export.shp").status_code == 404
+    assert patroller_client.get("/patrols/export.shp").status_code == 404
     assert visitor.get("/patrols/export.csv").status_code == 303  # exports hold exact tracks
 
 
-def test_alerts_page_and_map_layer_with_the_art18_clocks(patroller, visitor, store):
+def test_alerts_page_and_map_layer_with_the_art18_clocks(patroller_client, visitor, store):
     fresh = make_patrol(start=NOW - dt.timedelta(hours=3), category="human_damage")
     old = make_patrol(start=NOW - dt.timedelta(days=3), category="illegal_excavation")
     calm = recent(category="intact")
     for p in (fresh, old, calm):
-        assert patroller.post("/api/patrols", json=body_of(p)).status_code == 201
-    html = patroller.get("/alerts").get_data(as_text=True)
+        assert patroller_client.post("/api/patrols", json=body_of(p)).status_code == 201
+    html = patroller_client.get("/alerts").get_data(as_text=True)
     assert html.count("alert-open") == 1 and html.count("alert-overdue") == 1
     assert "Human damage" in html or "human damage" in html
     assert "新挖坑" in html  # staff see the description
     pub = visitor.get("/alerts").get_data(as_text=True)
     assert "新挖坑" not in pub and pub.count("alert-overdue") == 1
-    assert patroller.get("/alerts?status=open").get_data(as_text=True).count("alert-open") == 1
+    assert (
+        patroller_client.get("/alerts?status=open").get_data(as_text=True).count("alert-open") == 1
+    )
     feats = visitor.get("/api/alerts.geojson").get_json()["features"]
     assert sorted(f["properties"]["status"] for f in feats) == ["open", "overdue"]
     assert all(f["properties"]["description"] is None for f in feats)
 
 
-def test_coverage_is_for_staff_and_marks_unpatrolled_targets(patroller, app):
-    assert patroller.post("/api/patrols", json=body_of(recent())).status_code == 201
-    cov = patroller.get("/api/coverage.json").get_json()
+def test_coverage_is_for_staff_and_marks_unpatrolled_targets(patroller_client, app):
+    assert patroller_client.post("/api/patrols", json=body_of(recent())).status_code == 201
+    cov = patroller_client.get("/api/coverage.json").get_json()
     assert cov["days"] == 90
     assert cov["targets"]["sites:GZ-F03"]["overdue"] is False
     assert cov["targets"]["sites:GZ-F01"] == {"last_patrol": None, "overdue": True}
     cfg = app.test_client().get("/").get_data(as_text=True)
     assert "/api/coverage.json" not in cfg  # visitors' maps do not ask for it
-    assert "/api/coverage.json" in patroller.get("/").get_data(as_text=True)
+    assert "/api/coverage.json" in patroller_client.get("/").get_data(as_text=True)
 
 
 def test_coverage_days_from_the_environment(data, monkeypatch):
@@ -457,8 +508,7 @@ def live(data):
     import waitress
 
     app = _app(data)
-    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=8,
-                                 channel_timeout=5)
+    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=8, channel_timeout=5)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     from fossilgis.auth import issue_token
@@ -471,8 +521,12 @@ def live(data):
 
 
 def _post(url: str, token: str, body: bytes) -> int:
-    req = urllib.request.Request(url + "/api/patrols", data=body, method="POST", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/geo+json"})
+    req = urllib.request.Request(
+        url + "/api/patrols",
+        data=body,
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/geo+json"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             return resp.status
@@ -505,16 +559,23 @@ def test_a_dropped_upload_leaves_no_partial_record(live):
     boundary = "fossilgisboundary"
     photo = jpeg_with_gps(105.4, 25.9, size=(1200, 900))
     payload = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"patrol\"; "
-        f"filename=\"p.geojson\"\r\nContent-Type: application/geo+json\r\n\r\n"
-        + json.dumps(body) + f"\r\n--{boundary}\r\nContent-Disposition: form-data; "
-        "name=\"photo\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
-    ).encode() + photo + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="patrol"; '
+            f'filename="p.geojson"\r\nContent-Type: application/geo+json\r\n\r\n'
+            + json.dumps(body)
+            + f"\r\n--{boundary}\r\nContent-Disposition: form-data; "
+            'name="photo"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+        ).encode()
+        + photo
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     audit_before = len(store.audit_rows(None))
-    head = (f"POST /api/patrols HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            f"Authorization: Bearer {token}\r\n"
-            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-            f"Content-Length: {len(payload)}\r\n\r\n").encode()
+    head = (
+        f"POST /api/patrols HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Authorization: Bearer {token}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {len(payload)}\r\n\r\n"
+    ).encode()
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(head + payload[: len(payload) * 2 // 3])  # the record and half the photo
     # the connection is gone; the server must still be healthy and have stored nothing
@@ -524,9 +585,15 @@ def test_a_dropped_upload_leaves_no_partial_record(live):
     assert len(store.audit_rows(None)) == audit_before
     assert store.photo_info(__import__("hashlib").sha256(photo).hexdigest()) is None
     # the client's retry goes through whole
-    req = urllib.request.Request(url + "/api/patrols", data=payload, method="POST", headers={
-        "Authorization": f"Bearer {token}",
-        "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    req = urllib.request.Request(
+        url + "/api/patrols",
+        data=payload,
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         assert resp.status == 201
     assert store.get_patrol(patrol.uuid).photos[0].sha256
