@@ -57,7 +57,8 @@ def screen_file_in_chunks(path, store, *, options: ScreenOptions | None = None, 
                 _merge_project(projects[p["project_id"]], p)
             else:
                 projects[p["project_id"]] = p
-        for pid, area in part.footprints.groupby("project_id")["footprint_area_m2"].sum().items():
+        # the union within a chunk (shared ground once); chunks are summed
+        for pid, area in part.project_areas.items():
             areas[pid] = areas.get(pid, 0.0) + float(area)
         impacts.append(part.impacts)
         done += len(chunk.gdf)

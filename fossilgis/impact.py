@@ -26,8 +26,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from fossilgis.errors import FossilGISError
-from fossilgis.geo import CRS_GEOGRAPHIC, M2_PER_HA, M2_PER_MU, gk_zone_numbers, metric_crs_for_zone
+from fossilgis.errors import FossilGISError, InputFileError
+from fossilgis.geo import (
+    CRS_GEOGRAPHIC,
+    GUIZHOU_BOUNDS,
+    M2_PER_HA,
+    M2_PER_MU,
+    format_bounds,
+    gk_zone_numbers,
+    metric_crs_for_zone,
+)
 from fossilgis.rules import PROJECT_TYPES, worst_grade
 from fossilgis.schema import TARGET_KIND
 
@@ -35,6 +43,41 @@ from fossilgis.schema import TARGET_KIND
 _A = 6378137.0
 _F = 1 / 298.257222101
 _E2 = _F * (2 - _F)
+
+
+#: accepted ``line_width_m`` (m): below a decimetre a buffer collapses in floating point;
+#: a "line" wider than 2 km is an area and must be drawn as a polygon
+LINE_WIDTH_RANGE_M = (0.1, 2000.0)
+#: accepted ``point_radius_m`` (m), for the same reasons
+POINT_RADIUS_RANGE_M = (0.1, 2000.0)
+#: how far (degrees) a footprint may reach beyond Guizhou's box: a project that crosses the
+#: border is screened; one that spans far more than the province (a wrong CRS, a world box)
+#: is refused, since GK zones 35–37 cannot measure it
+FOOTPRINT_REACH_DEG = 1.0
+
+
+def check_width(option: str, value: float | None) -> float | None:
+    """``value`` if it is a usable line width / point radius in metres, else a clear error.
+
+    ``option`` is ``"line-width"`` or ``"point-radius"``; the message names it as the user
+    typed it (``--line-width``) and gives the accepted range.
+    """
+    if value is None:
+        return None
+    lo, hi = LINE_WIDTH_RANGE_M if option == "line-width" else POINT_RADIUS_RANGE_M
+    try:
+        ok = lo <= float(value) <= hi
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        what = "linear footprints (roads, pipelines)" if option == "line-width" else (
+            "point footprints (boreholes, pylons)")
+        raise FossilGISError(
+            f"--{option} {value!r} is out of range (超出范围): give a number of metres from "
+            f"{lo:g} to {hi:g} for {what}. Wider or larger works are areas: draw them as "
+            f"polygons (面) instead."
+        )
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -57,13 +100,8 @@ class ScreenOptions:
                 f"project type {self.project_type!r} is unknown; choose one of "
                 f"{', '.join(PROJECT_TYPES)}"
             )
-        for name in ("line_width_m", "point_radius_m"):
-            value = getattr(self, name)
-            if value is not None and not (value > 0 and math.isfinite(value)):
-                raise FossilGISError(
-                    f"{name.replace('_m', '').replace('_', '-')} must be a "
-                    f"positive number of metres, got {value!r}"
-                )
+        check_width("line-width", self.line_width_m)
+        check_width("point-radius", self.point_radius_m)
 
 
 @dataclass
@@ -223,6 +261,36 @@ def _candidates(footprints_deg: np.ndarray, targets: Targets, extra_m: float = 0
     return np.unique(fp_idx)
 
 
+def footprints_beyond_reach(geoms_deg: np.ndarray) -> np.ndarray:
+    """True where a footprint's box reaches more than :data:`FOOTPRINT_REACH_DEG` past Guizhou."""
+    b = shapely.bounds(np.asarray(geoms_deg))
+    x0, y0, x1, y1 = GUIZHOU_BOUNDS
+    m = FOOTPRINT_REACH_DEG
+    return (b[:, 0] < x0 - m) | (b[:, 1] < y0 - m) | (b[:, 2] > x1 + m) | (b[:, 3] > y1 + m)
+
+
+def check_footprint_reach(geoms_deg: np.ndarray, source: str) -> None:
+    """Refuse footprints that span far more than the province (see :data:`FOOTPRINT_REACH_DEG`).
+
+    Such a footprint cannot be measured in the GK zones of Guizhou and would match only
+    some of the sites it covers; it is almost always a wrong CRS or a placeholder box.
+    """
+    far = np.flatnonzero(footprints_beyond_reach(geoms_deg))
+    if not len(far):
+        return
+    rows = ", ".join(str(int(r)) for r in far[:10]) + (f" … ({len(far)} rows)" if len(far) > 10
+                                                        else "")
+    bounds = shapely.total_bounds(np.asarray(geoms_deg)[far])
+    m = FOOTPRINT_REACH_DEG
+    x0, y0, x1, y1 = GUIZHOU_BOUNDS
+    raise InputFileError(
+        f"{source}: footprint rows {rows} reach far beyond Guizhou (范围远超贵州省): bbox "
+        f"{format_bounds(bounds)} degrees; a footprint may reach at most {m:g}° past the "
+        f"province ({format_bounds((x0 - m, y0 - m, x1 + m, y1 + m))}). Check the CRS of the "
+        f"file, or clip the footprint to the part of the project in and near Guizhou."
+    )
+
+
 def _buffer_footprints(geoms: np.ndarray, options: ScreenOptions) -> np.ndarray:
     out = geoms.copy()
     type_ids = shapely.get_type_id(geoms)
@@ -271,6 +339,62 @@ def footprint_metrics(footprints_deg: np.ndarray, options: ScreenOptions) -> np.
             res[sel] = shapely.area(_buffer_footprints(np.asarray(proj.values), options))
         areas[needs_buffer] = res
     return areas
+
+
+def _screened_outlines_deg(geoms_deg: np.ndarray, options: ScreenOptions) -> np.ndarray:
+    """Footprints as screened (lines and points buffered in their GK zone), in lon/lat."""
+    import geopandas as gpd
+
+    geoms = np.asarray(geoms_deg).copy()
+    type_ids = shapely.get_type_id(geoms)
+    needs = (np.isin(type_ids, (1, 2, 5)) & bool(options.line_width_m)) | (
+        np.isin(type_ids, (0, 4)) & bool(options.point_radius_m)
+    )
+    if needs.any():
+        sub = geoms[needs]
+        zones = gk_zone_numbers(shapely.get_x(shapely.centroid(sub)))
+        out = np.empty(len(sub), dtype=object)
+        for zone in np.unique(zones):
+            sel = zones == zone
+            crs = metric_crs_for_zone(zone)
+            proj = gpd.GeoSeries(sub[sel], crs=CRS_GEOGRAPHIC).to_crs(crs)
+            buffered = _buffer_footprints(np.asarray(proj.values), options)
+            out[sel] = np.asarray(gpd.GeoSeries(buffered, crs=crs).to_crs(CRS_GEOGRAPHIC).values)
+        geoms[needs] = out
+    return geoms
+
+
+def project_area_m2(
+    geoms_deg: np.ndarray, options: ScreenOptions, areas: np.ndarray | None = None
+) -> tuple[float, int]:
+    """Ground area of one project in m², counting ground that footprints share only once.
+
+    Returns ``(area_m2, overlapping)``: the area of the union of the screened footprints
+    (ellipsoidal, like :func:`footprint_metrics`) and how many footprints overlap another
+    one. Footprints that only touch are summed as they are; the union is computed just for
+    those whose interiors meet, so a parcel map of thousands of neighbours stays fast.
+    """
+    geoms = np.asarray(geoms_deg)
+    if areas is None:
+        areas = footprint_metrics(geoms, options)
+    total = float(np.sum(areas))
+    idx = np.flatnonzero(areas > 0)
+    if len(idx) < 2:
+        return total, 0
+    outlines = _screened_outlines_deg(geoms[idx], options)
+    tree = shapely.STRtree(outlines)
+    a, b = tree.query(outlines, predicate="intersects")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    if len(a):
+        interiors_meet = shapely.relate_pattern(outlines[a], outlines[b], "T********")
+        a, b = a[interiors_meet], b[interiors_meet]
+    if not len(a):
+        return total, 0
+    involved = np.unique(np.concatenate([a, b]))
+    union = shapely.union_all(outlines[involved])
+    union_area = float(ellipsoidal_area_m2(np.array([union], dtype=object))[0])
+    return total - float(areas[idx[involved]].sum()) + union_area, len(involved)
 
 
 IMPACT_COLUMNS = [
@@ -468,6 +592,9 @@ __all__ = [
     "prepare_targets",
     "assess_impact",
     "footprint_metrics",
+    "project_area_m2",
+    "check_footprint_reach",
+    "check_width",
     "ellipsoidal_area_m2",
     "worst_grade",
     "IMPACT_COLUMNS",

@@ -22,8 +22,10 @@ from fossilgis.geo import CRS_GEOGRAPHIC
 from fossilgis.impact import (
     ScreenOptions,
     assess_impact,
+    check_footprint_reach,
     footprint_metrics,
     prepare_targets,
+    project_area_m2,
     worst_grade,
 )
 from fossilgis.schema import PROTECTION_LEVELS
@@ -80,6 +82,8 @@ class Screening:
     rules: object
     layers: dict
     options: ScreenOptions
+    #: exact ground area of each project in m² (unrounded ``footprint_area_m2``)
+    project_areas: dict = field(default_factory=dict)
     created_at: str = field(
         default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     )
@@ -188,6 +192,8 @@ def screen_results(
     options = options or ScreenOptions()
     rules = rules or load_rules()
     targets = prepare_targets(store.read_layer("sites"), store.read_layer("sections"), rules)
+    for res in results:
+        check_footprint_reach(res.gdf.geometry.values, res.source)
     parts = list(_split_projects(results, id_field))
     frames = []
     for n, (pid, _res, gdf) in enumerate(parts):
@@ -240,11 +246,16 @@ def screen_results(
     imp["footprint_index"] = allfp["footprint_index"].to_numpy()[rows] if len(rows) else []
     allfp["footprint_area_m2"] = areas
 
-    projects = []
+    projects, project_areas = [], {}
     grouped = dict(tuple(imp.groupby("project_no", sort=False))) if len(imp) else {}
+    rows_of = pd.Series(np.arange(total)).groupby(allfp["project_no"].to_numpy()).indices
+    geoms = np.asarray(allfp.geometry.values)
     for n, (pid, res, gdf) in enumerate(parts):
         pim = grouped.get(n, imp.iloc[:0])
-        projects.append(_project_dict(pid, res, gdf, pim, areas[allfp["project_no"] == n], options))
+        rows = rows_of.get(n, np.array([], dtype=int))
+        area = project_area_m2(geoms[rows], options, areas[rows])
+        project_areas[pid] = project_areas.get(pid, 0.0) + area[0]
+        projects.append(_project_dict(pid, res, gdf, pim, area, options))
     imp = imp.drop(columns=["project_no"])
     return Screening(
         projects=projects,
@@ -253,6 +264,7 @@ def screen_results(
         rules=rules,
         layers=layers_summary(store),
         options=options,
+        project_areas=project_areas,
     )
 
 
@@ -266,7 +278,7 @@ def _attributes(gdf, indexes) -> dict:
     }
 
 
-def _project_dict(pid, res, gdf, pim, areas, options) -> dict:
+def _project_dict(pid, res, gdf, pim, area, options) -> dict:
     attrs = _attributes(gdf, pim["footprint_index"]) if len(pim) else {}
     impacts = []
     for rec in pim.drop(columns=["geometry", "project_id", "project_no"]).to_dict("records"):
@@ -295,6 +307,13 @@ def _project_dict(pid, res, gdf, pim, areas, options) -> dict:
             }
         )
     geom_types = sorted(pd.unique(gdf.geometry.geom_type.dropna()))
+    area_m2, overlapping = area
+    notes = list(res.notes)
+    if overlapping:
+        notes.append(
+            f"{overlapping} 个范围相互重叠，重叠部分只计一次面积 / {overlapping} footprints "
+            f"overlap one another; the shared ground is counted once in the project area"
+        )
     return {
         "project_id": pid,
         "source": res.source,
@@ -304,9 +323,9 @@ def _project_dict(pid, res, gdf, pim, areas, options) -> dict:
         "encoding": res.encoding,
         "footprint_count": int(len(gdf)),
         "geometry_types": geom_types,
-        "footprint_area_m2": round(float(np.sum(areas)), 1),
+        "footprint_area_m2": round(area_m2, 1),
         "grade": worst_grade(i["grade"] for i in impacts),
-        "notes": list(res.notes),
+        "notes": notes,
         "repaired": [json_safe(i) for i in res.repaired],
         "impacts": impacts,
     }
