@@ -86,6 +86,20 @@ class UnsupportedGeometryError(InputFileError):
     code = "unsupported_geometry"
 
 
+class InputTooLargeError(InputFileError):
+    """A user's file exceeds a reading limit (features, vertices, cells, nesting...).
+
+    ``limit`` names the limit (see :class:`fossilgis.io.limits.ReadLimits`), ``found`` the
+    value met and ``allowed`` the limit's value; the message says how to raise it.
+    """
+
+    code = "too_large"
+
+    def __init__(self, message: str, limit: str | None = None, found=None, allowed=None):
+        super().__init__(message)
+        self.limit, self.found, self.allowed = limit, found, allowed
+
+
 class UnsafeArchiveError(InputFileError):
     """An uploaded archive is refused: path traversal, too large, or a zip bomb."""
 
@@ -118,3 +132,15 @@ class AuthError(FossilGISError, PermissionError):
     """Sign-in failed, or a user lacks the role an action needs."""
 
     code = "forbidden"
+
+
+class ProtectedPathError(FossilGISError, PermissionError):
+    """An output path is the store's own file, its sidecar, photo folder or secret key."""
+
+    code = "protected_path"
+
+
+class OutputError(FossilGISError, OSError):
+    """An output file cannot be written (missing folder, disk full, I/O error)."""
+
+    code = "output"

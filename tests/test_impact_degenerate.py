@@ -136,3 +136,35 @@ def test_a_line_drawn_twice_with_a_width_counts_once():
     # a 20 m corridor along the line: length × width within the GK scale error
     length = GEOD.geometry_length(line)
     assert single == pytest.approx(length * 20, rel=2e-3)
+
+
+def test_one_shape_in_two_projects_is_screened_for_both(data, tmp_path):
+    site = _sites(data)
+    c = site.geometry.iloc[0].representative_point()
+    parcel = shapely.box(c.x - 0.001, c.y - 0.001, c.x + 0.001, c.y + 0.001)
+    path = _geojson(tmp_path / "two.geojson", [parcel, parcel], {"pid": ["A", "B"]})
+    r = run(data, path, "--id-field", "pid", "--format", "json")
+    assert r.exit_code == 0, r.output
+    projects = json.loads(r.stdout)["projects"]
+    assert [p["project_id"] for p in projects] == ["A", "B"]
+    assert all(p["grade"] == projects[0]["grade"] != "none" for p in projects)
+
+
+def test_an_exact_repeat_is_dropped_with_a_note(data, tmp_path):
+    parcel = shapely.box(106.70, 26.50, 106.71, 26.51)
+    path = _geojson(tmp_path / "rep.geojson", [parcel, parcel], {"pid": ["A", "A"]})
+    (p,) = json.loads(run(data, path, "--format", "json").stdout)["projects"]
+    assert p["footprint_count"] == 1
+    assert any("duplicate features dropped: rows 1" in n for n in p["notes"])
+
+
+def test_a_polygon_with_no_area_is_screened_as_its_line(data, tmp_path):
+    site = _sites(data).geometry.iloc[0]
+    c = site.representative_point()
+    flat = shapely.Polygon([(c.x - 0.02, c.y), (c.x, c.y), (c.x + 0.02, c.y), (c.x - 0.02, c.y)])
+    r = run(data, _geojson(tmp_path / "flat.geojson", [flat]), "--format", "json")
+    assert r.exit_code == 0, r.output
+    (p,) = json.loads(r.stdout)["projects"]
+    assert p["geometry_types"] == ["LineString"] and p["footprint_area_m2"] == 0
+    assert any("no area" in n for n in p["notes"])
+    assert any(i["zone"] == "core" for i in p["impacts"])

@@ -85,10 +85,23 @@ def save_uploads(files, directory: Path) -> list[Path]:
 
 def write_geojson(text_or_obj, directory: Path) -> Path:
     """Check that a drawn or posted body is GeoJSON and write it as a file for the reader."""
-    try:
-        obj = json.loads(text_or_obj) if isinstance(text_or_obj, str | bytes) else text_or_obj
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WebInputError("err_bad_geojson", detail=str(exc)) from None
+    from fossilgis.io._ogr import json_depth
+    from fossilgis.io.limits import WEB_LIMITS
+
+    obj = text_or_obj
+    if isinstance(text_or_obj, str | bytes):
+        try:
+            text = text_or_obj.decode("utf-8") if isinstance(text_or_obj, bytes) else text_or_obj
+        except UnicodeDecodeError as exc:
+            raise WebInputError("err_bad_geojson", detail=str(exc)) from None
+        # measured before parsing: a deeply nested body must not exhaust the stack
+        if json_depth(text) > WEB_LIMITS.json_depth:
+            raise WebInputError("err_bad_geojson", detail=(
+                f"its arrays/objects are nested deeper than {WEB_LIMITS.json_depth} levels"))
+        try:
+            obj = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise WebInputError("err_bad_geojson", detail=str(exc)) from None
     kinds = ("FeatureCollection", "Feature", "Polygon", "MultiPolygon", "LineString",
              "MultiLineString", "Point", "MultiPoint", "GeometryCollection")
     if not isinstance(obj, dict) or obj.get("type") not in kinds:
@@ -98,7 +111,8 @@ def write_geojson(text_or_obj, directory: Path) -> Path:
     if obj["type"] == "FeatureCollection" and not obj.get("features"):
         raise WebInputError("err_bad_geojson", detail="the FeatureCollection has no features")
     path = directory / "drawn.geojson"
-    path.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
+    # ASCII escapes: a lone surrogate from a hostile body cannot be written as UTF-8
+    path.write_text(json.dumps(obj, ensure_ascii=True), encoding="utf-8")
     return path
 
 
@@ -107,6 +121,7 @@ def screen_request(*, files, geojson, form, store):
 
     The files live in a temporary directory that is removed when the screen is done.
     """
+    from fossilgis.io.limits import WEB_LIMITS, use_limits
     from fossilgis.screening import screen_paths
 
     files = [f for f in (files or []) if f and f.filename]
@@ -121,8 +136,9 @@ def screen_request(*, files, geojson, form, store):
     workdir = Path(tempfile.mkdtemp(prefix="fossilgis-upload-"))
     try:
         paths = save_uploads(files, workdir) if files else [write_geojson(geojson, workdir)]
-        screening = screen_paths(paths, store, options=options, crs=crs, layer=layer,
-                                 encoding=encoding)
+        with use_limits(WEB_LIMITS):  # uploads: the lower web limits
+            screening = screen_paths(paths, store, options=options, crs=crs, layer=layer,
+                                     encoding=encoding)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for project in screening.projects:  # the temporary directory means nothing to users

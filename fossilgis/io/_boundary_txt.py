@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -133,6 +134,48 @@ def _number(text: str, source: str, lineno: int, what: str) -> float:
         ) from None
 
 
+def _parcel_name(p: dict) -> str:
+    return f"parcel {p['attrs'].get('地块编号', '?') or '?'} (line {p['line']})"
+
+
+def _check_declared_count(p: dict, source: str) -> None:
+    """Refuse a parcel with fewer point rows than its 界址点数 (a file cut inside it)."""
+    declared = str(p["attrs"].get("界址点数", "")).strip()
+    if not declared.isdigit():
+        return
+    found = len(p["points"])
+    if found < int(declared):
+        raise InputFileError(
+            f"{source}: {_parcel_name(p)} declares 界址点数={declared} points but only {found} "
+            f"follow (界址点数不足：文件可能被截断). The file was probably cut short: copy or "
+            f"export it again."
+        )
+
+
+#: declared 地块面积 is in hectares (公顷) in the 报部 format; some tools write m² or 亩
+_AREA_UNITS = {"公顷 (ha)": 10_000.0, "平方米 (m²)": 1.0, "亩 (mu)": 10_000.0 / 15}
+
+
+def _check_declared_area(p: dict, area_m2: float, source: str, what: str) -> None:
+    """Refuse a parcel whose outline's area is grossly unlike its declared 地块面积 in every
+    unit it could be written in (a cut or garbled parcel)."""
+    try:
+        declared = float(str(p["attrs"].get("地块面积", "")).strip())
+    except ValueError:
+        return
+    if not (declared > 0 and math.isfinite(declared)):
+        return
+    for factor in _AREA_UNITS.values():
+        ratio = declared * factor / area_m2 if area_m2 > 0 else math.inf
+        if 0.5 <= ratio <= 2.0:
+            return
+    raise InputFileError(
+        f"{source}: {what} declares 地块面积={declared:g} (hectares) but its points enclose "
+        f"{area_m2 / 10_000:.4f} ha = {area_m2:.1f} m² (面积与界址点不符). Points are missing "
+        f"or wrong: check the parcel against the original and export the file again."
+    )
+
+
 def read_boundary_txt(path: Path, source: str, layer, encoding) -> list[RawLayer]:
     """Parcels of a 界址点 TXT; X is read as northing and Y as easting unless magnitudes say not."""
     from fossilgis.io._ogr import select_layer
@@ -193,15 +236,20 @@ def read_boundary_txt(path: Path, source: str, layer, encoding) -> list[RawLayer
     east, north, axis_notes = assign_axes(xs, ys, source=source, names=("X", "Y"))
     notes += axis_notes
     swap = east is xs
+    metric = value_kind(float(east.min()), float(east.max())) not in (None, "lon", "lat")
     records, geoms = [], []
     for p in parcels:
+        _check_declared_count(p, source)
         rings: dict[str, list[tuple[float, float]]] = {}
         for _pid, ring, x, y in p["points"]:
             rings.setdefault(ring, []).append((x, y) if swap else (y, x))
         ordered = sorted(rings.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 1 << 30)
         what = f"parcel {p['attrs'].get('地块编号', '?')} (line {p['line']})"
         kind = p["attrs"].get("记录图形属性", "面") or "面"
-        geoms.append(rings_to_geometry(ordered, source=source, what=what, kind=kind, notes=notes))
+        geom = rings_to_geometry(ordered, source=source, what=what, kind=kind, notes=notes)
+        if metric and geom.geom_type in ("Polygon", "MultiPolygon"):
+            _check_declared_area(p, geom.area, source, what)
+        geoms.append(geom)
         rec = dict(p["attrs"])
         for key in ("界址点数",):
             if rec.get(key, "").isdigit():

@@ -13,9 +13,10 @@ from ezdxf import recover
 from ezdxf.math import Vec3
 from shapely.geometry import LineString, Polygon
 
-from fossilgis.errors import InputFileError, InputNotFoundError
+from fossilgis.errors import FossilGISError, InputFileError, InputNotFoundError
 from fossilgis.io._encoding import normalise_codec
 from fossilgis.io._raw import RawLayer
+from fossilgis.io.limits import VertexBudget, current_limits, too_large
 
 #: arcs are densified every ARC_STEP_DEG degrees at most ...
 ARC_STEP_DEG = 2.0
@@ -23,8 +24,19 @@ ARC_STEP_DEG = 2.0
 MAX_CHORD_ERROR = 0.5
 #: ellipses and splines are flattened to this distance (drawing units)
 FLATTEN_DISTANCE = 0.05
-#: blocks nested deeper than this are not exploded (guards against recursive blocks)
-MAX_BLOCK_DEPTH = 8
+#: a bulge is tan(sweep / 4); beyond this the arc's radius exceeds 2 500 × its chord, which
+#: no drawing means (1e300 would put the centre at infinity)
+MAX_BULGE = 1e4
+#: below this a bulge is a straight segment (the arc's sagitta is < 1e-9 × the chord)
+MIN_BULGE = 1e-9
+#: flattening of ellipses and splines stops at this fraction of their extent at most, so a
+#: curve drawn in huge units cannot ask for billions of points
+FLATTEN_RELATIVE = 1e-5
+
+
+class _BadEntity(ValueError):
+    """An entity's numbers cannot make geometry (NaN, infinite, absurd bulge); caught per
+    entity and reported with its handle."""
 
 
 def _arc_steps(sweep: float, radius: float) -> int:
@@ -46,9 +58,16 @@ def _arc_points(cx, cy, r, start: float, sweep: float) -> list[tuple[float, floa
 
 def _bulge_points(p1, p2, bulge: float) -> list[tuple[float, float]]:
     """Interior points of the arc segment p1→p2 with a DXF bulge (tan of a quarter sweep)."""
+    if not math.isfinite(bulge):
+        raise _BadEntity(f"bulge {bulge} is not a number (凸度无效)")
+    if abs(bulge) > MAX_BULGE:
+        raise _BadEntity(
+            f"bulge {bulge:g} describes no real arc (|bulge| > {MAX_BULGE:g}: the centre lies "
+            f"{abs(bulge) / 2:g}× the chord away) (凸度异常); redraw the arc"
+        )
     dx, dy = p2[0] - p1[0], p2[1] - p1[1]
     chord = math.hypot(dx, dy)
-    if bulge == 0 or chord == 0:
+    if abs(bulge) < MIN_BULGE or chord == 0:
         return []
     sweep = 4.0 * math.atan(bulge)  # signed, positive = counter-clockwise
     # Centre lies on the chord's perpendicular bisector, left of p1→p2 for 0 < sweep < π.
@@ -60,8 +79,16 @@ def _bulge_points(p1, p2, bulge: float) -> list[tuple[float, float]]:
     return _arc_points(cx, cy, r, start, sweep)[1:-1]
 
 
-def _polyline_geometry(verts: list[tuple[float, float, float]], closed: bool, ocs):
+def _finite(values, what: str) -> None:
+    for v in values:
+        if not math.isfinite(v):
+            raise _BadEntity(f"{what} is {v} (坐标为 NaN 或无穷大)")
+
+
+def _polyline_geometry(verts: list[tuple[float, float, float]], closed: bool, ocs, budget=None):
     """LineString or Polygon from (x, y, bulge) vertices in OCS, with arcs densified."""
+    for i, v in enumerate(verts):
+        _finite(v[:2], f"vertex {i}")
     pts2 = [(v[0], v[1]) for v in verts]
     # AutoCAD may both set the closed flag and repeat the first vertex (OSGeo/gdal#10153).
     if len(pts2) > 2 and pts2[0] == pts2[-1]:
@@ -75,7 +102,10 @@ def _polyline_geometry(verts: list[tuple[float, float, float]], closed: bool, oc
         out.append(p)
         if i < last:
             q = verts[(i + 1) % n]
-            out.extend(_bulge_points(p, (q[0], q[1]), verts[i][2]))
+            arc = _bulge_points(p, (q[0], q[1]), verts[i][2])
+            if budget is not None:
+                budget.take(len(arc) + 1)
+            out.extend(arc)
     if ocs is not None:
         out = [(v.x, v.y) for v in ocs.points_to_wcs(Vec3(x, y, 0) for x, y in out)]
     if closed and len(set(out)) >= 3:
@@ -92,11 +122,25 @@ def _ocs_or_none(entity):
     return entity.ocs()
 
 
-def _path_geometry(entity):
+def _path_geometry(entity, budget=None):
     from ezdxf import path as ezpath
 
     p = ezpath.make_path(entity)
-    pts = [(v.x, v.y) for v in p.flattening(distance=FLATTEN_DISTANCE)]
+    ctrl = [(v.x, v.y) for v in p.control_vertices()]
+    for c in ctrl:
+        _finite(c, "a control point")
+    if not ctrl:
+        return None, False
+    xs, ys = [c[0] for c in ctrl], [c[1] for c in ctrl]
+    extent = max(max(xs) - min(xs), max(ys) - min(ys))
+    distance = max(FLATTEN_DISTANCE, extent * FLATTEN_RELATIVE)
+    pts = []
+    for v in p.flattening(distance=distance):
+        pts.append((v.x, v.y))
+        if budget is not None and len(pts) % 1000 == 0:
+            budget.take(1000)
+    if budget is not None:
+        budget.take(len(pts) % 1000)
     if len(pts) > 3 and math.isclose(pts[0][0], pts[-1][0]) and math.isclose(pts[0][1], pts[-1][1]):
         return Polygon(pts[:-1]), True
     if len(pts) >= 2:
@@ -104,29 +148,43 @@ def _path_geometry(entity):
     return None, False
 
 
-def entity_geometry(e):
-    """(geometry, closed_polyline?) for one DXF entity in WCS, or (None, False)."""
+def entity_geometry(e, budget: VertexBudget | None = None):
+    """(geometry, closed_polyline?) for one DXF entity in WCS, or (None, False).
+
+    ``budget`` counts the coordinates made (arcs densified); NaN/infinite numbers and absurd
+    bulges raise ``_BadEntity``.
+    """
     t = e.dxftype()
     if t == "LWPOLYLINE":
         verts = [(x, y, b) for x, y, b in e.get_points("xyb")]
-        return _polyline_geometry(verts, bool(e.closed), _ocs_or_none(e))
+        return _polyline_geometry(verts, bool(e.closed), _ocs_or_none(e), budget)
     if t == "POLYLINE":
         if e.is_2d_polyline:
             verts = [
                 (v.dxf.location.x, v.dxf.location.y, v.dxf.get("bulge", 0.0)) for v in e.vertices
             ]
-            return _polyline_geometry(verts, bool(e.is_closed), _ocs_or_none(e))
+            return _polyline_geometry(verts, bool(e.is_closed), _ocs_or_none(e), budget)
         if e.is_3d_polyline:
             verts = [(v.dxf.location.x, v.dxf.location.y, 0.0) for v in e.vertices]
-            return _polyline_geometry(verts, bool(e.is_closed), None)
+            return _polyline_geometry(verts, bool(e.is_closed), None, budget)
         return None, False
     if t == "LINE":
         s, f = e.dxf.start, e.dxf.end
+        _finite((s.x, s.y, f.x, f.y), "an end point")
+        if budget is not None:
+            budget.take(2)
         if (s.x, s.y) == (f.x, f.y):
             return None, False
         return LineString([(s.x, s.y), (f.x, f.y)]), False
     if t in ("ARC", "CIRCLE"):
         c, r = e.dxf.center, e.dxf.radius
+        _finite((c.x, c.y, r), "the centre or radius")
+        if r <= 0:
+            return None, False
+        if t == "ARC":
+            _finite((e.dxf.start_angle, e.dxf.end_angle), "an angle")
+        if budget is not None:
+            budget.take(_arc_steps(2 * math.pi, r) + 1)
         if t == "CIRCLE":
             pts = _arc_points(c.x, c.y, r, 0.0, 2 * math.pi)[:-1]
         else:
@@ -138,16 +196,73 @@ def entity_geometry(e):
             pts = [(v.x, v.y) for v in ocs.points_to_wcs(Vec3(x, y, 0) for x, y in pts)]
         return (Polygon(pts), False) if t == "CIRCLE" else (LineString(pts), False)
     if t in ("ELLIPSE", "SPLINE"):
-        return _path_geometry(e)
+        return _path_geometry(e, budget)
     return None, False
 
 
+def _mcount(e) -> int:
+    """Copies an INSERT places: MINSERT rows × columns (1 for a plain INSERT)."""
+    rows = int(e.dxf.get("row_count", 1) or 1)
+    cols = int(e.dxf.get("column_count", 1) or 1)
+    return max(rows, 1) * max(cols, 1)
+
+
+def count_expanded(doc, source: str) -> int:
+    """Entities the model space holds once every block reference is expanded, counted with
+    multiplicity (nested INSERTs multiply, MINSERT rows × columns) before anything is
+    exploded; refuses past the ``dxf_entities`` or ``block_depth`` limit, or a block that
+    inserts itself."""
+    limits = current_limits()
+    memo: dict[str, int] = {}
+
+    def block_total(name: str, depth: int, stack: tuple[str, ...]) -> int:
+        if name in memo:
+            return memo[name]
+        if name in stack:
+            raise InputFileError(
+                f"{source}: block {name!r} inserts itself ({' → '.join((*stack, name))}) "
+                f"(块循环引用); explode or redefine the block in CAD and save again."
+            )
+        if depth > limits.block_depth:
+            raise too_large(
+                source, "block_depth", depth,
+                what=f"block references are nested deeper ({' → '.join((*stack, name))})",
+            )
+        block = doc.blocks.get(name)
+        total = 0 if block is None else entities_total(block, depth, (*stack, name))
+        memo[name] = total
+        return total
+
+    def entities_total(entities, depth: int, stack: tuple[str, ...]) -> int:
+        total = 0
+        for e in entities:
+            if e.dxftype() == "INSERT":
+                total += _mcount(e) * block_total(e.dxf.get("name", ""), depth + 1, stack)
+            else:
+                total += 1
+            if total > limits.dxf_entities:
+                where = f" (inside block {stack[-1]!r})" if stack else ""
+                raise too_large(
+                    source, "dxf_entities", total,
+                    what=f"its block references expand to at least this many entities{where}",
+                )
+        return total
+
+    return entities_total(doc.modelspace(), 0, ())
+
+
 def _explode(entities, depth=0, layer_of_insert=None, handle_of_insert=None):
-    """Model-space entities with block references exploded into WCS entities."""
+    """Model-space entities with block references exploded into WCS entities.
+
+    ``count_expanded`` has bounded the total and the depth before this runs.
+    """
     for e in entities:
-        if e.dxftype() == "INSERT" and depth < MAX_BLOCK_DEPTH:
+        if e.dxftype() == "INSERT":
             try:
-                subs = list(e.virtual_entities())
+                if _mcount(e) > 1:
+                    subs = [v for ins in e.multi_insert() for v in ins.virtual_entities()]
+                else:
+                    subs = list(e.virtual_entities())
             except Exception:  # noqa: BLE001 - broken block definitions are skipped, as CAD does
                 continue
             yield from _explode(
@@ -220,10 +335,20 @@ def read_dxf(path: Path, source: str, layer, encoding) -> list[RawLayer]:
     rows: list[dict] = []
     ignored: Counter[str] = Counter()
     closed_count = 0
+    count_expanded(doc, source)
     entities = list(_explode(doc.modelspace()))
     with_geometry = []
+    budget = VertexBudget(source)
     for e, lay, handle in entities:
-        geom, was_closed = entity_geometry(e)
+        try:
+            geom, was_closed = entity_geometry(e, budget)
+        except FossilGISError:
+            raise
+        except (_BadEntity, ValueError, ZeroDivisionError, OverflowError) as exc:
+            raise InputFileError(
+                f"{source}: {e.dxftype()} entity (handle {handle}, layer {lay}): {exc}. Fix "
+                f"the entity in CAD (or delete it) and save the drawing again."
+            ) from None
         if geom is None:
             ignored[e.dxftype()] += 1
             continue

@@ -79,13 +79,25 @@ def read_ldid(dbf: Path) -> int | None:
     return head[29]
 
 
+#: encodings proposed when ``--encoding`` names none Python knows
+COMMON_ENCODINGS = ("utf-8", "gbk", "gb18030", "big5", "cp1252")
+
+
 def check_user_codec(encoding: str) -> str:
+    """The canonical name of a user's ``--encoding``, or an EncodingError listing common ones.
+
+    Codecs that are not text encodings (rot13, base64, hex) are refused too: ``bytes.decode``
+    would raise LookupError on them.
+    """
     try:
-        return normalise_codec(encoding)
-    except LookupError as exc:
+        info = codecs.lookup(str(encoding).strip())
+        if not getattr(info, "_is_text_encoding", True):
+            raise LookupError(encoding)
+        return normalise_codec(info.name)
+    except (LookupError, ValueError, TypeError) as exc:
         raise EncodingError(
-            f"--encoding {encoding!r} is not a text encoding Python knows; use e.g. gbk, "
-            f"gb18030 or utf-8."
+            f"--encoding {encoding!r} is not a text encoding Python knows (编码名称无法识别); "
+            f"use one of {', '.join(COMMON_ENCODINGS)}."
         ) from exc
 
 

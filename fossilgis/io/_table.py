@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
 import re
+import threading
 import warnings
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,10 +17,25 @@ import numpy as np
 from shapely.geometry import Point
 
 from fossilgis.errors import InputFileError, InputNotFoundError
+from fossilgis.io._archive import check_member_sizes
 from fossilgis.io._boundary_txt import assign_axes
 from fossilgis.io._encoding import decode_text_bytes
 from fossilgis.io._raw import RawLayer
 from fossilgis.io._shapes import rings_to_geometry
+from fossilgis.io.limits import check, current_limits, too_large
+
+_CSV_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _csv_field_limit(limit: int):
+    """csv.field_size_limit is process-wide: set it for this read only, under a lock."""
+    with _CSV_LOCK:
+        before = csv.field_size_limit(limit)
+        try:
+            yield
+        finally:
+            csv.field_size_limit(before)
 
 #: normalised header names of coordinate columns, as (first, second) pairs in preference order
 COORD_PAIRS = (
@@ -189,7 +207,24 @@ def read_csv(path: Path, source: str, layer, encoding) -> list[RawLayer]:
     text, enc, basis = decode_text_bytes(path.read_bytes(), source=source, user_encoding=encoding)
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delim = max([",", "\t", ";", "，", "|"], key=first.count)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delim))
+    limits = current_limits()
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    rows = []
+    with _csv_field_limit(limits.csv_field_bytes):
+        try:
+            for row in reader:
+                rows.append(row)
+                check(source, "features", len(rows), what="the table holds more rows")
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise too_large(
+                    source, "csv_field_bytes", f"more than {limits.csv_field_bytes:,}",
+                    what=f"line {reader.line_num} holds a longer field",
+                ) from None
+            raise InputFileError(
+                f"{source}, line {reader.line_num}: not a readable CSV row ({exc}) "
+                f"(CSV 格式错误). Save the table again as CSV (UTF-8)."
+            ) from None
     raw = _rows_to_layer(rows, source, None)
     if raw is None:
         raise _no_columns(source, rows[0] if rows else [])
@@ -197,23 +232,72 @@ def read_csv(path: Path, source: str, layer, encoding) -> list[RawLayer]:
     return [raw]
 
 
+def _sheet_rows(ws, source: str) -> list[list]:
+    """The rows of a read-only sheet, bounded by the xlsx_cells and text_bytes limits.
+
+    The declared dimension (``<dimension ref="A1:XFD1048576"/>``) is checked first and then
+    dropped: openpyxl pads every row to it, so a 1.5 KB file could ask for 17 billion cells.
+    """
+    limits = current_limits()
+    where = f"{source}!{ws.title}"
+    declared_rows = getattr(ws, "max_row", None) or 0
+    declared_cols = getattr(ws, "max_column", None) or 0
+    if declared_rows * declared_cols > limits.xlsx_cells:
+        raise too_large(
+            where, "xlsx_cells", declared_rows * declared_cols,
+            what=f"the sheet declares {declared_rows:,} rows × {declared_cols:,} columns "
+            f"in its dimension, that many cells",
+        )
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    rows, cells = [], 0
+    for r in ws.iter_rows(values_only=True):
+        cells += max(len(r), 1)
+        if cells > limits.xlsx_cells:
+            raise too_large(where, "xlsx_cells", cells, what="the sheet holds more cells")
+        for v in r:
+            if isinstance(v, str) and len(v) > limits.text_bytes:
+                raise too_large(
+                    where, "text_bytes", len(v), what=f"row {len(rows) + 1} has a longer text cell"
+                )
+        rows.append(list(r))
+        check(where, "features", len(rows), what="the sheet holds more rows")
+    return rows
+
+
 def read_xlsx(path: Path, source: str, layer, encoding) -> list[RawLayer]:
     """An XLSX workbook: every sheet with coordinate columns is a layer named after the sheet."""
     import openpyxl
 
+    try:
+        with zipfile.ZipFile(path) as zf:
+            # sizes first: openpyxl inflates the shared strings and sheets it opens
+            # (XML compresses well: only the total is bounded, not the ratio)
+            check_member_sizes(zf, source, ratio_check=False)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputFileError(
+            f"{source} cannot be read as an Excel .xlsx workbook ({exc}) (Excel 文件无法读取). "
+            f"Save it again as .xlsx."
+        ) from exc
     with warnings.catch_warnings():
         # openpyxl warns about styles and data validation it ignores; irrelevant here.
         warnings.simplefilter("ignore")
         try:
+            # read-only: sheets are streamed and comments, drawings and images never loaded
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for damaged files
             raise InputFileError(
                 f"{source} cannot be read as an Excel .xlsx workbook ({exc}) (Excel 文件无法读取)."
             ) from exc
         try:
-            sheets = {
-                ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets
-            }
+            sheets = {ws.title: _sheet_rows(ws, source) for ws in wb.worksheets}
+        except (InputFileError, InputNotFoundError):
+            raise
+        except Exception as exc:  # damaged sheet XML, bad cell references, ...
+            raise InputFileError(
+                f"{source}: a sheet cannot be read ({type(exc).__name__}: {exc}) "
+                f"(Excel 工作表无法读取). Save the workbook again as .xlsx."
+            ) from exc
         finally:
             wb.close()
     out = []

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import math
+import contextlib
+import csv
+import logging
+import os
+import struct
+import tempfile
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
@@ -12,6 +18,7 @@ from pathlib import Path, PurePosixPath
 import ezdxf
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio.errors
 import shapely
 from pyproj import CRS
@@ -25,6 +32,7 @@ from fossilgis.errors import (
     FossilGISError,
     InputFileError,
     InputNotFoundError,
+    InputTooLargeError,
     OutsideProvinceError,
     UnsupportedFormatError,
     UnsupportedGeometryError,
@@ -44,9 +52,13 @@ from fossilgis.io._crs import (
     value_kind,
 )
 from fossilgis.io._dxf import read_dxf
+from fossilgis.io._encoding import check_user_codec
 from fossilgis.io._ogr import _spatial_layers, read_geojson, read_multilayer, read_shapefile
 from fossilgis.io._raw import RawLayer
 from fossilgis.io._table import read_csv, read_xlsx
+from fossilgis.io.limits import ReadLimits, check, current_limits, use_limits
+
+log = logging.getLogger(__name__)
 
 #: file name endings read_vector / read_footprints accept
 SUPPORTED_SUFFIXES = (
@@ -122,6 +134,24 @@ _LIBRARY_ERRORS = (
     OSError,
     zipfile.BadZipFile,
     ezdxf.DXFError,
+    csv.Error,
+    struct.error,
+    zlib.error,
+    EOFError,
+)
+
+#: reached only when a library fails in a way the readers do not foresee on a hostile file;
+#: reported as a bad file (with the library's words), never as a crash
+_UNFORESEEN_ERRORS = (
+    ValueError,
+    TypeError,
+    IndexError,
+    KeyError,
+    AttributeError,
+    ArithmeticError,
+    RecursionError,
+    AssertionError,
+    RuntimeError,
 )
 
 
@@ -154,6 +184,42 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)
     repaired: list[int] = field(default_factory=list)
     bounds_in: tuple[float, float, float, float] | None = None
+
+
+# --- file names ------------------------------------------------------------------------------
+
+
+def display_name(name: str) -> str:
+    """A file name printable anywhere: undecodable bytes (a GBK name on a UTF-8 system arrive
+    as surrogate escapes) are decoded as UTF-8, then GB18030, else replaced."""
+    raw = os.fsencode(name)
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", errors="replace")
+
+
+@contextlib.contextmanager
+def _gdal_safe(path: Path):
+    """``path`` itself, or a symbolic link with an ASCII name when the name is not UTF-8.
+
+    GDAL takes file names as UTF-8; a GBK name from a Chinese zip tool or USB stick would
+    make it fail. A shapefile's sidecars (same stem) are linked too.
+    """
+    try:
+        os.fsencode(path).decode("utf-8")
+        yield path
+        return
+    except UnicodeDecodeError:
+        pass
+    with tempfile.TemporaryDirectory(prefix="fossilgis-name-") as tmp:
+        stem = path.stem
+        for sib in path.parent.iterdir():
+            if sib.name == path.name or (sib.stem == stem and sib.is_file()):
+                os.symlink(sib.resolve(), Path(tmp) / ("input" + sib.suffix))
+        yield Path(tmp) / ("input" + path.suffix)
 
 
 # --- dispatch --------------------------------------------------------------------------------
@@ -223,12 +289,18 @@ def _read_zip(path: Path, source: str, layer, encoding) -> list[RawLayer]:
                     + "."
                 )
         out: list[RawLayer] = []
+        renamed = getattr(members, "renamed", {})
         for n, p, inner_layer in plan:
             suffix = p.suffix.lower()
             raws = _READERS[suffix](p, f"{source}!{n}", inner_layer, encoding)
             for r in raws:
                 if suffix not in _MULTI_LAYER:
                     r.layer = names[n]
+                if n in renamed:
+                    r.notes.append(
+                        f"压缩包内有同名文件 {renamed[n]}，此副本按 {n} 读取 / the zip holds "
+                        f"{renamed[n]} more than once; this copy is read as {n}"
+                    )
             out.extend(raws)
         return out
 
@@ -274,6 +346,19 @@ def _polygonal_part(geom):
     return polys[0] if len(polys) == 1 else MultiPolygon(polys)
 
 
+def _linear_part(geom):
+    """The line parts of a geometry (a collapsed polygon's outline), or None."""
+    lines = [
+        p
+        for p in shapely.get_parts(geom)
+        if p.geom_type in ("LineString", "MultiLineString") and not p.is_empty
+    ]
+    if not lines:
+        return None
+    merged = shapely.line_merge(shapely.union_all(lines))
+    return None if merged.is_empty else merged
+
+
 def _repair(geoms: np.ndarray) -> tuple[np.ndarray, list[int]]:
     """make_valid invalid geometries; polygon inputs keep only their polygonal part."""
     out = geoms.copy()
@@ -293,12 +378,24 @@ def _resolve_crs(raw: RawLayer, user_crs: CRS | None, bounds, notes: list[str]):
     kx, ky = value_kind(bounds[0], bounds[2]), value_kind(bounds[1], bounds[3])
     if user_crs is not None:
         refuse_legacy(user_crs, raw.source, "--crs gives")
-        if raw.crs is not None and not raw.crs.equals(user_crs):
+        if raw.crs_problem is not None:
+            notes.append(
+                f"文件声明的坐标系无法使用，按 --crs {crs_label(user_crs)} 读取 / "
+                f"{raw.crs_problem}; read as {crs_label(user_crs)} as --crs says"
+            )
+        elif raw.crs is not None and not raw.crs.equals(user_crs):
             notes.append(
                 f"文件声明 {crs_label(raw.crs)}，按 --crs {crs_label(user_crs)} 读取 / the file "
                 f"declares {crs_label(raw.crs)}; read as {crs_label(user_crs)} as --crs says"
             )
         crs, basis = user_crs, "user"
+    elif raw.crs_problem is not None:
+        head = f"{raw.source}: {raw.crs_problem}"
+        detect_crs(bounds, raw.source, "", head=head)
+        raise CRSError(
+            f"{head}; its coordinates {fmt_bounds(bounds)} are longitude/latitude inside "
+            f"Guizhou: if they are CGCS2000, re-run with --crs EPSG:4490."
+        )
     elif raw.crs is not None:
         refuse_legacy(raw.crs, raw.source, "declares")
         crs, basis = raw.crs, "prj"
@@ -352,6 +449,55 @@ def _outside_message(result: ReadResult, bounds_deg, what: str) -> str:
     )
 
 
+def _refuse_non_finite(geoms: np.ndarray, rows: np.ndarray, where: str) -> None:
+    """Raise naming the rows whose coordinates are NaN or infinite."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    if bad.any():
+        hit = np.unique(index[bad])
+        raise InputFileError(
+            f"{where}: rows {_rows_text(rows[hit])} have NaN or infinite coordinates "
+            f"(坐标为 NaN 或无穷大), e.g. ({', '.join(str(float(v)) for v in coords[bad][0])}). "
+            f"Fix or delete those "
+            f"features and export the file again."
+        )
+
+
+#: fields that number each entity of a file rather than describe it (a repeat has its own)
+_IDENTITY_FIELDS = {"dxf_handle", "fid", "FID", "OBJECTID"}
+
+
+def _duplicates_kept(
+    geoms: np.ndarray, attrs: pd.DataFrame, rows: np.ndarray, notes: list[str]
+) -> np.ndarray | None:
+    """A keep-mask dropping exact repeats of an earlier feature, with a note naming them.
+
+    A repeat has the same geometry *and* the same attributes (a feature exported twice would
+    list its impacts twice); two features with one shape but different attributes (two
+    projects on the same parcel, split by ``--id-field``) are both kept. None when there are
+    no repeats.
+    """
+    if len(geoms) < 2:
+        return None
+    wkb = pd.Series(shapely.to_wkb(shapely.normalize(geoms)))
+    if not wkb.duplicated(keep=False).any():
+        return None
+    key = pd.DataFrame({"__wkb": wkb})
+    for col in attrs.columns:
+        if col in _IDENTITY_FIELDS:
+            continue  # which entity a drawing numbered it, not what it says
+        key[str(col)] = attrs[col].astype("string").fillna("\x00null").to_numpy()
+    dup = key.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return None
+    shown = _rows_text(rows[dup])
+    notes.append(
+        f"重复要素已删除（行 {shown}，几何和属性与前面的要素完全相同）/ duplicate features "
+        f"dropped: rows {shown} repeat an earlier feature exactly (geometry and attributes)"
+    )
+    return ~dup
+
+
 def _finish(raw: RawLayer, user_crs: CRS | None) -> ReadResult | None:
     """Drop empties and Z, resolve the CRS, repair, transform to EPSG:4490. None when empty."""
     notes = list(raw.notes)
@@ -366,17 +512,28 @@ def _finish(raw: RawLayer, user_crs: CRS | None) -> ReadResult | None:
         gdf = gdf.loc[~missing].reset_index(drop=True)
     if gdf.empty:
         return None
+    orig_rows = np.flatnonzero(~missing)  # row numbers in the file, for messages
+    where = raw.source + (f" layer {raw.layer!r}" if raw.layer else "")
+    check(where, "features", len(gdf), what="the layer holds more features")
     geoms = np.asarray(gdf.geometry.values, dtype=object)
+    check(
+        where,
+        "vertices",
+        int(shapely.get_num_coordinates(geoms).sum()),
+        what="the layer's geometry holds more coordinates",
+    )
     if shapely.has_z(geoms).any():
         geoms = shapely.force_2d(geoms)
         notes.append("已去除 Z 值 / Z values dropped")
+    _refuse_non_finite(geoms, orig_rows, where)
     bounds_in = tuple(float(v) for v in shapely.total_bounds(geoms))
-    if not all(math.isfinite(v) for v in bounds_in):
-        raise InputFileError(
-            f"{raw.source}: coordinates contain NaN or infinite values (坐标无效)."
-        )
+    keep = _duplicates_kept(geoms, gdf.drop(columns="geometry"), orig_rows, notes)
+    if keep is not None:
+        geoms = geoms[keep]
+        gdf = gdf.loc[keep].reset_index(drop=True)
     crs, basis = _resolve_crs(raw, user_crs, bounds_in, notes)
 
+    raw_geoms = geoms
     geoms, repaired = _repair(geoms)
     if repaired:
         notes.append(
@@ -384,6 +541,21 @@ def _finish(raw: RawLayer, user_crs: CRS | None) -> ReadResult | None:
             f"(rows {_rows_text(repaired)})"
         )
     lost = [i for i in repaired if geoms[i] is None or shapely.is_empty(geoms[i])]
+    # a polygon with no area (every vertex on one line) is a line drawn as a polygon: screen
+    # its outline as a line rather than drop it (a dropped footprint is a silently lost impact)
+    as_lines = []
+    for i in lost:
+        line = _linear_part(shapely.make_valid(raw_geoms[i]))
+        if line is not None:
+            geoms[i] = line
+            as_lines.append(i)
+    if as_lines:
+        notes.append(
+            f"行 {_rows_text(as_lines)} 为面积为零的面（所有顶点共线），按线筛查 / rows "
+            f"{_rows_text(as_lines)} are polygons with no area (all vertices on one line): "
+            f"screened as lines, with no overlap area"
+        )
+        lost = [i for i in lost if i not in set(as_lines)]
     if lost:
         notes.append(
             f"修复后为空已删除（行 {_rows_text(lost)}）/ rows {_rows_text(lost)} collapsed to "
@@ -439,7 +611,12 @@ def _finish(raw: RawLayer, user_crs: CRS | None) -> ReadResult | None:
 
 
 def read_vector(
-    path, *, crs=None, layer: str | None = None, encoding: str | None = None
+    path,
+    *,
+    crs=None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> list[ReadResult]:
     """Read every layer of a user's file into CGCS2000 (EPSG:4490) GeoDataFrames.
 
@@ -456,6 +633,9 @@ def read_vector(
         DXF layer). A wrong name raises ``InputNotFoundError`` listing the available ones.
     encoding : str, optional
         Attribute encoding (shapefile DBF, TXT, CSV, GeoJSON, DXF), overriding detection.
+    limits : ReadLimits, optional
+        Resource limits checked before the expensive work (see ``fossilgis.io.limits``);
+        default: the limits of the enclosing ``use_limits`` block, else ``DEFAULT_LIMITS``.
 
     Returns
     -------
@@ -467,12 +647,20 @@ def read_vector(
     fossilgis.errors.FossilGISError
         Subclasses name the file, what was found, what was expected and the fix: missing
         file or layer, unsupported kind, undecodable text, missing/ambiguous/legacy CRS,
-        unsupported geometry, unsafe archive, or a file without features.
+        unsupported geometry, unsafe archive, a file over a limit (``InputTooLargeError``), or
+        a file without features.
     """
-    p = Path(path)
-    source = p.name
+    with use_limits(limits):
+        return _read_vector(Path(path), crs=crs, layer=layer, encoding=encoding)
+
+
+def _read_vector(p: Path, *, crs, layer, encoding) -> list[ReadResult]:
+    path = p
+    source = display_name(p.name)
     if not p.exists():
-        raise InputNotFoundError(f"{source}: no such file (文件不存在): {path}")
+        raise InputNotFoundError(
+            f"{source}: no such file (文件不存在): {display_name(str(path))}"
+        )
     if p.is_dir():
         raise InputFileError(
             f"{source} is a folder; give a file ({KINDS_TEXT}), e.g. the .shp or a .zip of it."
@@ -480,8 +668,15 @@ def read_vector(
     if p.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise _unsupported(source, p.suffix.lower())
     user_crs = parse_user_crs(crs) if crs is not None else None
+    if encoding is not None:
+        check_user_codec(encoding)
     try:
-        raws = _read_raw(p, source, layer, encoding)
+        with _gdal_safe(p) as readable:
+            raws = _read_raw(readable, source, layer, encoding)
+        if readable != p:
+            for raw in raws:
+                if raw.layer == "input":
+                    raw.layer = display_name(p.stem)
         results, empty = [], []
         for raw in raws:
             res = _finish(raw, user_crs)
@@ -491,11 +686,25 @@ def read_vector(
                 results.append(res)
     except FossilGISError:
         raise
-    except _LIBRARY_ERRORS as exc:
+    except MemoryError as exc:
+        raise InputTooLargeError(
+            f"{source}: reading it ran out of memory (内存不足); the file is larger than this "
+            f"machine can read at once. Split it, or lower --limit features/vertices so that "
+            f"such files are refused early."
+        ) from exc
+    except RecursionError as exc:
         raise InputFileError(
-            f"{source} could not be read ({type(exc).__name__}: {exc}) (文件无法读取). Check that "
-            f"the file is complete and really is a {p.suffix.lower()} file; export it again if "
-            f"needed."
+            f"{source} is nested too deeply to be read (嵌套过深); export it again as a plain "
+            f"file (limit json_depth={current_limits().json_depth})."
+        ) from exc
+    except (*_LIBRARY_ERRORS, *_UNFORESEEN_ERRORS) as exc:
+        if not isinstance(exc, _LIBRARY_ERRORS):
+            log.debug("unforeseen reader failure on %s", source, exc_info=True)
+        detail = display_name(str(exc))[:300]
+        raise InputFileError(
+            f"{source} could not be read ({type(exc).__name__}: {detail}) (文件无法读取). Check "
+            f"that the file is complete and really is a {p.suffix.lower()} file; export it again "
+            f"if needed."
         ) from exc
     if not results:
         which = f" (layer {layer!r})" if layer else ""
@@ -521,7 +730,12 @@ def _outside_box(geoms, bounds) -> np.ndarray:
 
 
 def read_footprints(
-    path, *, crs=None, layer: str | None = None, encoding: str | None = None
+    path,
+    *,
+    crs=None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> list[ReadResult]:
     """Read a construction project's footprints: ``read_vector`` plus footprint checks.
 
@@ -531,7 +745,7 @@ def read_footprints(
 
     Parameters
     ----------
-    path, crs, layer, encoding
+    path, crs, layer, encoding, limits
         As for :func:`read_vector`.
 
     Returns
@@ -539,7 +753,7 @@ def read_footprints(
     list of ReadResult
         One per layer, every geometry a (multi) point, line or polygon inside Guizhou.
     """
-    results = read_vector(path, crs=crs, layer=layer, encoding=encoding)
+    results = read_vector(path, crs=crs, layer=layer, encoding=encoding, limits=limits)
     for r in results:
         types = r.gdf.geom_type
         bad = ~types.isin(FOOTPRINT_TYPES)
