@@ -21,6 +21,9 @@ Geometry recipe
 * A **section** becomes a straight line of :data:`DEFAULT_SECTION_LENGTH_M` centred on the
   point, along grid north–south of the GK zone (:data:`DEFAULT_SECTION_AZIMUTH_DEG`), because
   no public source gives a trace direction or a trace length.
+* Text attributes are cleaned of the registry's working notes (:func:`clean_row`: the
+  rules :data:`STATUS_NOTE_RULES`, :data:`STATUS_REWRITE` and the table :data:`FIELD_EDITS`);
+  the CSV itself stays a verbatim copy. A `status` with nothing left is ``null``.
 * Vertices are transformed back to lon/lat and rounded to :data:`COORD_DECIMALS` decimals.
   Rings are counter-clockwise (RFC 7946 §3.1.6).
 """
@@ -31,6 +34,7 @@ import argparse
 import csv
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -142,6 +146,260 @@ PROTECTION_LEVEL: dict[str, tuple[str, str]] = {
 
 PROTECTION_LEVELS = ("national_key", "provincial_key", "general")
 
+# ---------------------------------------------------------------------------------------
+# Cleaning: the registry CSV is a working document. Its text columns carry the compiler's
+# notes (row numbers of the earlier pass, "NEW", PBDB record numbers, a second source's
+# coordinate, how a point was chosen, what an excerpt did not show). Shipped attributes are
+# for users, so the notes are removed here, by the explicit rules and tables below, never
+# by editing the CSV (it stays a verbatim copy). layers/README.md ("Cleaning") lists them.
+# What a note said about position is already carried by `accuracy_class` / `accuracy_m`.
+# ---------------------------------------------------------------------------------------
+
+#: the `status` value of the three reserve sections (the CSV says "RESERVE (beyond 16)"):
+#: kept in `status`, the field the schema (fossilgis/schema.py) has for it
+RESERVE_STATUS = "Reserve section (beyond the 16 core sections)"
+
+#: `status` parts (the CSV joins parts with "; ") that are working notes, each with why it
+#: goes. A part matching one of these is dropped whole.
+STATUS_NOTE_RULES: tuple[tuple[str, str], ...] = (
+    (r"earlier row \d+.*", "row number in the earlier registry pass (bookkeeping)"),
+    (r"NEW", "'new in this pass' flag (bookkeeping)"),
+    (r"RESERVE \(beyond 16\)", f"registry flag; replaced by {RESERVE_STATUS!r}"),
+    (
+        r"PBDB \d+(?:/\d+)*(?: \(.*\))?",
+        "PBDB record number and how its point was placed; "
+        "the record is the `source` URL, the point's quality is `accuracy_class`",
+    ),
+    (
+        r"showcaves gives .*",
+        "a second source's coordinate; the 0.5 km spread is within class B (accuracy_m 2 000)",
+    ),
+    (r"prefecture-seat point .*", "how the point was chosen; that is accuracy class E"),
+    (
+        r"site ~\d+ km [NSEW]{1,3} of .*",
+        "offset of the site from the county-seat point; within class D (accuracy_m 25 000)",
+    ),
+    (
+        r"County now supported by .*",
+        "note on verifying the county; accuracy_m 30 000 already covers the unverified county",
+    ),
+    (r"Locality only partly resolved", "note on locating the site; that is accuracy class D"),
+)
+
+#: `status` parts kept but reworded so that a user can read them
+STATUS_REWRITE: dict[str, str] = {
+    "RESERVE (beyond 16)": RESERVE_STATUS,
+    "Science 2023": "Described in Science (2023)",
+    "OAB study section": "Olenekian-Anisian boundary study section",
+    "leading candidate is Desli Caira (Romania)": "leading GSSP candidate is Desli Caira (Romania)",
+    "Not national-level as of 2017": "Not a national-level site as of 2017",
+    "One of best O/S sections in China": "One of the best Ordovician-Silurian boundary "
+    "sections in China",
+}
+
+#: other attributes whose CSV value carries a working note: (id, field) →
+#: (the CSV value, the shipped value, what was removed). The CSV value is checked, so a
+#: changed registry row stops the generator instead of being silently overwritten.
+FIELD_EDITS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("GZ-S02", "fossils_or_boundary"): (
+        "Lithostratotype; de.wikipedia instead puts type locality at Wuliu-Zengjiayan (conflict)",
+        "Lithostratotype",
+        "note on a conflict between sources",
+    ),
+    ("GZ-S04", "fossils_or_boundary"): (
+        "Bioclastic limestone; fossil list not captured from the lexicon excerpt",
+        "Bioclastic limestone",
+        "note on what the excerpt did not show",
+    ),
+    ("GZ-S05", "name_en"): (
+        "Balang Fm auxiliary section, Zhangjiapo (20 km N of Jiangkou seat)",
+        "Balang Fm auxiliary section, Zhangjiapo",
+        "offset from the county seat (the point is the section's own class-B coordinate)",
+    ),
+    ("GZ-S05", "fossils_or_boundary"): (
+        "Auxiliary section; type section Palang-Niuchang ~15 km NW of Duyun not located",
+        "Auxiliary section",
+        "note that another place (the type section) was not located",
+    ),
+    ("GZ-S06", "fossils_or_boundary"): (
+        "Lower part rich in trilobites; type locality ~2 km SE of old Meitan seat",
+        "Lower part rich in trilobites",
+        "position of another place (the type locality)",
+    ),
+    ("GZ-S07", "age"): (
+        "Cambrian Series 2 (age interval not captured)",
+        "Cambrian Series 2",
+        "note on what the excerpt did not show",
+    ),
+    ("GZ-S07", "fossils_or_boundary"): (
+        "Archaeocyathid limestone interbeds; type locality ~17 km NW of Zunyi seat",
+        "Archaeocyathid limestone interbeds",
+        "position of another place (the type locality)",
+    ),
+    ("GZ-S08", "fossils_or_boundary"): (
+        "Dolomite succession; no fossils noted in excerpt",
+        "Dolomite succession",
+        "note on what the excerpt did not show",
+    ),
+    ("GZ-S11", "county_zh"): (
+        "罗甸县（仅据任务书）",
+        "罗甸县（推定）",
+        "'per brief only': the county is not stated in a source, i.e. inferred (推定)",
+    ),
+    ("GZ-S11", "county_en"): (
+        "Luodian (per brief only)",
+        "Luodian (inferred)",
+        "'per brief only': the county is not stated in a source, i.e. inferred",
+    ),
+    ("GZ-S13", "name_en"): (
+        "Meitan Fm type section, Wulipo (8 km W of Meitan)",
+        "Meitan Fm type section, Wulipo",
+        "offset from the county-seat point; in accuracy_m (10 000)",
+    ),
+    ("GZ-S14", "name_en"): (
+        "Tongzi & Honghuayuan Fm type sections, Honghuayuan (7 km S of Tongzi)",
+        "Tongzi & Honghuayuan Fm type sections, Honghuayuan",
+        "offset from the county-seat point; in accuracy_m (10 000)",
+    ),
+    ("GZ-S19", "name_en"): (
+        "Hanjiadian Fm type section (5 km N of Tongzi)",
+        "Hanjiadian Fm type section, Hanjiadian village",
+        "offset from the county-seat point, within class D (accuracy_m 25 000); the "
+        "village named as in name_zh (韩家店村)",
+    ),
+    ("GZ-S19", "age"): (
+        "Silurian (stage not captured)",
+        "Silurian",
+        "note on what the excerpt did not show",
+    ),
+    ("GZ-F07", "fossils_or_boundary"): (
+        "Xingyi biota (listed as a source area)",
+        "Xingyi biota",
+        "note on how the row was sourced",
+    ),
+    ("GZ-F09", "age"): (
+        "Ediacaran (~570 Ma per J. Paleont.)",
+        "Ediacaran (~570 Ma)",
+        "citation (the source is the `source` field)",
+    ),
+    ("GZ-F12", "name_zh"): (
+        "金沙长岩沟牛蹄塘生物群（汉字未核实）",
+        "金沙长岩沟牛蹄塘生物群",
+        "'characters not verified' (汉字未核实): the place name is transliterated from "
+        "'Changyangou' and is listed in layers/README.md as unverified",
+    ),
+    ("GZ-F13", "name_en"): (
+        "Douposi Fm trilobite locality (Yankong area, inferred)",
+        "Douposi Fm trilobite locality, Yankong area",
+        "uncertainty of the place, already in county_en '(inferred)' and accuracy class C",
+    ),
+}
+
+#: text that must not be left in any shipped text attribute (the generator refuses to
+#: write it); tests/test_layers_data.py keeps its own, wider list
+WORKING_NOTE_PATTERNS: tuple[str, ...] = (
+    r"earlier row",
+    r"\bNEW\b",
+    r"RESERVE",
+    r"PBDB \d",
+    r"landmark-based",
+    r"TODO",
+    r"\d+\.\d{3,}",
+    r"\d+\.\d+/\d+\.\d+",
+    r"°",
+    r"per brief",
+    r"not captured",
+    r"excerpt",
+    r"未核实",
+    r"任务书",
+    r"\d+ km [NSEW]{1,3} of",
+    r"\?",
+)
+
+#: text attributes of the CSV (all but ids, codes, coordinates and the source URL)
+TEXT_COLUMNS = (
+    "name_zh",
+    "name_en",
+    "county_zh",
+    "county_en",
+    "age",
+    "formation",
+    "fossils_or_boundary",
+    "status",
+)
+
+
+def _split_parts(value: str) -> list[str]:
+    """Split a registry text at top-level "; " (not inside parentheses)."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(value):
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）":
+            depth -= 1
+        elif ch == ";" and depth == 0:
+            parts.append(value[start:i].strip())
+            start = i + 1
+    parts.append(value[start:].strip())
+    return [p for p in parts if p]
+
+
+def clean_status(value: str) -> str | None:
+    """The user-facing `status`: the registry value without its working notes.
+
+    Each "; "-separated part is dropped when it matches a :data:`STATUS_NOTE_RULES`
+    pattern, reworded when :data:`STATUS_REWRITE` lists it, and otherwise kept as it is.
+    Reserve sections keep their flag as :data:`RESERVE_STATUS`.
+
+    Parameters
+    ----------
+    value : str
+        The CSV `status` cell.
+
+    Returns
+    -------
+    str or None
+        The kept parts joined by "; ", or None when nothing is left.
+    """
+    kept = []
+    for part in _split_parts(value):
+        if part in STATUS_REWRITE:
+            kept.append(STATUS_REWRITE[part])
+        elif not any(re.fullmatch(pattern, part) for pattern, _ in STATUS_NOTE_RULES):
+            kept.append(part)
+    return "; ".join(kept) or None
+
+
+def clean_row(row: dict[str, str]) -> dict[str, str | None]:
+    """A copy of a registry row with :data:`FIELD_EDITS` applied and `status` cleaned.
+
+    Raises
+    ------
+    ValueError
+        When a FIELD_EDITS entry no longer matches the CSV, or when a working note
+        (:data:`WORKING_NOTE_PATTERNS`) is left in a text attribute.
+    """
+    out: dict[str, str | None] = dict(row)
+    for (fid, column), (source, clean, _why) in FIELD_EDITS.items():
+        if fid == row["id_hint"]:
+            if row[column] != source:
+                raise ValueError(
+                    f"{fid} {column}: CSV value {row[column]!r} is not {source!r}; "
+                    "update FIELD_EDITS"
+                )
+            out[column] = clean
+    out["status"] = clean_status(row["status"])
+    for column in TEXT_COLUMNS:
+        value = out[column]
+        for pattern in WORKING_NOTE_PATTERNS:
+            if value is not None and re.search(pattern, value):
+                raise ValueError(
+                    f"{row['id_hint']} {column}: working note left in {value!r} "
+                    f"(matches {pattern!r}); add a cleaning rule"
+                )
+    return out
+
+
 #: property order of each layer (the schema; layers/README.md documents each field)
 SITE_FIELDS = (
     "id", "name_zh", "name_en", "county_zh", "county_en", "age", "formation", "fossils",
@@ -246,6 +504,7 @@ def accuracy_m(row: dict[str, str]) -> int:
 
 def _properties(row: dict[str, str], kind: str) -> dict:
     level = PROTECTION_LEVEL.get(row["id_hint"], ("general", ""))[0]
+    row = clean_row(row)
     props = {
         "id": row["id_hint"],
         "name_zh": row["name_zh"],

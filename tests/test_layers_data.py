@@ -77,7 +77,11 @@ def test_feature_collections():
 def test_counts(sites, sections):
     assert len(sites) == 36
     assert len(sections) == 19
-    reserves = [f["properties"]["id"] for f in sections if "RESERVE" in f["properties"]["status"]]
+    reserves = [
+        f["properties"]["id"]
+        for f in sections
+        if f["properties"]["status"] == "Reserve section (beyond the 16 core sections)"
+    ]
     assert reserves == ["GZ-S17", "GZ-S18", "GZ-S19"]
 
 
@@ -91,6 +95,10 @@ def test_exact_schema(sites, sections):
                     assert isinstance(props[key], int) and props[key] > 0
                 elif key in ("lon", "lat"):
                     assert isinstance(props[key], float)
+                elif key == "status":  # optional: null when the registry states nothing
+                    assert props[key] is None or (
+                        isinstance(props[key], str) and props[key].strip()
+                    ), props["id"]
                 else:
                     assert isinstance(props[key], str) and props[key].strip(), (props["id"], key)
             assert props["boundary_status"] == "approximate"
@@ -106,18 +114,27 @@ def test_ids_unique_and_stable(sites, sections):
     assert len(set(site_ids + section_ids)) == 55
 
 
-def test_values_come_from_the_csv(sites, sections, csv_rows):
+def test_values_come_from_the_csv(sites, sections, csv_rows, generator):
+    """Text values are the CSV's, except the documented cleaning (FIELD_EDITS, status)."""
+    edits = generator.FIELD_EDITS
+    for (fid, column), (source, _clean, why) in edits.items():
+        assert csv_rows[fid][column] == source, (fid, column)
+        assert why
     for f in sites + sections:
         p = f["properties"]
         row = csv_rows[p["id"]]
-        assert p["name_zh"] == row["name_zh"]
-        assert p["name_en"] == row["name_en"]
-        assert p["county_zh"] == row["county_zh"]
-        assert p["county_en"] == row["county_en"]
-        assert p["age"] == row["age"]
-        assert p["formation"] == row["formation"]
-        assert p.get("fossils", p.get("boundary")) == row["fossils_or_boundary"]
-        assert p["status"] == row["status"]
+        for field, column in (
+            ("name_zh", "name_zh"),
+            ("name_en", "name_en"),
+            ("county_zh", "county_zh"),
+            ("county_en", "county_en"),
+            ("age", "age"),
+            ("formation", "formation"),
+            ("fossils" if "fossils" in p else "boundary", "fossils_or_boundary"),
+        ):
+            expected = edits.get((p["id"], column), (None, row[column]))[1]
+            assert p[field] == expected, (p["id"], field)
+        assert p["status"] == generator.clean_status(row["status"])
         assert p["accuracy_class"] == row["accuracy"]
         assert p["source"] == row["source_url"]
         assert (p["lon"], p["lat"]) == (float(row["lon"]), float(row["lat"]))
@@ -243,3 +260,90 @@ def test_read_with_geopandas():
         assert len(frame) == count
         assert frame.crs.equals("OGC:CRS84") or frame.crs.to_epsg() == 4326
         assert frame["id"].is_unique
+
+
+#: working notes that must never reach a shipped text attribute (the layers are for users).
+#: Case matters for NEW / RESERVE: "New find" and "Reserve section" are user wording.
+WORKING_NOTES = [
+    (r"earlier row", "row number of the earlier registry pass"),
+    (r"\bNEW\b", "registry 'new in this pass' flag"),
+    (r"RESERVE", "registry reserve flag (status says 'Reserve section ...')"),
+    (r"PBDB\s*\d", "PBDB record number (the record is the source URL)"),
+    (
+        r"landmark-based|coordinate stated|showcaves gives|prefecture-seat point",
+        "how a point was placed: accuracy_class / accuracy_m say that",
+    ),
+    (r"\d+\.\d{3,}", "a number with 3+ decimals: a coordinate"),
+    (r"\d+\.\d+\s*[/,]\s*\d+\.\d+", "a lat/lon pair"),
+    (r"\d+\s*[°º度]|\d+\s*[′']\s*\d+\s*[″\"]|北纬|东经", "a DMS coordinate"),
+    (r"~?\d+(\.\d+)?\s*km\s+[NSEW]{1,3}\s+of\b", "an offset from a seat: accuracy_m"),
+    (r"\bseat\b", "a remark on a county/prefecture seat point"),
+    (r"TODO|FIXME|XXX|TBD|\bcheck\b", "a to-do"),
+    (r"\?|？", "an uncertain ('?') note"),
+    (r"not captured|not located|excerpt|per brief|\(conflict\)", "a compiler's note"),
+    (r"未核实|待核|待查|任务书", "a compiler's note (Chinese)"),
+]
+
+
+def _text_values(feature):
+    props = feature["properties"]
+    for key, value in props.items():
+        if key in ("id", "source") or not isinstance(value, str):
+            continue
+        yield key, value
+
+
+def test_no_working_notes_in_text_attributes(sites, sections):
+    """Every text attribute of the shipped layers is a clean user value, not a note."""
+    found = []
+    for f in sites + sections:
+        for key, value in _text_values(f):
+            for pattern, what in WORKING_NOTES:
+                if re.search(pattern, value):
+                    found.append(f"{f['properties']['id']} {key}={value!r}: {what}")
+        # the source is a URL and nothing else (a DOI or query string may hold '.1017' or '?')
+        source = f["properties"]["source"]
+        assert re.fullmatch(r"https?://\S+", source), (f["properties"]["id"], source)
+    assert not found, "working notes in shipped attributes:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("text", [
+    "Formation type section; earlier row 3", "Auxiliary section; NEW",
+    "RESERVE (beyond 16)", "NEW; PBDB 107132 (landmark-based)",
+    "National key cultural relic unit 2001; showcaves gives 26.8633/105.9728",
+    "outcrop at 26°07'24\"N", "site ~17 km NW of Tongzi seat", "Silurian (stage?)",
+    "TODO: age", "罗甸县（仅据任务书）", "lat 26.0807",
+])  # fmt: skip
+def test_working_note_patterns_catch_the_old_notes(text):
+    assert any(re.search(pattern, text) for pattern, _ in WORKING_NOTES), text
+
+
+def test_generator_refuses_a_working_note(generator):
+    row = {column: "x" for column in generator.TEXT_COLUMNS}
+    row.update(id_hint="GZ-X99", status="Formation type section; earlier row 3")
+    assert generator.clean_row(row)["status"] == "Formation type section"
+    row["fossils_or_boundary"] = "Trilobites; see 26.0807/108.4138"
+    with pytest.raises(ValueError, match="working note"):
+        generator.clean_row(row)
+
+
+def test_status_cleaning(generator):
+    clean = generator.clean_status
+    assert clean("Ratified GSSP (IUGS 2018); earlier row 1") == "Ratified GSSP (IUGS 2018)"
+    assert clean("earlier row 31 (split)") is None
+    assert clean("NEW; PBDB 107132 (landmark-based)") is None
+    assert clean("RESERVE (beyond 16); NEW") == "Reserve section (beyond the 16 core sections)"
+    assert (
+        clean("GSSP candidate (base Serpukhovian; also Moscovian/Kasimovian); earlier row 20")
+        == "GSSP candidate (base Serpukhovian; also Moscovian/Kasimovian)"
+    )
+    assert (
+        clean(
+            "National key cultural relic unit 2001; NEW; showcaves gives 26.8633/105.9728 "
+            "(~0.5 km apart)"
+        )
+        == "National key cultural relic unit 2001"
+    )
+    assert clean("Formation naming sections; earlier row 19 + Yongningzhen (NEW)") == (
+        "Formation naming sections"
+    )
