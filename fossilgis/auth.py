@@ -28,7 +28,28 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "fgis_"
 SECRET_KEY_FILE = "secret_key"
-_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+_USERNAME = re.compile(r"[A-Za-z0-9_.@-]{2,64}")  # fullmatch: "$" would let "ab\n" through
+SESSION_ID_BYTES = 32
+
+#: characters that could forge or hide a line of the audit log or a terminal's output: C0
+#: and C1 controls, DEL, the Unicode line and paragraph separators, bidirectional
+#: overrides and isolates, and lone surrogates (which cannot even be encoded)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                      "\ud800-\udfff]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_control(value):
+    """``value`` with every control character written as an escape (``\\n``, ``\\u2028``).
+
+    For text written to or shown from the audit log: a user name, an id or a detail can
+    never start a new line or hide what follows. The escapes are JSON escapes, so JSON
+    text stays valid JSON. Non-strings (None, numbers) are returned unchanged.
+    """
+    if not isinstance(value, str) or not _CONTROL.search(value):
+        return value
+    return _CONTROL.sub(
+        lambda m: _SHORT_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"), value)
 
 
 @dataclass(frozen=True)
@@ -130,13 +151,61 @@ def create_user(store, username: str, password: str, role: str, *, by: str | Non
     AuthError
         Bad name, role or password. ``ConflictError`` if the name is taken.
     """
-    if not _USERNAME.match(username or ""):
-        raise AuthError(
-            f"username {username!r}: use 2–64 letters, digits, '_', '.', '@' or '-' "
-            "/ 用户名仅可包含字母、数字和 _ . @ -"
-        )
+    check_username(username)
     check_role(role)
     return store.add_user(username, role, hash_password(password), by=by)
+
+
+def check_username(username: str) -> str:
+    """``username`` if it is 2–64 ASCII letters, digits, ``_ . @ -``; AuthError otherwise.
+
+    Names appear in the audit log, in pages and in terminals: printable ASCII only, no
+    spaces or control characters, bounded length.
+    """
+    if not isinstance(username, str) or not _USERNAME.fullmatch(username):
+        shown = escape_control(repr(username)[:80])
+        raise AuthError(
+            f"username {shown}: use 2–64 letters, digits, '_', '.', '@' or '-' "
+            "/ 用户名须为 2–64 个字母、数字或 _ . @ -"
+        )
+    return username
+
+
+def set_password(store, username: str, password: str, *, by: str | None = None) -> None:
+    """Give a user a new password; every sign-in session of the user ends.
+
+    Raises
+    ------
+    AuthError
+        When the password is too short. ``RecordNotFoundError`` for an unknown user.
+    """
+    store.set_password_hash(username, hash_password(password), by=by)
+
+
+def new_session(store, user: User, lifetime_s: float) -> str:
+    """Start a sign-in session for ``user``; return its id (for the signed cookie only).
+
+    The store keeps the SHA-256 of the id, so a copy of the database cannot be turned into
+    a session; :func:`session_owner` finds the user again and ``end_session`` ends it.
+    """
+    sid = secrets.token_urlsafe(SESSION_ID_BYTES)
+    expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=lifetime_s)
+    store.start_session(user.username, token_sha256(sid), expires)
+    return sid
+
+
+def session_owner(store, sid) -> User | None:
+    """The enabled user of a live session id (not signed out, not expired), else None."""
+    if not isinstance(sid, str) or not sid:
+        return None
+    return store.session_user(token_sha256(sid))
+
+
+def end_session(store, sid) -> bool:
+    """End one session (signing out); True when it was live."""
+    if not isinstance(sid, str) or not sid:
+        return False
+    return store.end_session(token_sha256(sid))
 
 
 def authenticate(store, username: str, password: str) -> User | None:
@@ -146,7 +215,9 @@ def authenticate(store, username: str, password: str) -> User | None:
     the sign-in page does not reveal which names exist. A hash is computed for unknown names
     too, so that the answer takes the same time.
     """
-    user = store.get_user(username)
+    # a name that cannot exist is not looked up (PostgreSQL refuses NUL in text), but it
+    # costs the same hash as any other unknown name
+    user = store.get_user(username) if _USERNAME.fullmatch(username or "") else None
     if user is None:
         verify_password(password, _DUMMY_HASH)
         return None

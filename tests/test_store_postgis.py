@@ -69,7 +69,7 @@ def test_processes_starting_at_once_migrate_and_fill_once(pg_url, tmp_path):
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(6) as pool:
         got = pool.starmap(_open_and_count, [(url, str(tmp_path))] * 6)
-    assert got == [(2, 36)] * 6
+    assert got == [(3, 36)] * 6  # schema 3: sign-in sessions
     store = open_store(tmp_path, store=url)
     assert store.layer_info("sites")["version"] == 1 and store.layer_history("sites") == []
 
@@ -213,7 +213,7 @@ def test_store_info_on_both(pg_url, tmp_path):
         result = CliRunner().invoke(cli, ["--data", str(tmp_path), *args, "store", "info"])
         assert result.exit_code == 0, result.output
         assert re.search(r"^  sites +36$", result.output, re.M)
-        assert "schema version: 2" in result.output
+        assert "schema version: 3" in result.output
     assert "backend: postgis" in CliRunner().invoke(
         cli, ["--data", str(tmp_path), "--store", url, "store", "info"]).output
 

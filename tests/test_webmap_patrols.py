@@ -386,10 +386,10 @@ def test_photos_only_through_the_app_for_signed_in_users(
 def test_visitors_see_generalised_patrols_without_personal_data(patroller_client, visitor, store):
     stored = _stored_with_photo(patroller_client, store)
     pub = visitor.get("/api/patrols.geojson").get_json()["features"][0]
-    x, y = pub["geometry"]["coordinates"]
-    assert abs(x * 100 - 0.5 - round(x * 100 - 0.5)) < 1e-6  # a ~1 km cell's centre
+    # which site was patrolled when is staff data (it rebuilds coverage): no place, no target
+    assert pub["geometry"] is None and "target_id" not in pub["properties"]
     staff = patroller_client.get("/api/patrols.geojson").get_json()["features"][0]
-    assert staff["geometry"]["coordinates"] != pub["geometry"]["coordinates"]
+    assert staff["geometry"]["coordinates"] and staff["properties"]["target_id"]
     html = visitor.get(f"/patrols/{stored.uuid}").get_data(as_text=True)
     assert "张三" not in html and "/photos/" not in html and "新挖坑" not in html
     assert "张三" in patroller_client.get(f"/patrols/{stored.uuid}").get_data(as_text=True)
@@ -403,8 +403,10 @@ def test_site_page_shows_the_history_and_thumbnails(patroller_client, visitor, s
     assert 'id="patrol-history"' in html and f"/patrols/{stored.uuid}" in html
     assert f"/photos/{stored.photos[0].sha256}/thumb" in html
     public = visitor.get("/sites/GZ-F03").get_data(as_text=True)
-    assert f"/patrols/{stored.uuid}" in public and "/photos/" not in public
-    assert 'id="no-patrols"' in visitor.get("/sections/GZ-S01").get_data(as_text=True)
+    # a site's patrol dates are staff data
+    assert f"/patrols/{stored.uuid}" not in public and "/photos/" not in public
+    assert 'id="patrols-staff-only"' in public and 'id="no-patrols"' not in public
+    assert 'id="no-patrols"' in patroller_client.get("/sections/GZ-S01").get_data(as_text=True)
 
 
 def test_list_filters_and_exports(patroller_client, visitor, store):

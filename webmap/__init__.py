@@ -15,7 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from fossilgis.errors import FossilGISError
     from fossilgis.rules import load_rules
     from fossilgis.store import open_store
-    from webmap import auth, csrf, errors, i18n
+    from webmap import auth, csrf, errors, headers, i18n
     from webmap.assets import use_local_assets
     from webmap.layers import LayerCache
     from webmap.results import ResultStore
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config["TILE_LAYERS"] = tile_layers(app.config)  # fails early on a bad basemap
+    app.config["CSP_TILE_SOURCES"] = headers.tile_sources(app.config["TILE_LAYERS"])
     app.json.ensure_ascii = False
 
     use_local_assets()
@@ -41,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = ensure_secret_key(data_dir)
     app.config["STORE_DESC"] = store.describe()
     app.extensions["fossilgis_store"] = store
+    app.extensions["fossilgis_private_roots"] = errors.private_roots(app, store)
     app.extensions["fossilgis_layers"] = LayerCache(store, load_rules)
     app.extensions["fossilgis_results"] = ResultStore(
         app.config.get("RESULTS_DIR") or data_dir / "results", app.config["RESULT_MAX"],
@@ -59,9 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         asked = request.args.get("lang")
         if asked in i18n.LANGS:
             resp.set_cookie(i18n.LANG_COOKIE, asked, max_age=365 * 86400, samesite="Lax")
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        headers.harden(resp)  # CSP, nosniff, referrer, framing; no paths in error pages
         if request.path.startswith("/api/") or "lang" in request.args:
             resp.vary.add("Cookie")
         if getattr(g, "user", None) is not None:  # pages for one user: no shared caches
@@ -71,7 +71,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals.update(t=i18n.text, vocab=i18n.vocab, current_lang=i18n.current_lang,
                                  is_staff=auth.is_staff, current_user=auth.current_user,
                                  can_write=auth.can_write, is_admin=auth.is_admin,
-                                 csrf_token=csrf.csrf_token, cst=i18n.cst)
+                                 csrf_token=csrf.csrf_token, cst=i18n.cst,
+                                 csp_nonce=headers.csp_nonce)
+    app.jinja_env.filters["nonced"] = headers.nonced
     for module in (map, targets, check, api, ogcapi, account, patrols):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -15,10 +15,13 @@ from collections.abc import Callable
 
 from flask import current_app, g, request, session
 
-from fossilgis.auth import User, token_user
+from fossilgis.auth import User, session_owner, token_user
 
 #: what a view may need: any signed-in account, an uploader (patroller/admin), an admin
 LEVELS = ("login", "write", "admin")
+#: the session cookie's keys: the random session id (the store keeps its SHA-256) and the
+#: user name (for messages only: the store's session row decides who is signed in)
+SESSION_ID = "sid"
 SESSION_USER = "user"
 
 _TEST_STAFF = User(username="test-staff", role="viewer", disabled=False, created_at=None)
@@ -34,8 +37,11 @@ def load_user() -> None:
     """before_request hook: set ``g.user`` (a :class:`fossilgis.auth.User` or None),
     ``g.via`` ("token" | "session" | None) and ``g.bad_token``.
 
-    The account is read from the store on every request, so disabling a user or revoking a
-    token takes effect at once in every process.
+    The session or token is looked up in the store on every request (one indexed query,
+    the same cost as reading the account), so signing out, a password change, disabling a
+    user or revoking a token takes effect at once in every process: an old cookie replayed
+    after sign-out finds its session ended. No cache: a cache would let a signed-out cookie
+    work in another process until it expired.
     """
     g.user, g.via, g.bad_token = None, None, False
     if current_app.config.get("TESTING_STAFF"):
@@ -50,13 +56,16 @@ def load_user() -> None:
         else:
             g.user, g.via = user, "token"
         return
-    name = session.get(SESSION_USER)
-    if name:
-        user = store.get_user(name)
-        if user is None or user.disabled:
+    sid = session.get(SESSION_ID)
+    if sid:
+        user = session_owner(store, sid)
+        if user is None:  # signed out, expired, password changed or account disabled
+            session.pop(SESSION_ID, None)
             session.pop(SESSION_USER, None)
         else:
             g.user, g.via = user, "session"
+    elif SESSION_USER in session:  # a cookie from before server-side sessions
+        session.pop(SESSION_USER, None)
 
 
 def current_user() -> User | None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
 
-from flask import jsonify, render_template, request
+from flask import current_app, has_app_context, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from fossilgis.errors import (
@@ -12,6 +17,7 @@ from fossilgis.errors import (
     ConflictError,
     FossilGISError,
     InputFileError,
+    InputTooLargeError,
     PatrolValidationError,
     PhotoError,
     RecordNotFoundError,
@@ -47,12 +53,76 @@ _HTTP_MESSAGES = {
 }
 
 
+#: absolute paths under the usual roots of a server's file system; what is left of a path
+#: in a message is ``…/`` and its last part (``…/garbage.gpkg``)
+_SYSTEM_PATH = re.compile(
+    r"(?<![\w.~/-])/(?:tmp|var|home|root|srv|opt|usr|etc|mnt|media|run|private|Users|proc"
+    r"|sys|dev|work|data|nix|snap|boot|lib|lib64)(?:/[^\s'\"<>]*)?")
+
+
+def private_roots(app, store=None) -> list[str]:
+    """The directories whose paths must never reach a browser: the data directory, the
+    store's file, the temporary directory, the code and the Python installation."""
+    roots = {tempfile.gettempdir(), sys.prefix, os.getcwd(), str(Path.home()),
+             str(Path(app.root_path).parent)}
+    for value in (app.config.get("DATA_DIR"), app.config.get("RESULTS_DIR"),
+                  getattr(store, "data_dir", None), getattr(store, "path", None)):
+        if value:
+            roots.add(str(value))
+            roots.add(str(Path(value).resolve()))
+    return sorted((r.rstrip("/") for r in roots if len(r.rstrip("/")) > 1), key=len,
+                  reverse=True)
+
+
+def _short(match: re.Match) -> str:
+    parts = [p for p in match.group().split("/") if p]
+    return "…/" + (parts[-1] if parts else "")
+
+
+def hide_paths(message: str, roots: list[str] | None = None) -> str:
+    """``message`` with every server path cut to its last part (``…/x.kml``).
+
+    Messages of GDAL and the readers name the temporary file of an upload or the store's
+    file; a visitor learns nothing useful from them and an attacker learns the layout.
+    """
+    if roots is None:
+        roots = (current_app.extensions.get("fossilgis_private_roots", [])
+                 if has_app_context() else [])
+    for root in roots:
+        if root in message:
+            message = re.sub(re.escape(root) + r"(?:/[^\s'\"<>]*)?", _short, message)
+    return _SYSTEM_PATH.sub(_short, message)
+
+
+def public_text(message) -> str:
+    """A message fit for a response: server paths hidden, lone surrogates (from a hostile
+    JSON body, unencodable in UTF-8) written as ``\\udXXX``."""
+    text = str(message).encode("utf-8", "backslashreplace").decode("utf-8")
+    return hide_paths(text)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.endswith((".json", ".geojson"))
 
 
+def _back() -> str | None:
+    """The page the visitor came from, when it is on this site (a plain link back: the
+    Content-Security-Policy runs no ``javascript:`` URL)."""
+    from urllib.parse import urlsplit
+
+    from webmap.views.account import safe_next
+
+    ref = urlsplit(request.referrer or "")
+    if ref.netloc != request.host or ref.scheme not in ("http", "https"):
+        return None
+    path = ref.path + (f"?{ref.query}" if ref.query else "")
+    return path if safe_next(path) == path else None
+
+
 def error_response(status: int, code: str, description: str, title: str | None = None,
                    problems: list[str] | None = None):
+    description = public_text(description)
+    problems = [public_text(p) for p in problems or []]
     if wants_json():
         body = {"code": code, "description": description}
         if problems:
@@ -60,7 +130,7 @@ def error_response(status: int, code: str, description: str, title: str | None =
         resp = jsonify(body)
     else:
         resp = render_template("error.html", status=status, title=title or text("error_title"),
-                               description=description, problems=problems or [])
+                               description=description, problems=problems, back=_back())
     return resp, status
 
 
@@ -80,6 +150,8 @@ def _status_for(exc: FossilGISError) -> int:
         return 403
     if isinstance(exc, RecordNotFoundError):
         return 404
+    if isinstance(exc, InputTooLargeError):
+        return 413
     if isinstance(exc, InputFileError):
         return 422
     return 400

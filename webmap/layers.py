@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 from flask import current_app
 
-from fossilgis.generalise import GENERALISED_DECIMALS, generalise_sites
+from fossilgis.generalise import GENERALISED_DECIMALS, public_layer
 from fossilgis.schema import LAYER_KINDS
 
 #: decimals of precise coordinates (0.1 m; the data are not better than that)
@@ -71,13 +71,12 @@ def features_to_geojson(gdf, props: list[str], decimals: int) -> bytes:
     geoms = shapely.transform(np.asarray(gdf.geometry.values),
                               lambda xy: np.round(xy, decimals))
     geo_json = shapely.to_geojson(geoms)
-    cols = [c for c in props if c in gdf.columns]
+    # "generalised" (public layers only) says which shapes are grid cells
+    cols = [c for c in [*props, "generalised"] if c in gdf.columns]
     records = gdf[cols].to_dict("records") if len(gdf) else []
-    extra = {"generalised": True} if "generalised" in gdf.columns else {}
     parts = []
     for rec, geom in zip(records, geo_json):
         properties = {k: _clean(v) for k, v in rec.items()}
-        properties.update(extra)
         fid = json.dumps(properties.get("id") or properties.get("target_id"),
                          ensure_ascii=False)
         props_json = json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
@@ -114,21 +113,30 @@ class LayerCache:
             served.checked = now
             return served
 
+    def rules(self):
+        if self._rules is None:
+            self._rules = self.rules_loader()
+        return self._rules
+
     def _build(self, kind: str, staff: bool, versions: tuple) -> ServedLayer:
         if kind == "zones":
             from fossilgis.zones import target_zones
 
-            if self._rules is None:
-                self._rules = self.rules_loader()
+            # the zones of what this audience sees: public zones never outline a site
             sites = self.get("sites", staff).gdf
-            sections = self.store.read_layer("sections")
-            gdf = target_zones(sites, sections, self._rules)
+            sections = self.get("sections", staff).gdf
+            gdf = target_zones(sites, sections, self.rules())
             return ServedLayer(kind, gdf, PRECISE_DECIMALS if staff else GENERALISED_DECIMALS,
                                versions)
         gdf = self.store.read_layer(kind)
-        if kind == "sites" and not staff:
-            return ServedLayer(kind, generalise_sites(gdf), GENERALISED_DECIMALS, versions)
-        return ServedLayer(kind, gdf, PRECISE_DECIMALS, versions)
+        if staff:
+            return ServedLayer(kind, gdf, PRECISE_DECIMALS, versions)
+        # anonymous: allow-listed, scrubbed attributes; sites (and the sections that would
+        # draw them) as grid cells
+        sites = self.store.read_layer("sites") if kind == "sections" else None
+        public = public_layer(gdf, kind, sites=sites, rules=self.rules())
+        return ServedLayer(kind, public, GENERALISED_DECIMALS if kind == "sites"
+                           else PRECISE_DECIMALS, versions)
 
 
 def served_layer(kind: str, staff: bool) -> ServedLayer:

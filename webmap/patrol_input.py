@@ -57,10 +57,19 @@ def _one_patrol(obj) -> Patrol:
 def patrol_from_json(body: bytes) -> Patrol:
     """The one patrol of an exchange-format body (PatrolValidationError when it is not)."""
     try:
-        obj = json.loads(body)
+        obj = json.loads(body, parse_constant=_no_constant)
+    except RecursionError:
+        raise PatrolValidationError(
+            "body: JSON nested too deeply; send the exchange format / JSON 嵌套过深") from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise PatrolValidationError(f"body: not JSON ({exc})") from None
+        raise PatrolValidationError(
+            f"body: not JSON ({str(exc)[:200]}) / 不是有效的 JSON") from None
     return _one_patrol(obj)
+
+
+def _no_constant(name: str):
+    """json.loads hook: NaN and Infinity are not JSON (RFC 8259) and no coordinate."""
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def _unique_name(name: str, data: bytes, files: dict[str, bytes]) -> str:

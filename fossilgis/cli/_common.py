@@ -1,4 +1,4 @@
-"""Options and helpers shared by the commands (store opening, operator name, times)."""
+"""Options and helpers shared by the commands (store opening, output checks, operator, times)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,18 @@ def open_store(ctx, **kwargs):
     from fossilgis.store import open_store as _open
 
     return _open(ctx.obj["data_dir"], store=ctx.obj.get("store"), **kwargs)
+
+
+def check_output(store, path, *, directory: bool = False):
+    """Refuse an output path over the store's own files or in a missing folder (exit 2).
+
+    The one guard every command that writes a file calls before doing the work; the
+    writers check again (:mod:`fossilgis.io.atomic`) when they write.
+    """
+    from fossilgis.io.atomic import check_output as _check
+    from fossilgis.io.atomic import protected_paths_of
+
+    return _check(path, protected_paths_of(store), directory=directory)
 
 
 def operator() -> str:
@@ -37,3 +49,25 @@ def time_option_callback(ctx, param, value):
 
 def time_option(name: str, help_text: str):
     return click.option(name, metavar="TIME", callback=time_option_callback, help=help_text)
+
+
+def _read_limits(ctx, param, value):
+    """``--limit NAME=VALUE`` pairs → ReadLimits."""
+    from fossilgis.io.limits import parse_limit_options
+
+    try:
+        return parse_limit_options(value or ())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--limit") from None
+
+
+#: ``--limit NAME=VALUE`` for every command that reads a user's file
+limit_option = click.option(
+    "--limit",
+    "limits",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=_read_limits,
+    help="Raise or lower a reading limit, e.g. --limit features=2000000. Repeatable; the "
+    "names and defaults are in docs/impact-check.md (Limits).",
+)

@@ -17,13 +17,18 @@ from fossilgis.cli._common import open_store
 @click.pass_context
 def audit(ctx, limit, object_id, username, as_json):
     """Show the audit log, newest first. 审计日志。"""
+    from fossilgis.auth import escape_control as esc
+
+    # every value is escaped when shown (rows written before escaping on write existed, or
+    # by another tool, too): one row is always one line, whatever a user name holds
     rows = open_store(ctx).audit_rows(limit, object_id=object_id, username=username)
     for row in rows:
         if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(esc(json.dumps(row, ensure_ascii=False)))
             continue
         detail = "" if row["detail"] is None else json.dumps(row["detail"], ensure_ascii=False)
-        click.echo(f"{row['id']:>6} {row['at']} {row['username'] or '-':<16} {row['action']:<8} "
-                   f"{row['object_kind']:<7} {row['object_id'] or ''} {detail}".rstrip())
+        click.echo(f"{row['id']:>6} {row['at']} {esc(row['username']) or '-':<16} "
+                   f"{esc(row['action']):<8} {esc(row['object_kind']):<7} "
+                   f"{esc(row['object_id']) or ''} {esc(detail)}".rstrip())
     if not rows and not as_json:
         click.echo("(no audit rows)")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from fossilgis.cli._common import check_output, limit_option, open_store
+
 FORMATS = ("text", "json", "csv", "geojson", "gpkg", "html")
 GRADES = ("attention", "assess", "avoid")
 EXIT_FAIL_ON = 3
@@ -81,6 +83,7 @@ def _positive(ctx, param, value):
     type=click.Choice(["zh", "en"]),
     help="Language of text and html output (default: both).",
 )
+@limit_option
 @click.pass_context
 def impact_check(
     ctx,
@@ -98,6 +101,7 @@ def impact_check(
     fail_on,
     chunk_size,
     lang,
+    limits,
 ):
     """Screen project FILES against every fossil site and section. 工程项目化石影响筛查。
 
@@ -108,8 +112,8 @@ def impact_check(
     Exit status: 0 screened; 2 bad input or usage; 3 a project reached --fail-on.
     """
     from fossilgis.batch import screen_files
-    from fossilgis.cli._common import open_store
     from fossilgis.impact import ScreenOptions
+    from fossilgis.io.limits import use_limits
     from fossilgis.rules import GRADES as ALL_GRADES
 
     if fmt in ("geojson", "gpkg") and output is None:
@@ -122,6 +126,9 @@ def impact_check(
     )
     quiet = ctx.obj.get("quiet")
     store = open_store(ctx)
+    if output is not None:
+
+        check_output(store, output)  # before the screening, which may take minutes
     bar = None
     if not quiet:
         from tqdm import tqdm
@@ -135,9 +142,10 @@ def impact_check(
             bar.update(done - bar.n)
 
     try:
-        screening = screen_files(files, store, options=options, crs=crs, layer=layer,
-                                 encoding=encoding, id_field=id_field, chunk_size=chunk_size,
-                                 progress=progress)
+        with use_limits(limits):
+            screening = screen_files(files, store, options=options, crs=crs, layer=layer,
+                                     encoding=encoding, id_field=id_field,
+                                     chunk_size=chunk_size, progress=progress)
     finally:
         if bar is not None:
             bar.close()
@@ -150,11 +158,12 @@ def impact_check(
 
 def _emit(screening, fmt, output, lang, store):
     from fossilgis import report
+    from fossilgis.io.atomic import protected_paths_of, write_text_atomic
 
     if fmt in ("geojson", "gpkg"):
         from fossilgis.io.write import write_screening
 
-        write_screening(screening, output, fmt)
+        write_screening(screening, output, fmt, protected=protected_paths_of(store))
         click.echo(f"wrote {len(screening.impacts)} impact(s) to {output}", err=True)
         return
     if fmt == "text":
@@ -168,7 +177,6 @@ def _emit(screening, fmt, output, lang, store):
     if output is None:
         click.echo(text, nl=False)
     else:
-        # csv keeps its BOM; newline="" keeps the CSV's CRLF as written
-        with open(output, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        # written whole or not at all; csv keeps its BOM and CRLF as rendered
+        write_text_atomic(output, text, protected_paths_of(store))
         click.echo(f"wrote {output}", err=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from fossilgis.cli._common import open_store, operator
+from fossilgis.cli._common import limit_option, open_store, operator
 from fossilgis.schema import LAYER_KINDS
 
 
@@ -95,30 +95,26 @@ def validate(ctx, from_source):
     show_default=True,
     help="Used when the registry has no boundary_status field.",
 )
+@limit_option
 @click.pass_context
-def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_status):
+def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_status, limits):
     """Replace a layer with the office's registry (validated first, previous version kept).
 
     导入正式名录：先校验，整体替换，旧版本可恢复。
     """
-    from fossilgis.io import read_vector
-    from fossilgis.layers import parse_mapping, prepare_registry, raise_if_problems, validate_layer
+    from fossilgis.io.limits import use_limits
+    from fossilgis.layers import parse_mapping, read_registry
 
-    results = read_vector(file, crs=crs, layer=layer, encoding=encoding)
-    if len(results) > 1:
-        names = ", ".join(str(r.layer) for r in results)
-        raise click.UsageError(
-            f"{file.name} holds several layers ({names}); choose one with --layer"
-        )
-    result = results[0]
     fills = {"boundary_status": boundary_status}
     for pair in defaults:
         name, sep, value = pair.partition("=")
         if not sep:
             raise click.BadParameter(f"{pair!r}: expected FIELD=VALUE", param_hint="--set")
         fills[name.strip()] = value.strip()
-    gdf = prepare_registry(result.gdf, kind, parse_mapping(mapping), defaults=fills)
-    raise_if_problems(validate_layer(gdf, kind), f"{file.name} (as {kind})")
+    # every feature is checked; any unusable one stops the import with the full list
+    with use_limits(limits):
+        gdf, result = read_registry(file, kind, mapping=parse_mapping(mapping), defaults=fills,
+                                    crs=crs, layer=layer, encoding=encoding)
     store = _store(ctx)
     version = store.replace_layer(
         kind, gdf, source=str(file.name), demonstration=False, user=operator(),
@@ -153,23 +149,31 @@ def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_s
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
-    default=Path("."),
+    type=click.Path(),
+    default=".",
     show_default=True,
-    help="Output file, or a directory for one file per layer.",
+    help="Output file (its folder must exist), or a folder for one file per layer: an "
+    "existing one, or one ending in / (created).",
 )
 @click.pass_context
 def export(ctx, fmt, kind, output):
-    """Export layers as GeoPackage, Shapefile (UTF-8), GeoJSON, KML or CSV (UTF-8 BOM)."""
-    from fossilgis.layers import export_layer
+    """Export layers as GeoPackage, Shapefile (UTF-8), GeoJSON, KML or CSV (UTF-8 BOM).
+
+    Each file is written whole or not at all, and never over the store's own files.
+    """
+    import os
+
+    from fossilgis.layers import export_layers
 
     store = _store(ctx)
     kinds = kind or LAYER_KINDS
-    if len(kinds) > 1 and not output.is_dir() and fmt != "gpkg":
-        output.mkdir(parents=True, exist_ok=True)
-    for k in kinds:
-        written = export_layer(store, k, fmt, output)
-        click.echo(f"{k}: wrote {written}")
+    directory = (
+        output.endswith(("/", os.sep))
+        or Path(output).is_dir()
+        or (len(kinds) > 1 and fmt != "gpkg")
+    )
+    for ks, written in export_layers(store, kinds, fmt, Path(output), directory=directory):
+        click.echo(f"{', '.join(ks)}: wrote {written}")
 
 
 @layers.command()

@@ -224,10 +224,13 @@ def alerts(ctx, status, fmt):
 @click.pass_context
 def export(ctx, fmt, output, site_id, since, until, deleted, waypoints):
     """Export patrols as GeoJSON, CSV (Excel, UTF-8 BOM), GPX or KML. 导出巡护记录。"""
+    from fossilgis.cli._common import check_output
     from fossilgis.patrols.export import export_patrols
 
+    store = open_store(ctx)
+    check_output(store, output)
     path, count = export_patrols(
-        open_store(ctx), fmt, output, target_id=site_id, since=since, until=until,
+        store, fmt, output, target_id=site_id, since=since, until=until,
         include_deleted=deleted, waypoints=waypoints,
     )
     click.echo(f"Wrote {count} patrol(s) to {path}")

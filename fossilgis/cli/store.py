@@ -80,7 +80,9 @@ def backup(ctx, dest):
     """Copy the running GeoPackage store, its photos and secret key into DEST (new).
 
     Uses SQLite's online backup API: the web app may keep running. Restore by pointing
-    --data at DEST, or by copying DEST's files back into the data directory.
+    --data at DEST, or by copying DEST's files back into the data directory. DEST is
+    created when missing; the backup appears there only when complete (a full disk
+    leaves nothing), and DEST may not be the data directory itself.
     """
     from fossilgis.cli._common import open_store
     from fossilgis.store.transfer import backup_gpkg

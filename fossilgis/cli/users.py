@@ -24,19 +24,46 @@ def add(ctx, name, role, password_stdin):
     """Add user NAME; the password is asked twice (never given as an argument)."""
     from fossilgis.auth import create_user
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password 密码", hide_input=True, confirmation_prompt=True)
-    create_user(open_store(ctx), name, password, role, by=operator())
+    create_user(open_store(ctx), name, _read_password(password_stdin), role, by=operator())
     click.echo(f"Added {role} {name}.")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password 密码", hide_input=True, confirmation_prompt=True)
+
+
+@users.command()
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (scripts).")
+@click.pass_context
+def password(ctx, name, password_stdin):
+    """Set a new password for NAME; every web sign-in of NAME ends (API tokens stay)."""
+    from fossilgis.auth import set_password
+
+    set_password(open_store(ctx), name, _read_password(password_stdin), by=operator())
+    click.echo(f"New password set for {name}; its web sessions have ended. 密码已更改。")
+
+
+@users.command("sign-out")
+@click.argument("name")
+@click.pass_context
+def sign_out(ctx, name):
+    """End every web sign-in session of NAME now (a lost phone, a shared computer)."""
+    store = open_store(ctx)
+    if store.get_user(name) is None:
+        raise click.ClickException(f"no user {name!r}; see `fossilgis users list` / 用户不存在")
+    ended = store.end_sessions(name, by=operator())
+    click.echo(f"Ended {ended} session(s) of {name}.")
 
 
 @users.command("list")
 @click.pass_context
 def list_(ctx):
     """List users with role and state."""
-    from fossilgis.auth import ROLES
+    from fossilgis.auth import ROLES, escape_control
 
     rows = open_store(ctx).list_users()
     if not rows:
@@ -44,7 +71,8 @@ def list_(ctx):
     for user in rows:
         state = "disabled 已停用" if user.disabled else "active"
         created = user.created_at.date().isoformat() if user.created_at else ""
-        click.echo(f"{user.username:<24} {user.role:<10} {ROLES[user.role][0]:<4} {state:<16} "
+        name = escape_control(user.username)
+        click.echo(f"{name:<24} {user.role:<10} {ROLES[user.role][0]:<4} {state:<16} "
                    f"{created}")
 
 
@@ -52,11 +80,12 @@ def list_(ctx):
 @click.argument("name")
 @click.pass_context
 def disable(ctx, name):
-    """Disable user NAME and revoke its API tokens (the account and its records stay)."""
+    """Disable user NAME, end its web sessions and revoke its API tokens (the account and
+    its records stay)."""
     store = open_store(ctx)
     store.set_user_disabled(name, True, by=operator())
     revoked = store.revoke_tokens(name, by=operator())
-    click.echo(f"Disabled {name}; {revoked} API token(s) revoked.")
+    click.echo(f"Disabled {name}; {revoked} API token(s) revoked; its web sessions have ended.")
 
 
 @users.command()

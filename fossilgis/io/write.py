@@ -1,4 +1,4 @@
-"""Writing screening results as GIS files (GeoJSON, GeoPackage)."""
+"""Writing screening results as GIS files (GeoJSON, GeoPackage), atomically."""
 
 from __future__ import annotations
 
@@ -27,31 +27,31 @@ def _impact_frame(screening):
     return imp
 
 
-def write_screening(screening, path, fmt: str) -> Path:
+def write_screening(screening, path, fmt: str, *, protected=None) -> Path:
     """Write the overlaps (and, for GeoPackage, the footprints) of a screening.
 
     GeoJSON holds one feature per footprint × target pair, its geometry the overlap with
     the target's core (null when they do not overlap). GeoPackage holds the same as layer
-    ``impacts`` plus layer ``footprints``.
+    ``impacts`` plus layer ``footprints``. The file is written whole or not at all
+    (:func:`fossilgis.io.atomic.atomic_output`); ``protected`` (usually
+    ``store.protected_paths()``) are paths it must not be.
     """
-    import pyogrio
+    from fossilgis.io.atomic import atomic_output, write_frame
 
     path = Path(path)
     if fmt not in ("geojson", "gpkg"):
         raise FossilGISError(f"cannot write format {fmt!r} as a GIS file")
-    if path.exists():
-        path.unlink()
     imp = _impact_frame(screening)
-    if fmt == "geojson":
-        pyogrio.write_dataframe(imp, path, driver="GeoJSON", layer="impacts",
-                                layer_options={"RFC7946": "YES"})
-    else:
-        pyogrio.write_dataframe(imp, path, driver="GPKG", layer="impacts",
-                                geometry_type="Unknown")
-        fps = screening.footprints.copy()
-        fps["footprint_index"] = fps["footprint_index"].astype(str)
-        grade_of = {p["project_id"]: p["grade"] for p in screening.projects}
-        fps["project_grade"] = fps["project_id"].map(grade_of)
-        pyogrio.write_dataframe(fps, path, driver="GPKG", layer="footprints",
-                                geometry_type="Unknown", append=False)
+    with atomic_output(path, protected) as tmp:
+        if fmt == "geojson":
+            write_frame(imp, tmp, driver="GeoJSON", layer="impacts",
+                        layer_options={"RFC7946": "YES"})
+        else:
+            write_frame(imp, tmp, driver="GPKG", layer="impacts", geometry_type="Unknown")
+            fps = screening.footprints.copy()
+            fps["footprint_index"] = fps["footprint_index"].astype(str)
+            grade_of = {p["project_id"]: p["grade"] for p in screening.projects}
+            fps["project_grade"] = fps["project_id"].map(grade_of)
+            write_frame(fps, tmp, driver="GPKG", layer="footprints",
+                        geometry_type="Unknown", append=False)
     return path

@@ -284,13 +284,15 @@ class OGCAPI:
             provider = self._provider(cid)
             visible = provider.visible_fields(staff=staff)
             filterable = {f.name for f in visible if f.filterable}
-            private = {f.name for f in provider.fields if f.private} - filterable
+            private = {f.name: f.why for f in provider.fields
+                       if f.private and f.name not in filterable}
             for name in params:
                 if name in ITEMS_PARAMS or name in filterable:
                     continue
                 if name in private:
                     raise ParameterError(
-                        f"{name} is personal data: filtering on it needs a staff bearer token"
+                        f"{name} is {private[name]}: filtering on it needs a staff bearer "
+                        "token"
                     )
                 raise ParameterError(
                     f"unknown parameter {name!r} for {cid}; use {', '.join(ITEMS_PARAMS)} or "

@@ -36,9 +36,12 @@ class Field:
     required : bool
         True when every feature has a value.
     private : bool
-        Personal data (who patrolled): shown to, and filterable by, staff only.
+        Shown to, and filterable by, staff only: personal data (who patrolled) or data
+        that would lead to a site (which site was patrolled when).
     description : str
         One line for the OpenAPI document and the HTML views.
+    why : str
+        Why a private field is private, for the error answered to a public filter on it.
     """
 
     name: str
@@ -46,6 +49,7 @@ class Field:
     required: bool = False
     private: bool = False
     description: str = ""
+    why: str = "personal data"
 
     @property
     def filterable(self) -> bool:
@@ -56,24 +60,29 @@ class Field:
 def layer_fields(kind: str) -> list[Field]:
     """The properties of a reference layer, from :data:`fossilgis.schema.LAYER_FIELDS`."""
     fields = [Field(name, ftype, required) for name, ftype, required in LAYER_FIELDS[kind]]
-    if kind == "sites":
-        fields.append(
-            Field("generalised", "bool", True,
-                  description="true when the geometry is the public ~1 km grid-cell shape")
-        )
+    fields.append(
+        Field("generalised", "bool", True,
+              description="true when the geometry is the public ~1 km grid-cell shape")
+    )
     return fields
 
 
-#: properties of the patrols collection (from ``store.list_patrols()``); personal ones private
+_SITE_DATA = "staff data (which site was patrolled when)"
+#: properties of the patrols collection (from ``store.list_patrols()``); personal ones, and
+#: those that tie a patrol to a site, private
 PATROL_FIELDS = [
     Field("id", "str", True, description="the patrol's UUID"),
     Field("started_at", "datetime", True),
     Field("ended_at", "datetime", True),
-    Field("target_kind", "str", description="site or section"),
-    Field("target_id", "str"),
-    Field("target_inferred", "bool", True, description="target inferred from the location"),
-    Field("target_distance_m", "float"),
-    Field("purpose", "str"),
+    Field("target_kind", "str", private=True, why=_SITE_DATA,
+          description="site or section (staff only)"),
+    Field("target_id", "str", private=True, why=_SITE_DATA, description="(staff only)"),
+    Field("target_inferred", "bool", True, private=True, why=_SITE_DATA,
+          description="target inferred from the location (staff only)"),
+    Field("target_distance_m", "float", private=True, why=_SITE_DATA,
+          description="(staff only)"),
+    Field("purpose", "str", private=True, why=_SITE_DATA,
+          description="free text, may name the site (staff only)"),
     Field("waypoint_count", "int", True),
     Field("alert_count", "int", True, description="observations of damage or digging"),
     Field("photo_count", "int", True),
@@ -385,7 +394,7 @@ class LayerProvider(FrameProvider):
     """A reference layer of the store ("sites" | "sections"); public sites are generalised."""
 
     def __init__(self, store, kind: str):
-        from fossilgis.generalise import GENERALISED_DECIMALS, generalise_sites
+        from fossilgis.generalise import GENERALISED_DECIMALS, public_layer
 
         zh, en = LABELS[kind]
         sensitive = kind == "sites"
@@ -395,9 +404,17 @@ class LayerProvider(FrameProvider):
                 "Anonymous callers get each site as the ~1 km grid cells it touches "
                 "(generalised = true); a bearer token of staff shows precise boundaries."
                 if sensitive
-                else "Geometry is served precise to everyone."
+                else "Anonymous callers get each section within a site's attention zone as "
+                     "the ~1 km grid cells it touches (generalised = true), the others "
+                     "precise; a bearer token of staff shows every section precise."
             )
+            + " Anonymous callers get coordinates in free text withheld."
         )
+
+        def public(gdf):
+            sites = store.read_layer("sites") if kind == "sections" else None
+            return public_layer(gdf, kind, sites=sites, rules=self._rules())
+
         super().__init__(
             kind,
             title=f"{en[0].upper()}{en[1:]} {zh}",
@@ -405,50 +422,38 @@ class LayerProvider(FrameProvider):
             geometry_type="Polygon" if sensitive else "LineString",
             fields=layer_fields(kind),
             load=lambda: self._load_layer(store, kind),
-            version=lambda: store.layer_info(kind)["version"],
-            public=generalise_sites if sensitive else None,
+            # public sections depend on the sites too
+            version=lambda: tuple(store.layer_info(k)["version"] for k in LAYER_KINDS),
+            public=public,
             public_decimals=GENERALISED_DECIMALS if sensitive else PRECISE_DECIMALS,
         )
+        self._rules_cache = None
+
+    def _rules(self):
+        if self._rules_cache is None:
+            from fossilgis.rules import load_rules
+
+            self._rules_cache = load_rules()
+        return self._rules_cache
 
     @staticmethod
     def _load_layer(store, kind: str):
         gdf = store.read_layer(kind)
-        if kind == "sites":
-            gdf["generalised"] = False
+        gdf["generalised"] = False
         return gdf
-
-
-def generalise_geometries(gdf):
-    """A copy whose geometries are the ~1 km grid cells they touch, as public site shapes are.
-
-    A patrol's track or waypoints lead to the site it visited, so anonymous callers get
-    the same precision as for the site itself.
-    """
-    from fossilgis.generalise import DEFAULT_CELL_DEG, coarse_cells
-
-    out = gdf.copy()
-    geoms = np.asarray(gdf.geometry.values)
-    points = shapely.get_type_id(geoms) == 0
-    cell = DEFAULT_CELL_DEG
-    public = np.empty(len(geoms), dtype=object)
-    if points.any():  # the common case, done at once: the one cell around each point
-        i = np.floor(shapely.get_x(geoms[points]) / cell)
-        j = np.floor(shapely.get_y(geoms[points]) / cell)
-        public[points] = shapely.box(i * cell, j * cell, (i + 1) * cell, (j + 1) * cell)
-    public[~points] = [coarse_cells(g, cell) for g in geoms[~points]]
-    out[out.geometry.name] = public
-    return out
 
 
 class PatrolProvider(FrameProvider):
     """The patrols of the store (``store.list_patrols()``), filtered in time on their span.
 
-    Anonymous callers get no personal data (team, uploader, notes) and geometry
-    generalised to ~1 km grid cells; staff see precise tracks and waypoints.
+    Anonymous callers get when and how much (times and counts) but neither where nor
+    which site (no geometry, no target, no purpose) and no personal data: per-site patrol
+    dates would rebuild the staff-only coverage layer. Staff see precise tracks and
+    waypoints.
     """
 
     def __init__(self, store):
-        from fossilgis.generalise import GENERALISED_DECIMALS
+        from fossilgis.generalise import GENERALISED_DECIMALS, public_patrols
 
         super().__init__(
             "patrols",
@@ -456,12 +461,13 @@ class PatrolProvider(FrameProvider):
             description="Patrols of fossil sites and sections: track (or waypoints), time span "
                         "and counts of waypoints, alerts and photos. datetime selects patrols "
                         "whose span [started_at, ended_at] meets it. Anonymous callers get "
-                        "~1 km grid-cell geometry and no personal data.",
+                        "the times and counts only: no geometry, no target site, no personal "
+                        "data (which site was patrolled when is staff data).",
             geometry_type="MultiLineString",
             fields=PATROL_FIELDS,
             load=lambda: self._load_patrols(store),
             version=lambda: patrols_version(store),
-            public=generalise_geometries,
+            public=public_patrols,
             time_fields=("started_at", "ended_at"),
             public_decimals=GENERALISED_DECIMALS,
         )

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -106,10 +107,20 @@ def _title(p: Patrol) -> str:
     return f"{format_cst(p.started_at)[:10]} {target} ({p.uuid[:8]})"
 
 
+#: characters XML 1.0 does not allow (ElementTree writes them anyway, and the file then
+#: opens nowhere): C0 controls but tab and line breaks, lone surrogates, U+FFFE/U+FFFF.
+#: New records refuse them (validate.py); this keeps older records exportable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value) -> str:
+    return _NOT_XML.sub("\ufffd", str(value))
+
+
 def _sub(parent, tag: str, text=None, **attrib):
-    el = ET.SubElement(parent, tag, {k: str(v) for k, v in attrib.items()})
+    el = ET.SubElement(parent, tag, {k: _xml_text(v) for k, v in attrib.items()})
     if text is not None:
-        el.text = str(text)
+        el.text = _xml_text(text)
     return el
 
 
@@ -206,13 +217,16 @@ def export_patrols(
     """Write the store's patrols (filtered) to ``path`` in ``fmt``; (path, patrols written).
 
     ``waypoints=True`` with CSV writes one row per waypoint instead of one per patrol.
-    CSV is UTF-8 with a BOM so that Excel shows Chinese text.
+    CSV is UTF-8 with a BOM so that Excel shows Chinese text. The file is written whole
+    or not at all, never over the store's own files (:mod:`fossilgis.io.atomic`).
     """
+    from fossilgis.io.atomic import check_output, protected_paths_of, write_text_atomic
     from fossilgis.patrols.geojson import patrols_to_geojson
 
     if fmt not in EXPORT_FORMATS:
         raise FossilGISError(f"format {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}")
-    path = Path(path)
+    protected = protected_paths_of(store)
+    path = check_output(path, protected)
     table = store.list_patrols(
         target_id=target_id, since=since, until=until, include_deleted=include_deleted
     )
@@ -226,7 +240,7 @@ def export_patrols(
                 layer = store.read_layer(kind)
                 names.update(zip(layer["id"], layer["name_zh"]))
             text = patrols_csv(table, names)
-        path.write_text(text, encoding="utf-8-sig", newline="")
+        write_text_atomic(path, text, protected, encoding="utf-8-sig")
         return path, len(table)
     full = [store.get_patrol(u) for u in table["uuid"]]
     if fmt == "geojson":
@@ -235,5 +249,5 @@ def export_patrols(
         text = patrols_gpx(full)
     else:
         text = patrols_kml(full)
-    path.write_text(text, encoding="utf-8")
+    write_text_atomic(path, text, protected)
     return path, len(full)

@@ -22,6 +22,7 @@ them it is inferred from the location. Coordinates are lon/lat in CGCS2000 / WGS
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -32,6 +33,7 @@ from fossilgis.patrols.model import (
     Patrol,
     PhotoRef,
     Waypoint,
+    _shown,
     category_code,
     format_time,
     normalise_uuid,
@@ -41,22 +43,48 @@ from fossilgis.patrols.model import (
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
+def _text(props: dict, key: str, where: str) -> str:
+    """A text property: a string (numbers are taken as their text), else a problem."""
+    value = props.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise PatrolValidationError(
+        f"{where}.{key}: {_shown(value)} is not text; expected a string / 应为文本"
+    )
+
+
 def _photo_refs(value: Any, where: str) -> list[PhotoRef]:
     if value in (None, ""):
         return []
     if not isinstance(value, list):
         raise PatrolValidationError(f"{where}.photos: expected a list of file names or hashes")
     refs = []
-    for item in value:
+    for i, item in enumerate(value):
+        at = f"{where}.photos[{i}]"
         if isinstance(item, dict):
-            sha = item.get("sha256")
-            refs.append(PhotoRef(sha256=sha.lower() if sha else None, name=item.get("name", "")))
+            sha, name = item.get("sha256"), item.get("name")
+            if sha not in (None, "") and not (isinstance(sha, str) and _SHA256.match(sha.lower())):
+                raise PatrolValidationError(
+                    f"{at}.sha256: {_shown(sha)} is not a SHA-256 (64 hex digits) "
+                    "/ 照片哈希无效")
+            if name is not None and not isinstance(name, str):
+                raise PatrolValidationError(f"{at}.name: {_shown(name)} is not a file name")
+            if not sha and not (name or "").strip():
+                raise PatrolValidationError(
+                    f"{at}: neither a sha256 nor a file name; name the photo part it comes "
+                    "in, or the SHA-256 of a stored photo / 照片缺少文件名或哈希")
+            refs.append(PhotoRef(sha256=sha.lower() if sha else None,
+                                 name=(name or "").strip()))
         elif isinstance(item, str) and _SHA256.match(item.lower()):
             refs.append(PhotoRef(sha256=item.lower()))
         elif isinstance(item, str) and item.strip():
             refs.append(PhotoRef(name=item.strip()))
         else:
-            raise PatrolValidationError(f"{where}.photos: {item!r} is not a file name or hash")
+            raise PatrolValidationError(f"{at}: {_shown(item)} is not a file name or hash")
     return refs
 
 
@@ -66,76 +94,122 @@ def _team(value: Any) -> list[str]:
     if isinstance(value, str):
         return [t.strip() for t in re.split(r"[,，、;；]", value) if t.strip()]
     if isinstance(value, list):
-        return [str(t).strip() for t in value if str(t).strip()]
-    raise PatrolValidationError(f"team: {value!r}; expected a list of names")
+        names = []
+        for i, t in enumerate(value):
+            if isinstance(t, bool) or not isinstance(t, str | int | float):
+                raise PatrolValidationError(
+                    f"team[{i}]: {_shown(t)} is not a name; expected a list of names")
+            if str(t).strip():
+                names.append(str(t).strip())
+        return names
+    raise PatrolValidationError(f"team: {_shown(value)}; expected a list of names")
 
 
-def _track(geometry: dict | None, where: str):
+def _position(value: Any, where: str) -> tuple[float, float]:
+    """(lon, lat) of a GeoJSON position: a list of 2 or 3 finite numbers."""
+    ok = (isinstance(value, list | tuple) and 2 <= len(value) <= 3
+          and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value))
+    if ok:
+        lon, lat = float(value[0]), float(value[1])
+        if math.isfinite(lon) and math.isfinite(lat):
+            return lon, lat
+    raise PatrolValidationError(
+        f"{where}: {_shown(value)} is not a position; expected [lon, lat] in degrees "
+        "/ 坐标应为 [经度, 纬度]")
+
+
+def _track(geometry: Any, where: str):
+    """The track of a patrol feature: a LineString or MultiLineString, every part of at
+    least two finite positions, or None when there is none."""
     import shapely
-    from shapely.geometry import shape
 
     if not geometry:
         return None
-    try:
-        geom = shape(geometry)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise PatrolValidationError(f"{where}.geometry: not valid GeoJSON ({exc})") from None
-    geom = shapely.force_2d(geom)
-    if geom.geom_type == "LineString":
-        return shapely.MultiLineString([geom])
-    if geom.geom_type == "MultiLineString":
-        return geom
-    raise PatrolValidationError(
-        f"{where}.geometry: a track must be a LineString or MultiLineString, not "
-        f"{geom.geom_type}"
-    )
+    if not isinstance(geometry, dict):
+        raise PatrolValidationError(f"{where}.geometry: {_shown(geometry)} is not GeoJSON")
+    kind, coords = geometry.get("type"), geometry.get("coordinates")
+    if kind not in ("LineString", "MultiLineString"):
+        raise PatrolValidationError(
+            f"{where}.geometry: a track must be a LineString or MultiLineString, not "
+            f"{_shown(kind, 40)}"
+        )
+    parts = [coords] if kind == "LineString" else coords
+    if not isinstance(parts, list | tuple) or not all(isinstance(p, list | tuple) for p in parts):
+        raise PatrolValidationError(
+            f"{where}.geometry.coordinates: expected a list of positions per line / 轨迹坐标无效")
+    lines = []
+    for n, part in enumerate(parts):
+        at = f"{where}.geometry.coordinates" + (f"[{n}]" if kind == "MultiLineString" else "")
+        points = [_position(pos, f"{at}[{i}]") for i, pos in enumerate(part)]
+        if not points:
+            continue
+        if len(points) < 2:
+            raise PatrolValidationError(
+                f"{at}: a track line needs at least 2 points, found 1; send the point as a "
+                "waypoint instead / 轨迹至少需要 2 个点")
+        lines.append(points)
+    return shapely.MultiLineString(lines) if lines else None
 
 
 def target_from_properties(props: dict) -> tuple[str | None, str | None]:
     """(target_kind, target_id) from ``site_id``, ``section_id`` or ``target_kind`` and
     ``target_id`` (an exported inferred target is dropped, to be inferred again)."""
-    if props.get("site_id"):
-        return "site", str(props["site_id"]).strip()
-    if props.get("section_id"):
-        return "section", str(props["section_id"]).strip()
+    for key, kind in (("site_id", "site"), ("section_id", "section")):
+        if props.get(key):
+            return kind, _text(props, key, "target").strip() or None
     if props.get("target_id") and not props.get("target_inferred"):
-        return props.get("target_kind"), str(props["target_id"]).strip()
+        kind = props.get("target_kind")
+        if kind is not None and not isinstance(kind, str):
+            raise PatrolValidationError(
+                f"target_kind: {_shown(kind)}; expected site or section")
+        return kind, _text(props, "target_id", "target").strip() or None
     return None, None
 
 
 def waypoint_from_feature(feature: dict, where: str) -> Waypoint:
     """A Waypoint from a ``waypoint`` feature (category as code, 中文 or English label)."""
-    props = feature.get("properties") or {}
+    props = _properties(feature, where)
     geom = feature.get("geometry") or {}
-    if geom.get("type") != "Point":
+    if not isinstance(geom, dict) or geom.get("type") != "Point":
         raise PatrolValidationError(f"{where}.geometry: a waypoint must be a Point")
-    try:
-        lon, lat = (float(v) for v in geom["coordinates"][:2])
-    except (KeyError, TypeError, ValueError):
-        raise PatrolValidationError(f"{where}.geometry: bad coordinates") from None
+    lon, lat = _position(geom.get("coordinates"), f"{where}.geometry.coordinates")
     obs = None
-    raw = props.get("category")
-    if raw not in (None, ""):
-        code = category_code(str(raw))
+    raw = _text(props, "category", where)
+    severity = _text(props, "severity", where) or "none"
+    description = _text(props, "description", where)
+    if raw:
+        code = category_code(raw)
         if code is None:
             choices = ", ".join(f"{c} ({lab.zh})" for c, lab in OBSERVATION_CATEGORIES.items())
             raise PatrolValidationError(
-                f"{where}.category: {raw!r} is not a category; expected one of: {choices}"
+                f"{where}.category: {_shown(raw)} is not a category; expected one of: {choices}"
             )
-        obs = Observation(
-            code, str(props.get("severity") or "none"), str(props.get("description") or "")
-        )
-    elif props.get("description"):
-        obs = Observation("other", str(props.get("severity") or "none"), str(props["description"]))
+        obs = Observation(code, severity, description)
+    elif description:
+        obs = Observation("other", severity, description)
     return Waypoint(
         uuid=normalise_uuid(props.get("uuid") or feature.get("id"), f"{where}.uuid"),
         lon=lon,
         lat=lat,
         observed_at=parse_time(props.get("observed_at"), f"{where}.observed_at"),
-        name=str(props.get("name") or ""),
+        name=_text(props, "name", where),
         observation=obs,
         photos=_photo_refs(props.get("photos"), where),
     )
+
+
+def _properties(feature: Any, where: str) -> dict:
+    """The properties of a feature (a JSON object, or none)."""
+    if not isinstance(feature, dict):
+        raise PatrolValidationError(
+            f"{where}: {_shown(feature)} is not a GeoJSON Feature object / 应为 GeoJSON 要素")
+    props = feature.get("properties")
+    if props is None:
+        return {}
+    if not isinstance(props, dict):
+        raise PatrolValidationError(
+            f"{where}.properties: {_shown(props)} is not a JSON object / 属性应为对象")
+    return props
 
 
 def patrols_from_geojson(obj: dict) -> list[Patrol]:
@@ -148,13 +222,17 @@ def patrols_from_geojson(obj: dict) -> list[Patrol]:
         raise PatrolValidationError(
             "body: expected a GeoJSON FeatureCollection of patrol and waypoint features"
         )
-    features = obj["features"] if obj["type"] == "FeatureCollection" else [obj]
+    features = obj.get("features") if obj["type"] == "FeatureCollection" else [obj]
+    if not isinstance(features, list):
+        raise PatrolValidationError(
+            f"features: {_shown(features)} is not a list; expected a list of Feature objects "
+            "/ features 应为要素列表")
     patrols: dict[str, Patrol] = {}
     pending: list[tuple[int, dict]] = []
     for i, feat in enumerate(features):
-        props = (feat or {}).get("properties") or {}
-        kind = props.get("feature_type", "patrol" if i == 0 else "waypoint")
         where = f"features[{i}]"
+        props = _properties(feat, where)
+        kind = props.get("feature_type", "patrol" if i == 0 else "waypoint")
         if kind == "patrol":
             uid = normalise_uuid(props.get("uuid") or feat.get("id"), f"{where}.uuid")
             target_kind, target_id = target_from_properties(props)
@@ -163,8 +241,8 @@ def patrols_from_geojson(obj: dict) -> list[Patrol]:
                 started_at=parse_time(props.get("started_at"), f"{where}.started_at"),
                 ended_at=parse_time(props.get("ended_at"), f"{where}.ended_at"),
                 team=_team(props.get("team")),
-                purpose=str(props.get("purpose") or ""),
-                notes=str(props.get("notes") or ""),
+                purpose=_text(props, "purpose", where),
+                notes=_text(props, "notes", where),
                 target_kind=target_kind,
                 target_id=target_id,
                 track=_track(feat.get("geometry"), where),
@@ -174,12 +252,12 @@ def patrols_from_geojson(obj: dict) -> list[Patrol]:
             pending.append((i, feat))
         else:
             raise PatrolValidationError(
-                f"{where}.feature_type: {kind!r}; expected patrol or waypoint"
+                f"{where}.feature_type: {_shown(kind)}; expected patrol or waypoint"
             )
     if not patrols:
         raise PatrolValidationError("body: no feature with feature_type 'patrol'")
     for i, feat in pending:
-        props = feat.get("properties") or {}
+        props = _properties(feat, f"features[{i}]")
         owner = props.get("patrol_uuid")
         if owner is None and len(patrols) == 1:
             owner = next(iter(patrols))

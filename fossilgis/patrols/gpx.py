@@ -69,7 +69,7 @@ def read_gpx(path: str | Path) -> GpxContent:
     """
     import pyogrio
     import shapely
-    from pyogrio.errors import DataSourceError
+    from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
 
     path = Path(path)
     head = path.read_bytes()[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -115,8 +115,11 @@ def read_gpx(path: str | Path) -> GpxContent:
             pyogrio.read_dataframe(path, layer="routes", read_geometry=False, columns=["name"])
         ):
             notes.append("routes (<rte>, planned paths) were ignored; only tracks are patrols")
-    except DataSourceError as exc:
-        raise InputFileError(f"{path.name}: GDAL cannot read it as GPX ({exc})") from None
+    except (DataSourceError, DataLayerError, FieldError, GeometryError, ValueError,
+            KeyError, AttributeError) as exc:
+        # GDAL names the file by its full path: keep only its name
+        detail = str(exc).replace(str(path), path.name)[:300]
+        raise InputFileError(f"{path.name}: GDAL cannot read it as GPX ({detail})") from None
     if not lines and not wpts:
         raise InputFileError(
             f"{path.name}: the GPX file has no track points and no waypoints / 无轨迹和航点"

@@ -53,8 +53,19 @@ TARGET_KINDS = ("site", "section")
 #: naive times (no offset) are read as China Standard Time
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
+#: the times a record may hold: outside them a time is a typo or a hostile value (year 1 or
+#: 9999 with an offset overflows datetime arithmetic; pandas ends in 2262)
+EARLIEST_TIME = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
+LATEST_TIME = dt.datetime(2200, 1, 1, tzinfo=dt.timezone.utc)
+
 #: namespace of the UUIDs derived from imported files (uuid5 of the file's SHA-256)
 IMPORT_NAMESPACE = uuidlib.UUID("6f1b7a52-3c1e-4d8a-9a57-2f0f8e6c1d11")
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A short repr of a received value for a message (a hostile value may be huge)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def category_code(value: str) -> str | None:
@@ -99,12 +110,23 @@ def parse_time(value: Any, field_name: str) -> dt.datetime:
             moment = dt.datetime.fromisoformat(text)
         except ValueError:
             raise PatrolValidationError(
-                f"{field_name}: {value!r} is not an ISO 8601 time; "
+                f"{field_name}: {_shown(value)} is not an ISO 8601 time; "
                 "expected e.g. 2024-05-01T09:30:00+08:00 / 示例 2024-05-01T09:30:00+08:00"
             ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=CHINA_TZ)
-    return moment.astimezone(dt.timezone.utc)
+    try:
+        moment = moment.astimezone(dt.timezone.utc)
+        ok = EARLIEST_TIME <= moment < LATEST_TIME
+    except (OverflowError, ValueError):  # year 1 at +08:00, year 9999 at -08:00
+        ok = False
+    if not ok:
+        raise PatrolValidationError(
+            f"{field_name}: {_shown(str(value))} is outside the years "
+            f"{EARLIEST_TIME.year}–{LATEST_TIME.year - 1}; check the date and the device clock "
+            "/ 时间超出有效范围"
+        )
+    return moment
 
 
 def format_time(moment: dt.datetime | None) -> str | None:
@@ -122,7 +144,7 @@ def normalise_uuid(value: Any, field_name: str = "uuid") -> str:
         return str(uuidlib.UUID(str(value).strip()))
     except (ValueError, AttributeError, TypeError):
         raise PatrolValidationError(
-            f"{field_name}: {value!r} is not a UUID; the client generates one per record "
+            f"{field_name}: {_shown(value)} is not a UUID; the client generates one per record "
             "(e.g. 1b4e28ba-2fa1-11d2-883f-0016d3cca427) / 应为客户端生成的 UUID"
         ) from None
 

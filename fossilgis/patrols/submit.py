@@ -44,10 +44,32 @@ def _nearest_waypoint(patrol: Patrol, lon: float, lat: float):
     return patrol.waypoints[best] if dist[best] <= PHOTO_MATCH_M else None
 
 
+def _check_photo_refs(store, patrol: Patrol) -> None:
+    """Every photo the record names by SHA-256 must be stored already, and every photo must
+    have a hash or a file name: else 400 naming it (never a server error, which an offline
+    outbox would send again for ever)."""
+    problems = []
+    places = [("photos", patrol.photos)] + [
+        (f"waypoints[{i}].photos", w.photos) for i, w in enumerate(patrol.waypoints)]
+    for where, refs in places:
+        for j, ref in enumerate(refs):
+            if ref.sha256:
+                if store.photo_info(ref.sha256) is None:
+                    problems.append(
+                        f"{where}[{j}]: no stored photo has SHA-256 {ref.sha256}; send the "
+                        "photo file with the record / 服务器上没有该照片，请随记录一并上传")
+            elif not ref.name:
+                problems.append(
+                    f"{where}[{j}]: neither a SHA-256 nor a file name / 照片缺少文件名或哈希")
+    if problems:
+        raise PatrolValidationError("; ".join(problems), problems)
+
+
 def _store_photos(store, patrol: Patrol, files: Mapping[str, bytes], max_bytes) -> list[str]:
     from fossilgis.patrols.photos import DEFAULT_MAX_PHOTO_BYTES, check_photo
 
     limit = max_bytes or DEFAULT_MAX_PHOTO_BYTES
+    _check_photo_refs(store, patrol)
     named = {ref.name for ref in patrol.all_photos() if ref.name and not ref.sha256}
     missing = sorted(n for n in named if n not in files)
     if missing:

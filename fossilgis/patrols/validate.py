@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from fossilgis.errors import PatrolValidationError
 from fossilgis.geo import GUIZHOU_BOUNDS, format_bounds
@@ -27,6 +28,59 @@ CLOCK_SKEW = dt.timedelta(minutes=10)
 
 #: a patrol longer than this draws a warning (a wrong date is likelier than a 3-day patrol)
 LONG_PATROL = dt.timedelta(hours=48)
+
+
+#: characters refused in every text field: C0 controls but tab, line feed and carriage
+#: return (browsers send CRLF from a textarea), DEL, C1 controls, lone surrogates (they
+#: cannot be stored as UTF-8) and U+FFFE/U+FFFF (not allowed in XML: GPX and KML exports)
+_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+#: longest text per field kind (characters); far above any real record
+MAX_LONG_TEXT = 20_000  # notes, descriptions
+MAX_SHORT_TEXT = 500  # purpose, names, team members, ids, photo names
+MAX_TEAM = 100
+
+
+def _text_fields(patrol: Patrol):
+    """(field name, value, limit) of every free text of a patrol."""
+    yield "purpose", patrol.purpose, MAX_SHORT_TEXT
+    yield "notes", patrol.notes, MAX_LONG_TEXT
+    yield "target_id", patrol.target_id, MAX_SHORT_TEXT
+    for i, member in enumerate(patrol.team):
+        yield f"team[{i}]", member, MAX_SHORT_TEXT
+    for i, ref in enumerate(patrol.photos):
+        yield f"photos[{i}].name", ref.name, MAX_SHORT_TEXT
+    for i, w in enumerate(patrol.waypoints):
+        yield f"waypoints[{i}].name", w.name, MAX_SHORT_TEXT
+        if w.observation is not None:
+            yield f"waypoints[{i}].description", w.observation.description, MAX_LONG_TEXT
+        for j, ref in enumerate(w.photos):
+            yield f"waypoints[{i}].photos[{j}].name", ref.name, MAX_SHORT_TEXT
+
+
+def _text_problems(patrol: Patrol) -> list[str]:
+    """Text that cannot be stored, exported or shown safely: control characters (a NUL
+    breaks the KML export), lone surrogates (unencodable), absurd lengths."""
+    problems = []
+    if len(patrol.team) > MAX_TEAM:
+        problems.append(f"team: {len(patrol.team)} members; at most {MAX_TEAM} / 巡护人员过多")
+    for name, value, limit in _text_fields(patrol):
+        if not value:
+            continue
+        if not isinstance(value, str):
+            problems.append(f"{name}: expected text, found {type(value).__name__} / 应为文本")
+            continue
+        bad = _BAD_TEXT.search(value)
+        if bad:
+            problems.append(
+                f"{name}: character U+{ord(bad.group()):04X} at position {bad.start() + 1} "
+                "is not allowed (control characters and lone surrogates are refused; tabs "
+                "and line breaks are fine) / 文本含控制字符等不允许的字符，请删除"
+            )
+        elif len(value) > limit:
+            problems.append(
+                f"{name}: {len(value)} characters; at most {limit} / 文本过长（最多 {limit} 字）")
+    return problems
 
 
 def _outside(lon: float, lat: float) -> bool:
@@ -93,6 +147,8 @@ def validate_patrol(patrol: Patrol, targets=None, now: dt.datetime | None = None
     except PatrolValidationError as exc:
         problems.append(str(exc))
 
+    problems += _text_problems(patrol)
+
     latest = now + CLOCK_SKEW
     if patrol.ended_at < patrol.started_at:
         problems.append(
@@ -111,7 +167,7 @@ def validate_patrol(patrol: Patrol, targets=None, now: dt.datetime | None = None
             f"the patrol lasts {(patrol.ended_at - patrol.started_at).total_seconds() / 3600:.0f} h"
             " (more than 48 h); check the dates / 巡护时长超过 48 小时，请核对日期"
         )
-    if not [t for t in patrol.team if t.strip()]:
+    if not [t for t in patrol.team if str(t).strip()]:
         warnings.append("team: no team members given / 未填写巡护人员")
 
     problems += _coord_problems(patrol)

@@ -153,7 +153,33 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def set_user_disabled(self, username: str, disabled: bool = True, *, by=None) -> None:
-        """Disable (or enable) a user; RecordNotFoundError if unknown."""
+        """Disable (or enable) a user; disabling ends its sign-in sessions.
+        RecordNotFoundError if unknown."""
+
+    @abc.abstractmethod
+    def set_password_hash(self, username: str, password_hash: str, *, by=None) -> None:
+        """Replace a user's password hash (use :func:`fossilgis.auth.set_password`) and end
+        all of the user's sign-in sessions; RecordNotFoundError if unknown."""
+
+    # -- sign-in sessions (schema 3) ---------------------------------------------------
+    @abc.abstractmethod
+    def start_session(self, username: str, sid_sha256: str, expires_at) -> None:
+        """Record a new sign-in session by the SHA-256 of its random id (the id itself is
+        only in the signed cookie); removes sessions already past their end."""
+
+    @abc.abstractmethod
+    def session_user(self, sid_sha256: str):
+        """The enabled :class:`fossilgis.auth.User` of a live session (not ended, not
+        expired), else None. One indexed query: it runs on every signed-in request."""
+
+    @abc.abstractmethod
+    def end_session(self, sid_sha256: str) -> bool:
+        """End one session (sign-out); True if it was live."""
+
+    @abc.abstractmethod
+    def end_sessions(self, username: str, *, by=None) -> int:
+        """End every live session of a user (also done by :meth:`set_password_hash` and
+        by disabling the user); the number ended."""
 
     @abc.abstractmethod
     def add_token(self, username: str, token_sha256: str, label: str = "", *, by=None) -> None:
@@ -183,6 +209,27 @@ class Store(abc.ABC):
         gdf = self.read_layer(kind)
         hit = gdf[gdf["id"] == feature_id]
         return None if hit.empty else hit.iloc[0]
+
+    def protected_paths(self) -> dict:
+        """Files and folders no command may write over: {path: what it is}.
+
+        Every output (``-o``, exports, backups) is checked against these with
+        :func:`fossilgis.io.atomic.check_output`. Here: the photo folder and the web app's
+        secret key in ``data_dir`` (both backends keep them there); the GeoPackage store
+        adds its database file and SQLite sidecars.
+        """
+        from pathlib import Path
+
+        from fossilgis.auth import SECRET_KEY_FILE
+
+        data_dir = getattr(self, "data_dir", None)
+        if data_dir is None:
+            return {}
+        data_dir = Path(data_dir)
+        return {
+            data_dir / "photos": "the store's photo folder (照片目录)",
+            data_dir / SECRET_KEY_FILE: "the web app's secret key (密钥文件)",
+        }
 
     def describe(self) -> str:
         return self.backend

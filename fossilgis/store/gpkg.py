@@ -24,7 +24,7 @@ from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS, field_names
 from fossilgis.store import _gpkgblob
 from fossilgis.store._common import SRS_ID, LayerStoreLogic
 from fossilgis.store.base import Store
-from fossilgis.store.gpkg_patrols import PatrolStoreMixin, migration_2
+from fossilgis.store.gpkg_patrols import PatrolStoreMixin, migration_2, migration_3
 
 GPKG_NAME = "fossilgis.gpkg"
 _SQL_TYPES = {"str": "TEXT", "float": "REAL", "int": "INTEGER"}
@@ -72,7 +72,7 @@ def _migration_1(store: GeoPackageStore) -> None:
 
 
 #: numbered migrations; append, never edit a released one
-MIGRATIONS = [_migration_1, migration_2]
+MIGRATIONS = [_migration_1, migration_2, migration_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -200,6 +200,14 @@ class GeoPackageStore(PatrolStoreMixin, LayerStoreLogic, Store):
             "last_change=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name=?",
             (minx, miny, maxx, maxy, kind),
         )
+
+    def protected_paths(self) -> dict:
+        """The GeoPackage, its SQLite sidecars, the photo folder and the secret key."""
+        own = {self.path: "the store's GeoPackage (数据存储文件)"}
+        for suffix, what in (("-wal", "write-ahead log"), ("-shm", "shared-memory index"),
+                             ("-journal", "rollback journal")):
+            own[self.path.with_name(self.path.name + suffix)] = f"the store's SQLite {what}"
+        return {**own, **super().protected_paths()}
 
     def describe(self) -> str:
         return f"GeoPackage {self.path}"

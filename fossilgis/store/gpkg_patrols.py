@@ -86,6 +86,26 @@ def migration_2(store) -> None:
             conn.execute(statement)
 
 
+#: migration 3: server-side sign-in sessions. A session cookie carries a random id; the
+#: store keeps only its SHA-256, so signing out, a password change or disabling the account
+#: ends the session in every process at once. No foreign key to ``users``: sessions are
+#: not copied by ``store migrate`` (everyone signs in again) and TRUNCATE must not trip.
+MIGRATION_3_SQL = [
+    """CREATE TABLE IF NOT EXISTS sessions (
+        sid_sha256 TEXT PRIMARY KEY, username TEXT NOT NULL, created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL, ended_at TEXT)""",
+    "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(username)",
+    "CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires_at)",
+]
+
+
+def migration_3(store) -> None:
+    """Server-side sign-in sessions (the ``sessions`` table)."""
+    with store._tx() as conn:
+        for statement in MIGRATION_3_SQL:
+            conn.execute(statement)
+
+
 def _time(text: str | None) -> dt.datetime | None:
     if not text:
         return None

@@ -57,6 +57,21 @@ def now_text() -> str:
     return format_time(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
 
 
+def _escaped(value):
+    """A JSON-able audit detail with control characters escaped in every string, so that
+    the JSON holds no control character (PostgreSQL's jsonb refuses ``\\u0000`` and lone
+    surrogates; a terminal would act on the others)."""
+    from fossilgis.auth import escape_control
+
+    if isinstance(value, str):
+        return escape_control(value)
+    if isinstance(value, dict):
+        return {_escaped(str(k)): _escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escaped(v) for v in value]
+    return value
+
+
 class PatrolStoreLogic(SqlDialect):
     """Patrol, photo, user, token and audit methods of both stores."""
 
@@ -109,14 +124,20 @@ class PatrolStoreLogic(SqlDialect):
 
     # -- audit --------------------------------------------------------------------------
     def _audit(self, conn, user, action, object_kind, object_id, detail=None) -> None:
+        from fossilgis.auth import escape_control
+
+        # names and ids may come from a request (a failed sign-in records the name typed):
+        # control characters are escaped so that no value can forge a line of the log
         conn.execute(
             self._q(
                 "INSERT INTO audit (at, username, action, object_kind, object_id, detail) "
                 f"VALUES (?, ?, ?, ?, ?, {self._JSON_PARAM})"
             ),
             (
-                now_text(), user, action, object_kind, object_id,
-                None if detail is None else json.dumps(detail, ensure_ascii=False, default=str),
+                now_text(), escape_control(user), escape_control(action),
+                escape_control(object_kind), escape_control(object_id),
+                None if detail is None else json.dumps(
+                    _escaped(detail), ensure_ascii=False, default=str),
             ),
         )
 
@@ -655,6 +676,73 @@ class PatrolStoreLogic(SqlDialect):
                     f"no user {username!r}; see `fossilgis users list` / 用户不存在"
                 )
             self._audit(conn, by, "disable" if disabled else "enable", "user", username)
+            if disabled:
+                self._end_sessions(conn, username, by)
+
+    def set_password_hash(self, username, password_hash, *, by=None) -> None:
+        with self._tx() as conn:
+            cur = conn.execute(
+                self._q("UPDATE users SET password_hash=? WHERE username=?"),
+                (password_hash, username),
+            )
+            if cur.rowcount == 0:
+                raise RecordNotFoundError(
+                    f"no user {username!r}; see `fossilgis users list` / 用户不存在"
+                )
+            self._audit(conn, by, "password", "user", username)
+            self._end_sessions(conn, username, by)
+
+    # -- sign-in sessions (migration 3) -------------------------------------------------
+    def start_session(self, username, sid_sha256, expires_at) -> None:
+        from fossilgis.patrols.model import format_time
+
+        now = now_text()
+        with self._tx() as conn:
+            # housekeeping: sessions past their end are of no use (the audit log keeps
+            # the sign-ins); one indexed delete per sign-in keeps the table small
+            conn.execute(self._q("DELETE FROM sessions WHERE expires_at < ?"), (now,))
+            conn.execute(
+                self._q(
+                    "INSERT INTO sessions (sid_sha256, username, created_at, expires_at) "
+                    "VALUES (?, ?, ?, ?)"
+                ),
+                (sid_sha256, username, now, format_time(expires_at)),
+            )
+
+    def session_user(self, sid_sha256):
+        row = self._read_one(
+            f"SELECT {', '.join('u.' + c for c in _USER_COLS.split(', '))} "
+            "FROM sessions s JOIN users u ON u.username = s.username "
+            "WHERE s.sid_sha256=? AND s.ended_at IS NULL AND s.expires_at > ?",
+            (sid_sha256, now_text()),
+        )
+        if row is None:
+            return None
+        user = self._user(row)
+        return None if user.disabled else user
+
+    def end_session(self, sid_sha256) -> bool:
+        with self._tx() as conn:
+            cur = conn.execute(
+                self._q("UPDATE sessions SET ended_at=? WHERE sid_sha256=? AND ended_at IS NULL"),
+                (now_text(), sid_sha256),
+            )
+            return cur.rowcount > 0
+
+    def _end_sessions(self, conn, username, by) -> int:
+        cur = conn.execute(
+            self._q("UPDATE sessions SET ended_at=? WHERE username=? AND ended_at IS NULL "
+                    "AND expires_at > ?"),
+            (now_text(), username, now_text()),
+        )
+        count = cur.rowcount
+        if count:
+            self._audit(conn, by, "end_sessions", "user", username, {"count": count})
+        return count
+
+    def end_sessions(self, username, *, by=None) -> int:
+        with self._tx() as conn:
+            return self._end_sessions(conn, username, by)
 
     def add_token(self, username, token_sha256, label="", *, by=None) -> None:
         with self._tx() as conn:

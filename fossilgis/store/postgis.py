@@ -27,7 +27,11 @@ from fossilgis.errors import StoreError
 from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS, field_names
 from fossilgis.store._common import SRS_ID, LayerStoreLogic
 from fossilgis.store.base import Store
-from fossilgis.store.postgis_patrols import MIGRATION_2_SQL, PostGISPatrolMixin
+from fossilgis.store.postgis_patrols import (
+    MIGRATION_2_SQL,
+    MIGRATION_3_SQL,
+    PostGISPatrolMixin,
+)
 
 DEFAULT_SCHEMA = "fossilgis"
 _SQL_TYPES = {"str": "text", "float": "double precision", "int": "bigint"}
@@ -109,8 +113,14 @@ def _migration_2(conn) -> None:
         conn.execute(statement)
 
 
+def _migration_3(conn) -> None:
+    """Server-side sign-in sessions (the ``sessions`` table)."""
+    for statement in MIGRATION_3_SQL:
+        conn.execute(statement)
+
+
 #: numbered migrations, the same numbers as the GeoPackage store's; append, never edit
-MIGRATIONS = [_migration_1, _migration_2]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -71,6 +71,17 @@ MIGRATION_2_SQL = [
 ]
 
 
+#: migration 3: server-side sign-in sessions (see :mod:`fossilgis.store.gpkg_patrols`)
+MIGRATION_3_SQL = [
+    """CREATE TABLE IF NOT EXISTS sessions (
+        sid_sha256 text PRIMARY KEY, username text NOT NULL,
+        created_at timestamptz NOT NULL, expires_at timestamptz NOT NULL,
+        ended_at timestamptz)""",
+    "CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username)",
+    "CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires_at)",
+]
+
+
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     """A timestamptz as the GeoPackage store returns times: aware, in datetime.timezone.utc."""
     return None if value is None else value.astimezone(dt.timezone.utc)

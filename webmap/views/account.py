@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from fossilgis.auth import authenticate
+from fossilgis.auth import authenticate, end_session, new_session
 from webmap import csrf
-from webmap.auth import SESSION_USER
+from webmap.auth import SESSION_ID, SESSION_USER
 from webmap.i18n import text
 from webmap.layers import get_store
 
 bp = Blueprint("account", __name__)
 
 
+#: what a ``next`` may not hold: controls (CR/LF would split the Location header), spaces
+#: and backslashes (browsers read ``/\\host`` and ``/\t/host`` as another host)
+_NOT_IN_NEXT = re.compile(r"[\x00-\x20\x7f-\x9f\\\u2028\u2029]")
+
+
 def safe_next(value: str | None) -> str:
     """A local path to go to after signing in; anything else (other hosts, ``//x``,
-    backslashes, schemes) becomes the map."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    backslashes, schemes, control characters or spaces) becomes the map."""
+    if (not isinstance(value, str) or not value.startswith("/") or value.startswith("//")
+            or len(value) > 2000 or _NOT_IN_NEXT.search(value)):
         return url_for("map.index")
     parts = urlsplit(value)
     if parts.scheme or parts.netloc:
@@ -53,8 +60,11 @@ def login_submit():
                            {"address": address})
         return _page(text("err_login"), 401, username)
     limiter.succeeded(address, username)
-    session.clear()  # no fixation: a fresh session with a fresh CSRF token
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    sid = new_session(store, user, lifetime)
+    session.clear()  # no fixation: a fresh session id with a fresh CSRF token
     session.permanent = True
+    session[SESSION_ID] = sid
     session[SESSION_USER] = user.username
     csrf.rotate()
     store.append_audit(user.username, "sign_in", "user", user.username, {"address": address})
@@ -65,6 +75,8 @@ def login_submit():
 def logout():
     user = getattr(g, "user", None)
     if user is not None and g.via == "session":
+        # ended in the store: the cookie, if kept or copied, opens nothing any more
+        end_session(get_store(), session.get(SESSION_ID))
         get_store().append_audit(user.username, "sign_out", "user", user.username)
     session.clear()
     csrf.rotate()

@@ -25,12 +25,43 @@ def _results():
 
 
 def _screening(token: str):
+    """The stored result as this visitor may see it (see :func:`_public_projects`)."""
     screening = _results().get(token)
     if screening is None:
         hours = current_app.config["RESULT_TTL_S"] / 3600
         raise WebInputError("err_result_expired", status=404, code="not_found",
                             hours=f"{hours:g}")
+    if not is_staff():
+        import dataclasses
+
+        screening = dataclasses.replace(screening,
+                                        projects=_public_projects(screening.projects))
     return screening
+
+
+def _public_projects(projects: list[dict]) -> list[dict]:
+    """The projects of a result for a visitor holding its link (results are made by staff).
+
+    Every text is scrubbed of coordinates (target names and reasons come from the precise
+    layers); the bearing is withheld and distances are rounded to 100 m, since with the
+    footprint they would place the site's nearest point to the decimetre.
+    """
+    from fossilgis.generalise import public_text
+
+    def scrub(value):
+        if isinstance(value, dict):
+            return {k: scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        return public_text(value)
+
+    out = scrub(projects)
+    for project in out:
+        for imp in project["impacts"]:
+            imp["bearing_deg"] = None
+            if imp.get("distance_m"):
+                imp["distance_m"] = float(max(100, round(imp["distance_m"], -2)))
+    return out
 
 
 def _form_page(error: str | None = None, status: int = 200, form=None):

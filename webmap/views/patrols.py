@@ -23,10 +23,9 @@ from flask import (
 )
 
 from fossilgis.errors import InputFileError, PatrolValidationError, PhotoError
-from fossilgis.generalise import DEFAULT_CELL_DEG
 from fossilgis.patrols.model import ALERT_CATEGORIES, CHINA_TZ, OBSERVATION_CATEGORIES, SEVERITIES
 from webmap.auth import current_user, is_admin, is_staff, requires
-from webmap.errors import WebInputError, photo_status
+from webmap.errors import WebInputError, photo_status, public_text
 from webmap.i18n import current_lang, text
 from webmap.layers import get_store
 
@@ -78,12 +77,6 @@ def _target_choices() -> list[tuple[str, str]]:
             sorted(_target_names().items(), key=lambda kv: (kv[0][0] != "site", kv[0][1]))]
 
 
-def _cell_centre(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The centre of the ~1 km cell of each point: what anonymous visitors get."""
-    c = DEFAULT_CELL_DEG
-    return (np.floor(x / c) + 0.5) * c, (np.floor(y / c) + 0.5) * c
-
-
 def _check_uuid(value: str) -> str:
     if not _UUID.match(value or ""):
         raise WebInputError("err_patrol_not_found", status=404, code="not_found", uuid=value)
@@ -118,7 +111,9 @@ def filters() -> dict:
         raise WebInputError("err_bad_category", value=category,
                             known=", ".join(["alerts", *OBSERVATION_CATEGORIES]))
     return {
-        "target": (request.args.get("target") or "").strip()[:100] or None,
+        # ids never hold control characters (and PostgreSQL refuses a NUL in a query)
+        "target": re.sub(r"[\x00-\x1f\x7f-\x9f]", "",
+                         request.args.get("target") or "").strip()[:100] or None,
         "since": _parse_day("since"),
         "until": _parse_day("until", end=True),
         "category": category or None,
@@ -187,11 +182,12 @@ def new_submit():
     try:
         result = _submit(upload_from_request(request))
     except PatrolValidationError as exc:
-        return _form_page(text("err_patrol_invalid"), exc.problems, 400, request.form)
+        return _form_page(text("err_patrol_invalid"),
+                          [public_text(p) for p in exc.problems], 400, request.form)
     except PhotoError as exc:
-        return _form_page(str(exc), None, photo_status(exc), request.form)
+        return _form_page(public_text(exc), None, photo_status(exc), request.form)
     except InputFileError as exc:
-        return _form_page(str(exc), None, 422, request.form)
+        return _form_page(public_text(exc), None, 422, request.form)
     return redirect(url_for("patrols.detail", uuid=result.record.uuid,
                             created=int(result.created)), code=303)
 
@@ -241,11 +237,16 @@ def api_restore(uuid):
 @bp.get("/patrols")
 def index():
     f = filters()
+    staff = is_staff()
+    if not staff:  # which site was patrolled when is staff data (it rebuilds coverage)
+        f["target"] = None
     table = filtered_patrols(f)
     limit = current_app.config["PATROL_PAGE_SIZE"]
     names = _target_names()
     rows = []
     for rec in table.head(limit).to_dict("records"):
+        if not staff:
+            rec.update(target_kind=None, target_id=None, purpose="")
         zh_en = names.get((rec["target_kind"], rec["target_id"]))
         rec["target_name"] = (zh_en[0] if current_lang() == "zh" else zh_en[1]) if zh_en else ""
         rows.append(rec)
@@ -253,7 +254,8 @@ def index():
     exports = {fmt.upper() if fmt != "geojson" else "GeoJSON":
                url_for("patrols.export", fmt=fmt, **args) for fmt in EXPORT_FORMATS}
     return render_template("patrols.html", rows=rows, total=len(table), limit=limit,
-                           args=args, exports=exports, targets=_target_choices(),
+                           args=args, exports=exports,
+                           targets=_target_choices() if staff else [],
                            categories=OBSERVATION_CATEGORIES)
 
 
@@ -261,16 +263,19 @@ def index():
 def detail(uuid):
     patrol = _patrol_or_404(uuid)
     staff = is_staff()
+    if not staff:
+        # visitors: when and how much, not which site or where (that would rebuild the
+        # staff-only coverage layer), nor who or what was written
+        import dataclasses
+
+        patrol = dataclasses.replace(
+            patrol, target_kind=None, target_id=None, target_inferred=False,
+            target_distance_m=None, purpose="", notes="", team=[], track=None, waypoints=[],
+            photos=[])
     names = _target_names().get((patrol.target_kind, patrol.target_id))
-    waypoints = []
-    for w in patrol.waypoints:
-        lon, lat = w.lon, w.lat
-        if not staff:
-            x, y = _cell_centre(np.array([lon]), np.array([lat]))
-            lon, lat = round(float(x[0]), 3), round(float(y[0]), 3)
-        waypoints.append({"w": w, "lon": lon, "lat": lat,
-                          "alert": bool(w.observation and
-                                        w.observation.category in ALERT_CATEGORIES)})
+    waypoints = [{"w": w, "lon": w.lon, "lat": w.lat,
+                  "alert": bool(w.observation and w.observation.category in ALERT_CATEGORIES)}
+                 for w in patrol.waypoints]
     audit = get_store().audit_rows(20, object_kind="patrol", object_id=patrol.uuid) if staff else []
     return render_template("patrol.html", p=patrol, waypoints=waypoints, target_names=names,
                            created=request.args.get("created"), audit=audit)
@@ -367,8 +372,9 @@ def alerts_page():
     rows = []
     for rec in table.to_dict("records"):
         if not staff:
-            x, y = _cell_centre(np.array([rec["lon"]]), np.array([rec["lat"]]))
-            rec["lon"], rec["lat"], rec["description"] = float(x[0]), float(y[0]), ""
+            # visitors: what and when, not which site or where; "–" stands in the target
+            # column (the template shows a position when there is no target)
+            rec.update(target_kind=None, target_id="–", lon=None, lat=None, description="")
         zh_en = names.get((rec["target_kind"], rec["target_id"]))
         rec["target_name"] = (zh_en[0] if current_lang() == "zh" else zh_en[1]) if zh_en else ""
         rows.append(rec)
@@ -403,10 +409,14 @@ def api_coverage():
 
 
 def _points_geojson(x, y, props: list[dict]) -> Response:
-    feats = [{"type": "Feature", "properties": p,
-              "geometry": {"type": "Point", "coordinates": [round(float(a), 6),
-                                                            round(float(b), 6)]}}
-             for a, b, p in zip(x, y, props)]
+    """Points (``x``/``y`` None: features without geometry, as visitors get them)."""
+    if x is None:
+        feats = [{"type": "Feature", "properties": p, "geometry": None} for p in props]
+    else:
+        feats = [{"type": "Feature", "properties": p,
+                  "geometry": {"type": "Point", "coordinates": [round(float(a), 6),
+                                                                round(float(b), 6)]}}
+                 for a, b, p in zip(x, y, props)]
     resp = Response(json.dumps({"type": "FeatureCollection", "features": feats},
                                ensure_ascii=False), mimetype="application/geo+json")
     resp.headers["Cache-Control"] = "private, no-cache"
@@ -417,17 +427,20 @@ def _points_geojson(x, y, props: list[dict]) -> Response:
 
 @bp.get("/api/patrols.geojson")
 def api_patrol_points():
-    """One point per patrol for the clustered map layer (public: the ~1 km cell centre)."""
+    """One point per patrol for the clustered map layer.
+
+    Visitors get the dates and counts without geometry or target: which site was patrolled
+    when would rebuild the staff-only coverage layer.
+    """
+    staff = is_staff()
     table = get_store().list_patrols()
     geoms = np.asarray(table.geometry.values)
     ok = ~shapely.is_missing(geoms)
     table, geoms = table[ok], geoms[ok]
     pts = shapely.point_on_surface(geoms) if len(geoms) else geoms
-    x, y = shapely.get_x(pts), shapely.get_y(pts)
-    if not is_staff():
-        x, y = _cell_centre(x, y)
+    x, y = (shapely.get_x(pts), shapely.get_y(pts)) if staff else (None, None)
     props = [{"uuid": u, "started_at": s.tz_convert(CHINA_TZ).strftime("%Y-%m-%d"),
-              "target_id": t, "alerts": int(a), "waypoints": int(w)}
+              "alerts": int(a), "waypoints": int(w), **({"target_id": t} if staff else {})}
              for u, s, t, a, w in zip(table["uuid"], table["started_at"], table["target_id"],
                                       table["alert_count"], table["waypoint_count"])]
     return _points_geojson(x, y, props)
@@ -436,17 +449,17 @@ def api_patrol_points():
 @bp.get("/api/alerts.geojson")
 def api_alert_points():
     table = alert_table()
-    x, y = table["lon"].to_numpy(float), table["lat"].to_numpy(float)
     staff = is_staff()
-    if not staff:
-        x, y = _cell_centre(x, y)
+    # visitors: what and when, not where or which site
+    x, y = ((table["lon"].to_numpy(float), table["lat"].to_numpy(float)) if staff
+            else (None, None))
     lang = current_lang()
     props = []
     for rec in table.to_dict("records"):
         props.append({
             "patrol_uuid": rec["patrol_uuid"], "category": rec["category"],
             "label": rec["category_zh"] if lang == "zh" else rec["category_en"],
-            "severity": rec["severity"], "target_id": rec["target_id"],
+            "severity": rec["severity"], "target_id": rec["target_id"] if staff else None,
             "report_time": rec["report_time"].tz_convert(CHINA_TZ)
             .strftime("%Y-%m-%d %H:%M"),
             "status": rec["status"], "description": rec["description"] if staff else None})
@@ -455,16 +468,21 @@ def api_alert_points():
 
 def map_urls() -> dict:
     """URLs of the patrol layers for the main map's config."""
-    urls = {"patrols": url_for("patrols.api_patrol_points"),
-            "alerts": url_for("patrols.api_alert_points"),
-            "patrol_page": request.script_root + "/patrols/"}
-    if is_staff():
+    urls = {"patrol_page": request.script_root + "/patrols/"}
+    if is_staff():  # visitors' patrols and alerts have no position: no map layers
+        urls["patrols"] = url_for("patrols.api_patrol_points")
+        urls["alerts"] = url_for("patrols.api_alert_points")
         urls["coverage"] = url_for("patrols.api_coverage")
     return urls
 
 
 def history(kind: str, feature_id: str, photos_of: int = 10) -> dict:
-    """The patrols of one site or section, newest first, with the photos of the latest."""
+    """The patrols of one site or section, newest first, with the photos of the latest.
+
+    Staff only (visitors get no rows): a site's patrol dates rebuild the coverage layer.
+    """
+    if not is_staff():
+        return {"rows": [], "photos": []}
     store = get_store()
     table = store.list_patrols(target_id=feature_id)
     table = table[table["target_kind"] == ("site" if kind == "sites" else "section")]

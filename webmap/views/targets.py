@@ -79,7 +79,9 @@ def _target_page(kind: str, feature_id: str):
     from webmap.views.patrols import history
 
     return render_template("target.html", kind=kind, rec=rec, rows=_rows(kind, rec),
-                           generalised=kind == "sites" and not staff, exports=exports,
+                           # public sites, and sections near a site, are grid cells
+                           generalised=not staff and bool(rec.get("generalised")),
+                           exports=exports,
                            history=history(kind, feature_id),
                            map=page_map("small", lang), page_config=config,
                            demonstration=demonstration())
