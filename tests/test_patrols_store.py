@@ -230,7 +230,8 @@ KILLED_WRITER = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, sys.argv[3])
     from patrol_fixtures import make_patrol
-    from fossilgis.store import gpkg_patrols, open_store, postgis_patrols
+    from fossilgis.store import open_store
+    from fossilgis.store import patrols as patrol_repository
 
     marker = Path(sys.argv[2])
 
@@ -239,7 +240,7 @@ KILLED_WRITER = textwrap.dedent(
         time.sleep(0.02)
 
     store = open_store(sys.argv[1], store=sys.argv[4] or None)
-    gpkg_patrols._after_waypoint_row = postgis_patrols._after_waypoint_row = slow
+    patrol_repository._after_waypoint_row = slow
     patrol = make_patrol(500, patrol_uuid="7d6f4c1e-8a2b-4c3d-9e8f-0a1b2c3d4e5f")
     store.save_patrol(patrol, "killed")
     print("COMMITTED")

@@ -78,7 +78,7 @@ def test_failed_write_leaves_previous_state(store, monkeypatch):
         return conn.execute(sql, *args)
 
     store.close()  # no pooled connection: every one comes from connect()
-    monkeypatch.setattr(store, "connect", lambda: _Wrapped(store, crash_on_meta))
+    monkeypatch.setattr(store.db, "connect", lambda: _Wrapped(store, crash_on_meta))
     with pytest.raises(OSError, match="disk full"):
         store.replace_layer("sites", new, source="bad", demonstration=False)
     monkeypatch.undo()
@@ -103,7 +103,7 @@ class _Wrapped:
     """A connection whose execute() can be made to fail at a chosen statement."""
 
     def __init__(self, store, execute):
-        self._conn = type(store).connect(store)
+        self._conn = type(store.db).connect(store.db)
         self._execute = execute
 
     def execute(self, sql, *args):

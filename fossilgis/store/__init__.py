@@ -1,7 +1,40 @@
-"""Opening the data store: the embedded GeoPackage (default) or PostGIS (``--store URL``)."""
+"""Opening the data store: the embedded GeoPackage (default) or PostGIS (``--store URL``).
+
+How the package is built (composition, no inheritance chain)::
+
+    Store (base.py)                   the facade open_store() returns
+      .db        Database (db.py)     connections, transactions, ``?`` SQL
+                   .dialect           GpkgDialect (gpkg.py) | PgDialect (postgis.py):
+                                      only what differs between the backends
+      .layers    Layers (layers.py)   sites/sections, versions, archive, restore
+      .patrols   Patrols (patrols.py) patrols, waypoints, photo links
+      .photos    Photos (photos.py)   photo files, content-addressed, and their rows
+      .accounts  Accounts (accounts.py) users, API tokens, sign-in sessions
+      .audit     AuditLog (audit.py)  the append-only audit log
+
+The schema is in ``gpkg_schema.py`` and ``postgis_schema.py`` (numbered migrations).
+
+Adding a repository is one new module and one line in :class:`Store`'s ``__init__``.
+For a ``cases`` repository, ``fossilgis/store/cases.py``::
+
+    class Cases:
+        def __init__(self, db, audit):
+            self.db, self.audit = db, audit
+
+        def get(self, case_id):
+            return self.db.one("SELECT * FROM cases WHERE id=?", (case_id,))
+
+and in ``Store.__init__`` (``fossilgis/store/base.py``)::
+
+    self.cases = Cases(db, self.audit)
+
+Callers then write ``store.cases.get(…)``; SQL uses ``?`` placeholders and
+``self.db.dialect`` for what differs (its tables come in a new numbered migration).
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -52,7 +85,13 @@ def open_store(
     from fossilgis.errors import StoreError
 
     url = resolve_store_url(store)
-    if url and url.lower() not in ("gpkg", "geopackage"):
+    postgis = bool(url) and url.lower() not in ("gpkg", "geopackage")
+    # the URL is not logged: it may hold a password
+    logging.getLogger(__name__).info("opening the %s store (data directory %s, create=%s); "
+                                     "a new or older store is migrated now",
+                                     "PostGIS" if postgis else "GeoPackage",
+                                     resolve_data_dir(data), create)
+    if postgis:
         from fossilgis.store.postgis import PostGISStore, is_postgres_url
 
         if not is_postgres_url(url):

@@ -7,98 +7,39 @@ Layout of the data directory::
     secret_key       the web app's signing key, made on first run (mode 0600)
 
 Rows are written with sqlite3 in explicit transactions (``BEGIN IMMEDIATE``), so a crash
-leaves either the old or the new state. GDAL creates the feature tables (so that QGIS,
-ogr2ogr and pyogrio read the file as a normal GeoPackage); migrations are numbered and
-recorded in ``fossilgis_meta``.
+leaves either the old or the new state. A patrol's uniqueness is the ``UNIQUE`` index on
+``patrols.uuid``. The schema and its migrations are in :mod:`fossilgis.store.gpkg_schema`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import datetime as dt
+import json
 import sqlite3
 from pathlib import Path
 
 from fossilgis.errors import StoreError
-from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS, field_names
-from fossilgis.store import _gpkgblob
-from fossilgis.store._common import SRS_ID, LayerStoreLogic
+from fossilgis.store import _gpkgblob, gpkg_schema
+from fossilgis.store._common import SRS_ID
 from fossilgis.store.base import Store
-from fossilgis.store.gpkg_patrols import PatrolStoreMixin, migration_2, migration_3
+from fossilgis.store.db import Database, Dialect
 
 GPKG_NAME = "fossilgis.gpkg"
-_SQL_TYPES = {"str": "TEXT", "float": "REAL", "int": "INTEGER"}
+SCHEMA_VERSION = gpkg_schema.SCHEMA_VERSION
+MIGRATIONS = gpkg_schema.MIGRATIONS
 
 
-def _create_feature_table(path: Path, name: str, fields, geometry_type: str) -> None:
-    """Create an empty GeoPackage feature table with GDAL (metadata, R-tree, triggers)."""
-    import geopandas as gpd
-    import pandas as pd
-    import pyogrio
+class GpkgDialect(Dialect):
+    """SQLite with ``?`` parameters, GeoPackage geometry blobs, times and JSON as text."""
 
-    dtypes = {"str": object, "float": "float64", "int": "int64"}
-    columns = {n: pd.Series([], dtype=dtypes[t]) for n, t, _ in fields}
-    gdf = gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs=f"EPSG:{SRS_ID}"))
-    pyogrio.write_dataframe(
-        gdf,
-        path,
-        layer=name,
-        driver="GPKG",
-        geometry_type=geometry_type,
-        append=False,
-        layer_options={"GEOMETRY_NAME": "geom", "FID": "fid"},
-    )
+    name = "gpkg"
+    integrity_errors = (sqlite3.IntegrityError,)
+    user_errors = (sqlite3.IntegrityError,)
 
+    def __init__(self, path: Path):
+        self.path = Path(path)
 
-def _migration_1(store: GeoPackageStore) -> None:
-    """Reference layers (sites, sections), their version metadata and archive."""
-    for kind in LAYER_KINDS:
-        if not store._table_exists(kind):
-            fields = LAYER_FIELDS[kind] + [("extra", "str", False)]
-            _create_feature_table(store.path, kind, fields, "Unknown")
-    with store._tx() as conn:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS layer_meta ("
-            " kind TEXT PRIMARY KEY, version INTEGER NOT NULL, source TEXT,"
-            " demonstration INTEGER NOT NULL DEFAULT 1, updated_at TEXT, updated_by TEXT)"
-        )
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS layer_archive ("
-            " kind TEXT NOT NULL, version INTEGER NOT NULL, source TEXT,"
-            " demonstration INTEGER NOT NULL, feature_count INTEGER NOT NULL,"
-            " replaced_at TEXT NOT NULL, replaced_by TEXT, note TEXT,"
-            " features TEXT NOT NULL, PRIMARY KEY (kind, version))"
-        )
-
-
-#: numbered migrations; append, never edit a released one
-MIGRATIONS = [_migration_1, migration_2, migration_3]
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class GeoPackageStore(PatrolStoreMixin, LayerStoreLogic, Store):
-    backend = "gpkg"
-
-    def __init__(self, data_dir: Path, *, create: bool = True):
-        self.data_dir = Path(data_dir)
-        self.path = self.data_dir / GPKG_NAME
-        self._cache: dict[str, tuple[int, object]] = {}
-        if not self.path.exists():
-            if not create:
-                raise StoreError(
-                    f"no store at {self.path}; create it with `fossilgis layers build "
-                    f"--data {self.data_dir}`"
-                )
-        try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"cannot create the data directory {self.data_dir}: {exc.strerror}; "
-                "choose another with --data DIR or FOSSILGIS_DATA"
-            ) from None
-        self._migrate()
-
-    # -- connections and transactions -------------------------------------------------
     def connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 30000")
@@ -107,9 +48,15 @@ class GeoPackageStore(PatrolStoreMixin, LayerStoreLogic, Store):
         return conn
 
     @contextlib.contextmanager
-    def _tx(self):
-        """One write transaction; rolled back on any error."""
-        conn = self.connect()
+    def connection(self, connect):
+        conn = connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self, conn):
         try:
             conn.execute("BEGIN IMMEDIATE")
             yield conn
@@ -117,89 +64,103 @@ class GeoPackageStore(PatrolStoreMixin, LayerStoreLogic, Store):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        finally:
-            conn.close()
 
     @contextlib.contextmanager
-    def _read(self):
-        conn = self.connect()
+    def savepoint(self, conn):
+        conn.execute("SAVEPOINT fossilgis_sp")
         try:
             yield conn
+        except BaseException:
+            conn.execute("ROLLBACK TO fossilgis_sp")
+            raise
         finally:
-            conn.close()
+            conn.execute("RELEASE fossilgis_sp")
 
-    def _table_exists(self, name: str) -> bool:
-        if not self.path.exists():
+    def table_exists(self, db, name: str) -> bool:
+        if not self.path.exists():  # connecting would create an empty file
             return False
-        with self._read() as conn:
-            row = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)
-            ).fetchone()
+        row = db.one("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,))
         return row is not None
 
-    # -- schema -----------------------------------------------------------------------
-    @property
-    def schema_version(self) -> int:
-        if not self._table_exists("fossilgis_meta"):
-            return 0
-        with self._read() as conn:
-            row = conn.execute(
-                "SELECT value FROM fossilgis_meta WHERE key='schema_version'"
-            ).fetchone()
-        return int(row[0]) if row else 0
+    def migrate(self, db, *, create: bool, fill) -> None:
+        gpkg_schema.migrate(db, fill=fill)
 
-    def _migrate(self) -> None:
-        lock_path = self.data_dir / ".migrate.lock"
-        with open(lock_path, "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # one process migrates at a time
-            current = self.schema_version
-            if current > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} has schema version {current}, newer than this fossilgis "
-                    f"({SCHEMA_VERSION}); upgrade fossilgis"
-                )
-            fresh = current == 0
-            for number in range(current + 1, SCHEMA_VERSION + 1):
-                MIGRATIONS[number - 1](self)
-                with self._tx() as conn:
-                    conn.execute(
-                        "CREATE TABLE IF NOT EXISTS fossilgis_meta "
-                        "(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-                    )
-                    conn.execute(
-                        "INSERT OR REPLACE INTO fossilgis_meta VALUES ('schema_version', ?)",
-                        (str(number),),
-                    )
-            if fresh:
-                with self._read() as conn:  # WAL lets readers go on while a patrol is written
-                    conn.execute("PRAGMA journal_mode=WAL")
-        if fresh:
-            from fossilgis.layers import build_store
+    def describe(self) -> str:
+        return f"GeoPackage {self.path}"
 
-            build_store(self)
+    def insert_ignore(self, table, ncols, key) -> str:
+        return f"INSERT OR IGNORE INTO {table} VALUES ({', '.join('?' * ncols)})"
 
-    # -- reference layers (the rest is in LayerStoreLogic) ------------------------------
-    def _insert_layer_rows(self, conn, kind, rows) -> None:
-        names = field_names(kind) + ["extra", "geom"]
-        conn.executemany(
-            f"INSERT INTO {kind} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-            rows,
+    def upsert(self, table, cols, key) -> str:
+        return f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * len(cols))})"
+
+    def bbox_clause(self, table, bbox, args) -> str:
+        minx, miny, maxx, maxy = (float(v) for v in bbox)
+        args += [minx, maxx, miny, maxy]
+        return (
+            f"{table}.fid IN (SELECT id FROM rtree_{table}_geom "
+            "WHERE maxx >= ? AND minx <= ? AND maxy >= ? AND miny <= ?)"
         )
 
-    def _set_layer_meta(self, conn, values) -> None:
-        conn.execute("INSERT OR REPLACE INTO layer_meta VALUES (?, ?, ?, ?, ?, ?)", values)
+    @staticmethod
+    def encode_geom(geom):
+        return _gpkgblob.encode(geom, SRS_ID)
 
-    def _touch_contents(self, conn, kind, gdf) -> None:
+    @staticmethod
+    def decode_geoms(blobs) -> list:
+        return _gpkgblob.decode_many(blobs)
+
+    @staticmethod
+    def bool(value) -> int:
+        return int(bool(value))
+
+    @staticmethod
+    def from_json(value):
+        return json.loads(value)
+
+    @staticmethod
+    def load_team(value) -> list:
+        return json.loads(value or "[]")
+
+    @staticmethod
+    def to_time(value) -> dt.datetime | None:
+        if not value:
+            return None
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+    def set_extent(self, conn, table, bounds) -> None:
         """Keep gpkg_contents' extent and timestamp right so GIS clients zoom correctly."""
-        if len(gdf):
-            minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
-        else:
-            minx = miny = maxx = maxy = None
+        minx, miny, maxx, maxy = bounds if bounds is not None else (None,) * 4
         conn.execute(
             "UPDATE gpkg_contents SET min_x=?, min_y=?, max_x=?, max_y=?, "
             "last_change=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name=?",
-            (minx, miny, maxx, maxy, kind),
+            (minx, miny, maxx, maxy, table),
         )
+
+    def grow_extent(self, conn, table, bounds) -> None:
+        """Keep gpkg_contents' extent covering the rows so GIS clients zoom correctly."""
+        minx, miny, maxx, maxy = bounds
+        conn.execute(
+            "UPDATE gpkg_contents SET min_x=min(coalesce(min_x, ?), ?), "
+            "min_y=min(coalesce(min_y, ?), ?), max_x=max(coalesce(max_x, ?), ?), "
+            "max_y=max(coalesce(max_y, ?), ?), "
+            "last_change=strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name=?",
+            (minx, minx, miny, miny, maxx, maxx, maxy, maxy, table),
+        )
+
+
+class GeoPackageStore(Store):
+    """The store in ``data_dir/fossilgis.gpkg`` (created and filled from ``layers/``)."""
+
+    def __init__(self, data_dir: Path, *, create: bool = True):
+        data_dir = Path(data_dir)
+        self.path = data_dir / GPKG_NAME
+        if not self.path.exists() and not create:
+            raise StoreError(
+                f"no store at {self.path}; create it with `fossilgis layers build "
+                f"--data {data_dir}`"
+            )
+        super().__init__(Database(GpkgDialect(self.path)), data_dir)
 
     def protected_paths(self) -> dict:
         """The GeoPackage, its SQLite sidecars, the photo folder and the secret key."""
@@ -208,6 +169,3 @@ class GeoPackageStore(PatrolStoreMixin, LayerStoreLogic, Store):
                              ("-journal", "rollback journal")):
             own[self.path.with_name(self.path.name + suffix)] = f"the store's SQLite {what}"
         return {**own, **super().protected_paths()}
-
-    def describe(self) -> str:
-        return f"GeoPackage {self.path}"

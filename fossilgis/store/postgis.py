@@ -8,9 +8,9 @@ secret key; every app process must see the same directory.
 
 Each write is one transaction. Uniqueness comes from constraints (``INSERT … ON CONFLICT
 DO NOTHING`` and then a comparison of content hashes), so READ COMMITTED is enough. The
-audit table refuses UPDATE, DELETE and TRUNCATE with a trigger. Migrations are numbered
-in ``fossilgis_meta`` and run under an advisory lock, so several processes starting at
-once migrate the schema exactly once.
+audit table refuses UPDATE, DELETE and TRUNCATE with a trigger. Values come back as the
+same Python types as from the GeoPackage store. The schema and its migrations are in
+:mod:`fossilgis.store.postgis_schema`.
 """
 
 from __future__ import annotations
@@ -20,21 +20,17 @@ import datetime as dt
 import os
 import re
 import threading
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fossilgis.errors import StoreError
-from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS, field_names
-from fossilgis.store._common import SRS_ID, LayerStoreLogic
+from fossilgis.store import postgis_schema
+from fossilgis.store._common import SRS_ID
 from fossilgis.store.base import Store
-from fossilgis.store.postgis_patrols import (
-    MIGRATION_2_SQL,
-    MIGRATION_3_SQL,
-    PostGISPatrolMixin,
-)
+from fossilgis.store.db import Database, Dialect
 
 DEFAULT_SCHEMA = "fossilgis"
-_SQL_TYPES = {"str": "text", "float": "double precision", "int": "bigint"}
+SCHEMA_VERSION = postgis_schema.SCHEMA_VERSION
+MIGRATIONS = postgis_schema.MIGRATIONS
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -77,95 +73,28 @@ def redact(url: str) -> str:
     return urlunsplit(parts)
 
 
-def _layer_ddl(kind: str) -> list[str]:
-    cols = ", ".join(f"{n} {_SQL_TYPES[t]}" for n, t, _ in LAYER_FIELDS[kind])
-    return [
-        f"CREATE TABLE IF NOT EXISTS {kind} (fid bigserial PRIMARY KEY, {cols}, extra jsonb, "
-        f"geom geometry(Geometry, {SRS_ID}))",
-        f"CREATE INDEX IF NOT EXISTS {kind}_geom ON {kind} USING gist (geom)",
-        f"CREATE INDEX IF NOT EXISTS {kind}_id ON {kind} (id)",
-    ]
+class PgDialect(Dialect):
+    """psycopg 3 with ``%s`` parameters, pooled autocommit connections, PostGIS types."""
 
+    name = "postgis"
+    collate = ' COLLATE "C"'  # the byte order SQLite uses, whatever the database's locale
+    for_update = " FOR UPDATE"
+    json_param = "?::jsonb"
+    geom_param = f"ST_GeomFromWKB(?, {SRS_ID})"
+    int_counts = True
 
-def _migration_1(conn) -> None:
-    """Reference layers (sites, sections), their version metadata and archive."""
-    for kind in LAYER_KINDS:
-        for statement in _layer_ddl(kind):
-            conn.execute(statement)
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS layer_meta ("
-        " kind text PRIMARY KEY, version integer NOT NULL, source text,"
-        " demonstration boolean NOT NULL DEFAULT true, updated_at timestamptz,"
-        " updated_by text)"
-    )
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS layer_archive ("
-        " kind text NOT NULL, version integer NOT NULL, source text,"
-        " demonstration boolean NOT NULL, feature_count integer NOT NULL,"
-        " replaced_at timestamptz NOT NULL, replaced_by text, note text,"
-        " features text NOT NULL, PRIMARY KEY (kind, version))"
-    )
+    def __init__(self, conninfo: str, schema: str):
+        import psycopg
 
-
-def _migration_2(conn) -> None:
-    """Patrols and waypoints, photos, users, API tokens, the append-only audit log."""
-    for statement in MIGRATION_2_SQL:
-        conn.execute(statement)
-
-
-def _migration_3(conn) -> None:
-    """Server-side sign-in sessions (the ``sessions`` table)."""
-    for statement in MIGRATION_3_SQL:
-        conn.execute(statement)
-
-
-#: numbered migrations, the same numbers as the GeoPackage store's; append, never edit
-MIGRATIONS = [_migration_1, _migration_2, _migration_3]
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class PostGISStore(PostGISPatrolMixin, LayerStoreLogic, Store):
-    """The store in a PostgreSQL/PostGIS database; photos in ``data_dir``.
-
-    Parameters
-    ----------
-    url : str
-        ``postgresql://user:password@host:port/database[?schema=NAME]``.
-    data_dir : path
-        Photos and the web app's secret key (shared by every app process).
-    create : bool
-        Create and migrate the schema when needed (False: refuse a database without it).
-    build : bool
-        Fill a newly created schema from ``layers/`` (False for ``store migrate``).
-    """
-
-    backend = "postgis"
-
-    def __init__(self, url: str, data_dir, *, create: bool = True, build: bool = True,
-                 schema: str | None = None):
-        try:
-            import psycopg  # noqa: F401
-        except ImportError as exc:  # pragma: no cover - psycopg is a dependency
-            raise StoreError(
-                f"the PostGIS store needs psycopg 3 ({exc}); pip install 'psycopg[binary]'"
-            ) from None
-        self.url = url
-        self.conninfo, self.schema = split_url(url, schema)
-        self.data_dir = Path(data_dir)
+        self.conninfo, self.schema = conninfo, schema
+        self.integrity_errors = (psycopg.errors.UniqueViolation,)
+        self.user_errors = (psycopg.errors.UniqueViolation, psycopg.errors.CheckViolation)
+        self.check_errors = (psycopg.errors.CheckViolation,)
         self._idle: list = []
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        self._cache: dict[str, tuple[int, object]] = {}
-        try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"cannot create the data directory {self.data_dir} (photos, secret key): "
-                f"{exc.strerror}; choose another with --data DIR or FOSSILGIS_DATA"
-            ) from None
-        self._migrate(create=create, build=build)
 
-    # -- connections and transactions -------------------------------------------------
+    # -- connections, transactions, schema ------------------------------------------------
     def connect(self):
         """A new autocommit connection with ``search_path`` set to the store's schema."""
         import psycopg
@@ -184,7 +113,7 @@ class PostGISStore(PostGISPatrolMixin, LayerStoreLogic, Store):
             ) from None
 
     @contextlib.contextmanager
-    def _conn(self):
+    def connection(self, connect):
         """A pooled connection (one per thread at a time; reconnects after a fork)."""
         import psycopg
 
@@ -193,7 +122,7 @@ class PostGISStore(PostGISPatrolMixin, LayerStoreLogic, Store):
                 self._idle, self._pid = [], os.getpid()
             conn = self._idle.pop() if self._idle else None
         if conn is None or conn.closed:
-            conn = self.connect()
+            conn = connect()
         ok = False
         try:
             yield conn
@@ -212,17 +141,6 @@ class PostGISStore(PostGISPatrolMixin, LayerStoreLogic, Store):
                 with contextlib.suppress(Exception):
                     conn.close()
 
-    @contextlib.contextmanager
-    def _tx(self):
-        """One write transaction; rolled back on any error."""
-        with self._conn() as conn, conn.transaction():
-            yield conn
-
-    @contextlib.contextmanager
-    def _read(self):
-        with self._conn() as conn:
-            yield conn
-
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
@@ -234,114 +152,129 @@ class PostGISStore(PostGISPatrolMixin, LayerStoreLogic, Store):
         with contextlib.suppress(Exception):
             self.close()
 
-    # -- schema -----------------------------------------------------------------------
-    def _version_in(self, conn) -> int:
-        exists = conn.execute(
-            "SELECT to_regclass(%s)", (f"{self.schema}.fossilgis_meta",)
-        ).fetchone()[0]
-        if exists is None:
-            return 0
-        row = conn.execute(
-            "SELECT value FROM fossilgis_meta WHERE key='schema_version'"
-        ).fetchone()
-        return int(row[0]) if row else 0
+    def transaction(self, conn):
+        return conn.transaction()
 
-    @property
-    def schema_version(self) -> int:
-        with self._read() as conn:
-            return self._version_in(conn)
+    def savepoint(self, conn):
+        return conn.transaction()  # nested: a savepoint
 
-    def _migrate(self, *, create: bool, build: bool) -> None:
-        # a session advisory lock spans the migrations and the first fill from layers/, so
-        # a second process waits and then finds the schema built and filled
-        with self._conn() as conn:
-            key = f"fossilgis-migrate:{self.schema}"
-            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
-            try:
-                fresh = self._migrate_locked(conn, create)
-                if fresh and build:
-                    from fossilgis.layers import build_store
+    def lock(self, conn, what: str, name: str) -> None:
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                     (f"fossilgis-{what}:{self.schema}:{name}",))
 
-                    build_store(self)
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+    def table_exists(self, db, name: str) -> bool:
+        row = db.one("SELECT to_regclass(?)", (f"{self.schema}.{name}",))
+        return row[0] is not None
 
-    def _migrate_locked(self, conn, create: bool) -> bool:
-        import psycopg
+    def migrate(self, db, *, create: bool, fill) -> None:
+        postgis_schema.migrate(db, create=create, fill=fill)
 
-        current = self._version_in(conn)
-        if current > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.describe()} has schema version {current}, newer than this fossilgis "
-                f"({SCHEMA_VERSION}); upgrade fossilgis"
-            )
-        if current == SCHEMA_VERSION:
-            return False
-        if not create:
-            raise StoreError(
-                f"no fossilgis schema in {self.describe()}; create it with `fossilgis --store "
-                "URL layers build`"
-            )
-        has_postgis = conn.execute(
-            "SELECT 1 FROM pg_extension WHERE extname='postgis'"
-        ).fetchone()
-        try:
-            with conn.transaction():
-                if not has_postgis:
-                    conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-                conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS fossilgis_meta "
-                    "(key text PRIMARY KEY, value text NOT NULL)"
-                )
-                for number in range(current + 1, SCHEMA_VERSION + 1):
-                    MIGRATIONS[number - 1](conn)
-                    conn.execute(
-                        "INSERT INTO fossilgis_meta VALUES ('schema_version', %s) "
-                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                        (str(number),),
-                    )
-        except psycopg.errors.InsufficientPrivilege as exc:
-            raise StoreError(
-                f"cannot create the fossilgis schema in {self.describe()}: "
-                f"{exc.diag.message_primary}. As a superuser run `CREATE EXTENSION postgis;` "
-                f"and `GRANT CREATE ON DATABASE … TO …` (docs/deploy.md)"
-            ) from None
-        except psycopg.errors.FeatureNotSupported as exc:
-            raise StoreError(
-                f"PostGIS is not installed on the server of {self.describe()}: "
-                f"{exc.diag.message_primary}; apt-get install postgis"
-            ) from None
-        return current == 0
+    def describe(self) -> str:
+        return f"PostGIS {redact(self.conninfo)} (schema {self.schema})"
 
-    # -- reference layers (the rest is in LayerStoreLogic) ------------------------------
+    # -- SQL text -----------------------------------------------------------------------
     @staticmethod
-    def _layer_time(value) -> str | None:
+    def q(sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def insert_ignore(self, table, ncols, key) -> str:
+        marks = ", ".join("?" * ncols)
+        return f"INSERT INTO {table} VALUES ({marks}){self.conflict_clause(key)}"
+
+    def upsert(self, table, cols, key) -> str:
+        sets = ", ".join(f"{c}=excluded.{c}" for c in cols if c != key)
+        return (f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))}) "
+                f"ON CONFLICT ({key}) DO UPDATE SET {sets}")
+
+    def conflict_clause(self, key: str) -> str:
+        return f" ON CONFLICT ({key}) DO NOTHING"
+
+    @staticmethod
+    def in_(col, values):
+        return f"{col} = ANY(?)", [list(values)]
+
+    def bbox_clause(self, table, bbox, args) -> str:
+        minx, miny, maxx, maxy = (float(v) for v in bbox)
+        args += [minx, miny, maxx, maxy]
+        return f"geom && ST_MakeEnvelope(?, ?, ?, ?, {SRS_ID})"
+
+    @staticmethod
+    def executemany(conn, sql, rows) -> None:
+        with conn.cursor() as cur:
+            cur.executemany(sql, rows)
+
+    # -- values -------------------------------------------------------------------------
+    @staticmethod
+    def geom_col(col: str) -> str:
+        return f"ST_AsBinary({col})"
+
+    @staticmethod
+    def encode_geom(geom):
+        import shapely
+
+        return None if geom is None else shapely.to_wkb(geom, output_dimension=2)
+
+    @staticmethod
+    def decode_geoms(blobs) -> list:
+        import shapely
+
+        return list(shapely.from_wkb([None if b is None else bytes(b) for b in blobs]))
+
+    @staticmethod
+    def bool(value) -> bool:
+        return bool(value)
+
+    @staticmethod
+    def from_json(value):
+        return value  # jsonb comes back decoded
+
+    @staticmethod
+    def load_team(value) -> list:
+        return list(value or [])
+
+    @staticmethod
+    def to_time(value: dt.datetime | None) -> dt.datetime | None:
+        """Aware, in datetime.timezone.utc, as the GeoPackage store returns times."""
+        return None if value is None else value.astimezone(dt.timezone.utc)
+
+    @staticmethod
+    def time_text(value: dt.datetime | None) -> str | None:
+        from fossilgis.patrols.model import format_time
+
+        return None if value is None else format_time(value)
+
+    @staticmethod
+    def layer_time(value) -> str | None:
         return _iso_seconds(value)
 
-    def _lock_layer(self, conn, kind) -> None:
-        # one writer per layer at a time: the archive's (kind, version) stays unique
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                     (f"fossilgis-layer:{self.schema}:{kind}",))
 
-    def _insert_layer_rows(self, conn, kind, rows) -> None:
-        names = field_names(kind)
-        placeholders = ", ".join(["%s"] * len(names))
-        self._executemany(
-            conn,
-            f"INSERT INTO {kind} ({', '.join(names)}, extra, geom) VALUES "
-            f"({placeholders}, %s::jsonb, ST_GeomFromWKB(%s, {SRS_ID}))",
-            rows,
-        )
+class PostGISStore(Store):
+    """The store in a PostgreSQL/PostGIS database; photos in ``data_dir``.
 
-    def _set_layer_meta(self, conn, values) -> None:
-        conn.execute(
-            "INSERT INTO layer_meta VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (kind) DO UPDATE SET version=excluded.version, "
-            "source=excluded.source, demonstration=excluded.demonstration, "
-            "updated_at=excluded.updated_at, updated_by=excluded.updated_by",
-            values,
-        )
+    Parameters
+    ----------
+    url : str
+        ``postgresql://user:password@host:port/database[?schema=NAME]``.
+    data_dir : path
+        Photos and the web app's secret key (shared by every app process).
+    create : bool
+        Create and migrate the schema when needed (False: refuse a database without it).
+    build : bool
+        Fill a newly created schema from ``layers/`` (False for ``store migrate``).
+    """
+
+    def __init__(self, url: str, data_dir, *, create: bool = True, build: bool = True,
+                 schema: str | None = None):
+        try:
+            import psycopg  # noqa: F401
+        except ImportError as exc:  # pragma: no cover - psycopg is a dependency
+            raise StoreError(
+                f"the PostGIS store needs psycopg 3 ({exc}); pip install 'psycopg[binary]'"
+            ) from None
+        self.url = url
+        self.conninfo, self.schema = split_url(url, schema)
+        super().__init__(Database(PgDialect(self.conninfo, self.schema)), data_dir,
+                         create=create, build=build, dir_note=" (photos, secret key)")
 
     # -- screening in the database ----------------------------------------------------
     def candidate_pairs(self, footprints_deg, distance_m: float):
@@ -377,7 +310,7 @@ class PostGISStore(PostGISPatrolMixin, LayerStoreLogic, Store):
         dlat = distance_m / 110_000 * 1.05
         dlon = distance_m / (111_320 * max(math.cos(math.radians(min(ymax + 1, 89))),
                                            0.01)) * 1.05
-        with self._tx() as conn:
+        with self.db.tx() as conn:
             conn.execute("CREATE TEMP TABLE fossilgis_fp (pos integer, geom geometry) "
                          "ON COMMIT DROP")
             with conn.cursor() as cur, cur.copy("COPY fossilgis_fp (pos, geom) FROM STDIN") as cp:
@@ -405,6 +338,3 @@ class PostGISStore(PostGISPatrolMixin, LayerStoreLogic, Store):
         pos, kinds, ids = zip(*rows)
         return (np.asarray(pos, dtype=np.int64), np.asarray(kinds, dtype=object),
                 np.asarray(ids, dtype=object))
-
-    def describe(self) -> str:
-        return f"PostGIS {redact(self.conninfo)} (schema {self.schema})"

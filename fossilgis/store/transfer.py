@@ -19,10 +19,9 @@ from pathlib import Path
 
 from fossilgis.errors import StoreError
 from fossilgis.schema import field_names
-from fossilgis.store.patrols_base import PATROL_COLS as _PATROL_COLS
-from fossilgis.store.patrols_base import WAYPOINT_COLS as _WAYPOINT_COLS
-
-SRS_ID = 4490
+from fossilgis.store._common import SRS_ID
+from fossilgis.store.columns import PATROL_COLS as _PATROL_COLS
+from fossilgis.store.columns import WAYPOINT_COLS as _WAYPOINT_COLS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,22 +109,12 @@ def dump_table(store, name: str) -> list[dict]:
     """The canonical rows of table ``name`` of a GeoPackage or PostGIS store, by key."""
     table = TABLES[TABLE_NAMES.index(name)]
     cols = ", ".join(table.columns)
-    if store.backend == "postgis":
-        import shapely
-
-        geom_sql = ", ST_AsBinary(geom)" if table.geom else ""
-        with store._read() as conn:
-            rows = conn.execute(f"SELECT {cols}{geom_sql} FROM {name}").fetchall()
-        geoms = (shapely.from_wkb([None if r[-1] is None else bytes(r[-1]) for r in rows])
-                 if table.geom else [None] * len(rows))
-    else:
-        from fossilgis.store import _gpkgblob
-
-        geom_sql = ", geom" if table.geom else ""
-        with store._read() as conn:
-            rows = conn.execute(f"SELECT {cols}{geom_sql} FROM {name}").fetchall()
-        geoms = (_gpkgblob.decode_many([r[-1] for r in rows]) if table.geom
-                 else [None] * len(rows))
+    dialect = store.db.dialect
+    geom_sql = f", {dialect.geom_col('geom')}" if table.geom else ""
+    with store.db.read() as conn:
+        rows = conn.execute(f"SELECT {cols}{geom_sql} FROM {name}").fetchall()
+    geoms = (dialect.decode_geoms([r[-1] for r in rows]) if table.geom
+             else [None] * len(rows))
     n = len(table.columns)
     out = [_canonical(table, r[:n], g) for r, g in zip(rows, geoms)]
     out.sort(key=lambda r: tuple("" if r[k] is None else r[k] for k in table.key))
@@ -151,7 +140,7 @@ def table_summary(store) -> dict[str, dict]:
 
 
 def table_counts(store) -> dict[str, int]:
-    with store._read() as conn:
+    with store.db.read() as conn:
         return {
             name: int(conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
             for name in TABLE_NAMES
@@ -249,7 +238,7 @@ def copy_store(source, target, *, force: bool = False, user: str | None = None) 
             "schema (?schema=NEW) or pass --force to replace its contents"
         )
     dumps = {name: dump_table(source, name) for name in TABLE_NAMES}
-    with target._tx() as conn:
+    with target.db.tx() as conn:
         if held:
             conn.execute("ALTER TABLE audit DISABLE TRIGGER USER")
             conn.execute(f"TRUNCATE {', '.join(TABLE_NAMES)} RESTART IDENTITY")
@@ -257,7 +246,7 @@ def copy_store(source, target, *, force: bool = False, user: str | None = None) 
         for table in TABLES:
             _load_rows(conn, table, dumps[table.name])
         _reset_sequences(conn)
-    target._cache.clear()
+    target.layers.cache.clear()
     reports = []
     for name in TABLE_NAMES:
         got = dump_table(target, name)
