@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-import threading
-import time
 
 import numpy as np
 import shapely
 from flask import current_app
 
-from fossilgis.generalise import GENERALISED_DECIMALS, public_layer
 from fossilgis.schema import LAYER_KINDS
+from fossilgis.serving import (
+    PRECISE_DECIMALS,  # noqa: F401  (webmap.views.check imports it from here)
+    VersionedCache,
+    for_audience,
+    json_safe,
+    layer_versions,
+    served_decimals,
+)
 
-#: decimals of precise coordinates (0.1 m; the data are not better than that)
-PRECISE_DECIMALS = 6
 #: served kinds: the two reference layers and their zones
 SERVED_KINDS = (*LAYER_KINDS, "zones")
-#: how often (s) a cached layer checks the store's version
-VERSION_CHECK_S = 2.0
 
 TARGET_PROPS = {
     "sites": ["id", "name_zh", "name_en", "county_zh", "county_en", "age", "formation",
@@ -39,31 +41,17 @@ def get_store():
 class ServedLayer:
     """One layer as served to one audience: the frame, its GeoJSON body and ETag."""
 
-    def __init__(self, kind: str, gdf, decimals: int, versions: tuple):
+    def __init__(self, kind: str, gdf, decimals: int):
         self.kind = kind
         self.gdf = gdf.reset_index(drop=True)
         self.decimals = decimals
-        self.versions = versions
         self.body = features_to_geojson(self.gdf, TARGET_PROPS[kind], decimals)
         self.etag = hashlib.sha1(self.body).hexdigest()
-        self.checked = time.monotonic()
 
     def in_bbox(self, bbox) -> bytes:
         idx = self.gdf.sindex.query(shapely.box(*bbox), predicate="intersects")
         return features_to_geojson(self.gdf.iloc[np.sort(idx)], TARGET_PROPS[self.kind],
                                    self.decimals)
-
-
-def _clean(value):
-    if value is None:
-        return None
-    if isinstance(value, float | np.floating):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
 
 
 def features_to_geojson(gdf, props: list[str], decimals: int) -> bytes:
@@ -76,7 +64,7 @@ def features_to_geojson(gdf, props: list[str], decimals: int) -> bytes:
     records = gdf[cols].to_dict("records") if len(gdf) else []
     parts = []
     for rec, geom in zip(records, geo_json):
-        properties = {k: _clean(v) for k, v in rec.items()}
+        properties = {k: json_safe(v) for k, v in rec.items()}
         fid = json.dumps(properties.get("id") or properties.get("target_id"),
                          ensure_ascii=False)
         props_json = json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
@@ -90,35 +78,14 @@ class LayerCache:
 
     def __init__(self, store, rules_loader):
         self.store = store
-        self.rules_loader = rules_loader
-        self._lock = threading.RLock()  # building zones reads the sites layer
-        self._layers: dict[tuple[str, bool], ServedLayer] = {}
-        self._rules = None
-
-    def _versions(self) -> tuple:
-        return tuple(self.store.layer_info(k)["version"] for k in LAYER_KINDS)
+        self.rules = functools.cache(rules_loader)
+        self._cache = VersionedCache(self._build, lambda: layer_versions(store))
 
     def get(self, kind: str, staff: bool) -> ServedLayer:
-        key = (kind, staff)
-        served = self._layers.get(key)
-        now = time.monotonic()
-        if served is not None and now - served.checked < VERSION_CHECK_S:
-            return served
-        with self._lock:
-            versions = self._versions()
-            served = self._layers.get(key)
-            if served is None or served.versions != versions:
-                served = self._build(kind, staff, versions)
-                self._layers[key] = served
-            served.checked = now
-            return served
+        return self._cache.get((kind, staff))
 
-    def rules(self):
-        if self._rules is None:
-            self._rules = self.rules_loader()
-        return self._rules
-
-    def _build(self, kind: str, staff: bool, versions: tuple) -> ServedLayer:
+    def _build(self, key: tuple[str, bool]) -> ServedLayer:
+        kind, staff = key
         if kind == "zones":
             from fossilgis.zones import target_zones
 
@@ -126,17 +93,10 @@ class LayerCache:
             sites = self.get("sites", staff).gdf
             sections = self.get("sections", staff).gdf
             gdf = target_zones(sites, sections, self.rules())
-            return ServedLayer(kind, gdf, PRECISE_DECIMALS if staff else GENERALISED_DECIMALS,
-                               versions)
-        gdf = self.store.read_layer(kind)
-        if staff:
-            return ServedLayer(kind, gdf, PRECISE_DECIMALS, versions)
-        # anonymous: allow-listed, scrubbed attributes; sites (and the sections that would
-        # draw them) as grid cells
-        sites = self.store.read_layer("sites") if kind == "sections" else None
-        public = public_layer(gdf, kind, sites=sites, rules=self.rules())
-        return ServedLayer(kind, public, GENERALISED_DECIMALS if kind == "sites"
-                           else PRECISE_DECIMALS, versions)
+        else:
+            gdf = for_audience(self.store, kind, self.store.read_layer(kind), staff=staff,
+                               rules=self.rules)
+        return ServedLayer(kind, gdf, served_decimals(kind, staff=staff))
 
 
 def served_layer(kind: str, staff: bool) -> ServedLayer:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 
-from fossilgis.errors import FossilGISError
+from fossilgis import serving
+from fossilgis.serving import ParameterError
 
 #: page size when the request names none, and the largest one served (larger asks are capped)
 DEFAULT_LIMIT = 10
@@ -16,15 +16,6 @@ MAX_LIMIT = 10_000
 Boxes = list[tuple[float, float, float, float]]
 #: a datetime interval with open ends as None, both ends in UTC
 Interval = tuple[dt.datetime | None, dt.datetime | None]
-
-
-class ParameterError(FossilGISError, ValueError):
-    """A query parameter of an OGC API request is unknown or holds an invalid value.
-
-    ``code`` is the OGC exception code (``InvalidParameterValue``); the API answers 400.
-    """
-
-    code = "InvalidParameterValue"
 
 
 def parse_format(params: Mapping[str, str], accept: str = "") -> str:
@@ -107,28 +98,13 @@ def parse_bbox(value: str | None) -> Boxes | None:
 
     ``minx > maxx`` means the box crosses the antimeridian; it is split in two.
     """
-    if value is None:
+    box = serving.parse_bbox(value, heights=True, antimeridian=True)
+    if box is None:
         return None
-    expected = (
-        "expected 4 numbers minLon,minLat,maxLon,maxLat (or 6 with heights) in CRS84 "
-        "longitude/latitude degrees, e.g. bbox=106.5,26.4,106.9,26.8"
-    )
-    try:
-        numbers = [float(v) for v in value.split(",")]
-    except ValueError:
-        raise ParameterError(f"bbox={value!r} is not a list of numbers; {expected}") from None
-    if len(numbers) == 6:
-        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
-    if len(numbers) != 4 or not all(math.isfinite(v) for v in numbers):
-        raise ParameterError(f"bbox={value!r} has not 4 finite numbers; {expected}")
-    minx, miny, maxx, maxy = numbers
-    if not (-90 <= miny <= maxy <= 90) or not all(-180 <= x <= 180 for x in (minx, maxx)):
-        raise ParameterError(
-            f"bbox={value!r} is outside -180..180 / -90..90 or has minLat > maxLat; {expected}"
-        )
+    minx, miny, maxx, maxy = box
     if minx > maxx:
         return [(minx, miny, 180.0, maxy), (-180.0, miny, maxx, maxy)]
-    return [(minx, miny, maxx, maxy)]
+    return [box]
 
 
 def _parse_instant(text: str, *, end: bool) -> dt.datetime:

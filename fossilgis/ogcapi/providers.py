@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import abc
-import datetime as dt
-import json
-import math
-import threading
-import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
 
-from fossilgis.ogcapi.params import Boxes, Interval, ParameterError
+from fossilgis.ogcapi.frame import ServedFrame, utc_text
+from fossilgis.ogcapi.params import Boxes, Interval
 from fossilgis.schema import LABELS, LAYER_FIELDS, LAYER_KINDS
-
-#: decimals of precise coordinates (0.1 m; the data are not better than that)
-PRECISE_DECIMALS = 6
-#: how often (s) a provider asks the store whether its data changed
-VERSION_CHECK_S = 2.0
+from fossilgis.serving import (
+    PRECISE_DECIMALS,
+    VersionedCache,
+    for_audience,
+    layer_versions,
+    served_decimals,
+)
 
 
 @dataclass(frozen=True)
@@ -159,135 +157,6 @@ class Provider(abc.ABC):
         """``{"bbox": [minx, miny, maxx, maxy] | None, "interval": [start, end] | None}``."""
 
 
-def _clean(value, ftype: str):
-    """A JSON-ready property value: NaN/NaT → None, numpy scalars → Python, times → RFC 3339."""
-    if value is None:
-        return None
-    if ftype == "datetime":
-        if isinstance(value, np.datetime64):
-            if np.isnat(value):
-                return None
-            return np.datetime_as_string(value, unit="s") + "Z"
-        return str(value)
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def _utc_datetime64(values) -> np.ndarray:
-    """A column of instants as naive-UTC ``datetime64[us]`` (NaT for missing)."""
-    import pandas as pd
-
-    series = pd.to_datetime(pd.Series(values), utc=True, errors="coerce")
-    return series.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
-
-
-def _as_datetime64(instant: dt.datetime) -> np.datetime64:
-    return np.datetime64(instant.astimezone(dt.timezone.utc).replace(tzinfo=None), "us")
-
-
-class _ServedFrame:
-    """A frame as one audience sees it: rounded geometry, an STRtree, arrays per property."""
-
-    def __init__(
-        self, gdf, fields: Sequence[Field], decimals: int, time_fields: tuple[str, str] | None
-    ):
-        gdf = gdf.reset_index(drop=True)
-        self.fields = list(fields)
-        geoms = np.asarray(gdf.geometry.values)
-        self.geoms = shapely.transform(geoms, lambda xy: np.round(xy, decimals))
-        self.tree = shapely.STRtree(self.geoms)
-        self.ids = np.array([str(v) for v in gdf["id"]], dtype=object)
-        self.row_of_id = {fid: i for i, fid in enumerate(self.ids)}
-        self.columns: dict[str, np.ndarray] = {}
-        for f in self.fields:
-            if f.name not in gdf.columns:
-                self.columns[f.name] = np.full(len(gdf), None, dtype=object)
-            elif f.type == "datetime":
-                self.columns[f.name] = _utc_datetime64(gdf[f.name])
-            elif f.type in ("float", "int"):
-                self.columns[f.name] = gdf[f.name].to_numpy(dtype="float64", na_value=np.nan)
-            else:
-                col = gdf[f.name].to_numpy(dtype=object, copy=True)
-                col[gdf[f.name].isna().to_numpy()] = None
-                self.columns[f.name] = col
-        if time_fields:
-            starts = _utc_datetime64(gdf[time_fields[0]])
-            self.time_span = (starts, _utc_datetime64(gdf[time_fields[1]]))
-        else:
-            self.time_span = None
-        valid = self.geoms[~shapely.is_missing(self.geoms)]
-        self.bounds = (
-            [round(float(v), decimals) for v in shapely.total_bounds(valid)] if len(valid) else None
-        )
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def _column_values(self, field: Field, rows: np.ndarray) -> list:
-        """JSON-ready values of one property for ``rows``, converted column-wise (fast)."""
-        column = self.columns[field.name][rows]
-        if field.type == "datetime":
-            text = np.datetime_as_string(column, unit="s")
-            return [None if t == "NaT" else t + "Z" for t in text.tolist()]
-        if field.type in ("float", "int"):
-            values = column.tolist()
-            if field.type == "int":
-                return [None if v != v else int(v) for v in values]  # v != v: NaN
-            return [None if v != v else v for v in values]
-        return [_clean(v, field.type) for v in column.tolist()]
-
-    def features(self, rows: np.ndarray) -> list[dict]:
-        """GeoJSON-like features of ``rows`` (CRS84), built a page at a time."""
-        rows = np.asarray(rows, dtype=np.intp)
-        geometries = shapely.to_geojson(self.geoms[rows]).tolist()
-        names = [f.name for f in self.fields]
-        columns = [self._column_values(f, rows) for f in self.fields]
-        return [
-            {
-                "type": "Feature",
-                "id": fid,
-                "geometry": None if geometry is None else json.loads(geometry),
-                "properties": dict(zip(names, values)),
-            }
-            for fid, geometry, values in zip(
-                self.ids[rows].tolist(), geometries, zip(*columns) if columns else [()] * len(rows)
-            )
-        ]
-
-    def equal_mask(self, field: Field, value: str, rows: np.ndarray) -> np.ndarray:
-        """Which of ``rows`` have ``field == value``; ParameterError for a value of wrong type."""
-        column = self.columns[field.name][rows]
-        if field.type == "str":
-            return column == value
-        if field.type == "bool":
-            if value not in ("true", "false"):
-                raise ParameterError(f"{field.name}={value!r}: expected true or false")
-            return column == (value == "true")
-        try:
-            number = float(value)
-        except ValueError:
-            raise ParameterError(
-                f"{field.name}={value!r} is not a number; expected e.g. {field.name}=100"
-            ) from None
-        return column == number
-
-    def time_mask(self, interval: Interval, rows: np.ndarray) -> np.ndarray:
-        """Which of ``rows`` have a time span that intersects ``interval``."""
-        starts, ends = self.time_span[0][rows], self.time_span[1][rows]
-        mask = ~np.isnat(starts) & ~np.isnat(ends)
-        start, end = interval
-        if start is not None:
-            mask &= ends >= _as_datetime64(start)
-        if end is not None:
-            mask &= starts <= _as_datetime64(end)
-        return mask
-
-
 class FrameProvider(Provider):
     """A collection read whole from a GeoDataFrame loader, served from memory with an STRtree.
 
@@ -301,7 +170,7 @@ class FrameProvider(Provider):
         Returns the frame (lon/lat degrees, EPSG:4490 or 4326) with an ``id`` column.
     version : callable
         Returns a value that changes whenever the data change; checked every
-        :data:`VERSION_CHECK_S` seconds.
+        :data:`fossilgis.serving.VERSION_CHECK_S` seconds.
     public : callable, optional
         Turns the loaded frame into what anonymous callers may see (e.g. generalised
         geometry); private fields are dropped in any case.
@@ -331,32 +200,21 @@ class FrameProvider(Provider):
         self.geometry_type = geometry_type
         self.fields = list(fields)
         self.time_fields = time_fields
-        self._load, self._version, self._public = load, version, public
+        self._load, self._public = load, public
         self._decimals = {True: decimals, False: public_decimals or decimals}
-        self._lock = threading.Lock()
-        self._served: dict[bool, tuple[Hashable, _ServedFrame]] = {}
-        self._checked = -math.inf
-        self._current_version: Hashable = None
+        self._cache = VersionedCache(self._build, version)
 
-    def served(self, *, staff: bool) -> _ServedFrame:
+    def served(self, *, staff: bool) -> ServedFrame:
         """The frame as ``staff`` or the public sees it, rebuilt after the data changed."""
-        now = time.monotonic()
-        with self._lock:
-            if now - self._checked >= VERSION_CHECK_S:
-                self._current_version = self._version()
-                self._checked = now
-            version = self._current_version
-            cached = self._served.get(staff)
-            if cached is not None and cached[0] == version:
-                return cached[1]
-            gdf = self._load()
-            if not staff and self._public is not None:
-                gdf = self._public(gdf)
-            frame = _ServedFrame(
-                gdf, self.visible_fields(staff=staff), self._decimals[staff], self.time_fields
-            )
-            self._served[staff] = (version, frame)
-            return frame
+        return self._cache.get(staff)
+
+    def _build(self, staff: bool) -> ServedFrame:
+        gdf = self._load()
+        if not staff and self._public is not None:
+            gdf = self._public(gdf)
+        return ServedFrame(
+            gdf, self.visible_fields(staff=staff), self._decimals[staff], self.time_fields
+        )
 
     def query(self, *, bbox, limit, offset, datetime, filters, staff):
         frame = self.served(staff=staff)
@@ -386,7 +244,7 @@ class FrameProvider(Provider):
         if frame.time_span is not None:
             starts, ends = (t[~np.isnat(t)] for t in frame.time_span)
             if len(starts) and len(ends):
-                interval = [_clean(starts.min(), "datetime"), _clean(ends.max(), "datetime")]
+                interval = utc_text(np.array([starts.min(), ends.max()]))
         return {"bbox": frame.bounds, "interval": interval}
 
 
@@ -394,8 +252,6 @@ class LayerProvider(FrameProvider):
     """A reference layer of the store ("sites" | "sections"); public sites are generalised."""
 
     def __init__(self, store, kind: str):
-        from fossilgis.generalise import GENERALISED_DECIMALS, public_layer
-
         zh, en = LABELS[kind]
         sensitive = kind == "sites"
         description = (
@@ -412,8 +268,7 @@ class LayerProvider(FrameProvider):
         )
 
         def public(gdf):
-            sites = store.read_layer("sites") if kind == "sections" else None
-            return public_layer(gdf, kind, sites=sites, rules=self._rules())
+            return for_audience(store, kind, gdf, staff=False, rules=self._rules)
 
         super().__init__(
             kind,
@@ -422,10 +277,9 @@ class LayerProvider(FrameProvider):
             geometry_type="Polygon" if sensitive else "LineString",
             fields=layer_fields(kind),
             load=lambda: self._load_layer(store, kind),
-            # public sections depend on the sites too
-            version=lambda: tuple(store.layer_info(k)["version"] for k in LAYER_KINDS),
+            version=lambda: layer_versions(store),
             public=public,
-            public_decimals=GENERALISED_DECIMALS if sensitive else PRECISE_DECIMALS,
+            public_decimals=served_decimals(kind, staff=False),
         )
         self._rules_cache = None
 
@@ -453,7 +307,7 @@ class PatrolProvider(FrameProvider):
     """
 
     def __init__(self, store):
-        from fossilgis.generalise import GENERALISED_DECIMALS, public_patrols
+        from fossilgis.generalise import public_patrols
 
         super().__init__(
             "patrols",
@@ -469,7 +323,7 @@ class PatrolProvider(FrameProvider):
             version=lambda: patrols_version(store),
             public=public_patrols,
             time_fields=("started_at", "ended_at"),
-            public_decimals=GENERALISED_DECIMALS,
+            public_decimals=served_decimals("patrols", staff=False),
         )
 
     @staticmethod

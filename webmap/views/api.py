@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import tempfile
 from pathlib import Path
 
 from flask import Blueprint, Response, request
 
+from fossilgis import serving
 from webmap.auth import is_staff, requires
 from webmap.errors import WebInputError
 from webmap.layers import (
@@ -37,18 +37,10 @@ def _kind(kind: str, allowed=SERVED_KINDS) -> str:
 
 def parse_bbox(value: str | None):
     """``minx,miny,maxx,maxy`` in degrees, or None; WebInputError (400) when malformed."""
-    if value is None:
-        return None
     try:
-        parts = [float(v) for v in value.split(",")]
-    except ValueError:
-        parts = []
-    ok = (len(parts) == 4 and all(math.isfinite(v) for v in parts)
-          and parts[0] <= parts[2] and parts[1] <= parts[3]
-          and -180 <= parts[0] and parts[2] <= 180 and -90 <= parts[1] and parts[3] <= 90)
-    if not ok:
-        raise WebInputError("err_bad_bbox", value=value)
-    return parts
+        return serving.parse_bbox(value)
+    except serving.ParameterError:
+        raise WebInputError("err_bad_bbox", value=value) from None
 
 
 def _geojson_response(body: bytes, etag: str | None = None) -> Response:
@@ -72,11 +64,11 @@ def layer(kind):
 
 
 def _one(kind: str, feature_id: str):
-    from webmap.i18n import text
+    from webmap.i18n import _
 
     hit, served = served_feature(_kind(kind, ("sites", "sections")), feature_id, is_staff())
     if hit is None:
-        label = text("layer_sites" if kind == "sites" else "layer_sections").lower()
+        label = (_("Fossil sites") if kind == "sites" else _("Type sections")).lower()
         raise WebInputError("err_target_not_found", status=404, code="not_found",
                             id=feature_id, kind=label)
     return hit, served
