@@ -6,25 +6,32 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from fossilgis import vocab
 from fossilgis.errors import AuthError, FossilGISError
 
-#: role -> (中文, English); uploads and edits need patroller or admin
-ROLES = {
-    "admin": ("管理员", "administrator"),
-    "patroller": ("巡护员", "patroller"),
-    "viewer": ("查看者", "viewer"),
-}
+log = logging.getLogger(__name__)
+
+#: role -> Label(中文, English), from fossilgis.vocab; uploads and edits need patroller or admin
+ROLES = vocab.ROLES
 WRITE_ROLES = ("admin", "patroller")
 
 #: scrypt cost: 2**14 x 8 x 1 uses 16 MiB and ~50 ms per hash (OWASP's minimum is 2**17 x 8
 #: x 1 for interactive logins on servers with memory to spare; raise N when hardware allows)
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+#: the werkzeug method of new hashes (``scrypt:N:r:p$salt$hex``); a stored hash made with
+#: another method or cost is replaced at the user's next successful sign-in
+PASSWORD_METHOD = f"scrypt:{SCRYPT_N}:{SCRYPT_R}:{SCRYPT_P}"
+#: hashes of fossilgis before 2026 (``scrypt$N$r$p$salt$hash``, base64): still verified
+_LEGACY_PREFIX = "scrypt$"
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "fgis_"
 SECRET_KEY_FILE = "secret_key"
@@ -72,12 +79,8 @@ class User:
         return self.role == "admin" and not self.disabled
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def hash_password(password: str) -> str:
-    """A salted scrypt hash: ``scrypt$N$r$p$salt$hash`` (base64).
+    """A salted scrypt hash made by werkzeug: ``scrypt:N:r:p$salt$hash`` (hex).
 
     Parameters
     ----------
@@ -94,15 +97,32 @@ def hash_password(password: str) -> str:
             f"password: {len(password)} characters; at least {MIN_PASSWORD_LENGTH} are needed "
             f"/ 密码至少 {MIN_PASSWORD_LENGTH} 个字符"
         )
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
-    )
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+    return generate_password_hash(password, method=PASSWORD_METHOD, salt_length=16)
 
 
 def verify_password(password: str, stored: str) -> bool:
-    """True when ``password`` matches a hash made by :func:`hash_password` (constant time)."""
+    """True when ``password`` matches a stored hash (constant-time comparison).
+
+    Reads the hashes of :func:`hash_password` and the older ``scrypt$N$r$p$salt$hash``
+    ones; anything else (an unknown method, a damaged value) is False.
+    """
+    if not isinstance(stored, str) or not isinstance(password, str):
+        return False
+    if stored.startswith(_LEGACY_PREFIX):
+        return _verify_legacy(password, stored)
+    try:
+        return check_password_hash(stored, password)
+    except (ValueError, TypeError):  # unknown method ("md5$..."), bad cost values
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """True when a stored hash is not of the current method and cost (:data:`PASSWORD_METHOD`)."""
+    return not (isinstance(stored, str) and stored.startswith(PASSWORD_METHOD + "$"))
+
+
+def _verify_legacy(password: str, stored: str) -> bool:
+    """Check a hash of the old ``scrypt$N$r$p$salt$hash`` (base64) scheme."""
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
@@ -223,6 +243,12 @@ def authenticate(store, username: str, password: str) -> User | None:
         return None
     if not verify_password(password, user.password_hash) or user.disabled:
         return None
+    if needs_rehash(user.password_hash):
+        # an older scheme or cost: store the current one now that the password is known
+        # (set_password_hash also ends the user's other sessions, once)
+        store.set_password_hash(user.username, hash_password(password), by=user.username)
+        log.info("password hash of %s upgraded to %s", user.username, PASSWORD_METHOD)
+        user = store.get_user(user.username) or user
     return user
 
 
@@ -322,9 +348,5 @@ def ensure_secret_key(data_dir: str | os.PathLike) -> bytes:
     return key
 
 
-_DUMMY_HASH = (
-    f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}$"
-    + _b64(b"\0" * 16)
-    + "$"
-    + _b64(b"\0" * 32)
-)
+#: verified for unknown names, so that they take as long as known ones
+_DUMMY_HASH = f"{PASSWORD_METHOD}${'0' * 16}${'00' * 64}"

@@ -4,6 +4,10 @@ Every error a user can meet is a ``FossilGISError``. Each subclass also inherits
 matching built-in exception so that callers may catch either. Messages name the file or
 parameter, the value found, what was expected and the fix; the CLI and the web app show
 them as they are.
+
+Each class also carries the HTTP status the web app answers it with (``http_status``) and
+a short stable ``code`` for the JSON body of the API; a subclass inherits both unless it
+says otherwise.
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ class FossilGISError(Exception):
 
     #: short machine-readable code, used by the web API
     code = "error"
+    #: HTTP status of the web app's answer: 4xx the request's fault, 5xx the server's
+    http_status = 400
 
 
 class InputFileError(FossilGISError, ValueError):
     """A user's file cannot be read as a footprint or layer (format, geometry, content)."""
 
     code = "bad_input"
+    http_status = 422
 
 
 class InputNotFoundError(FossilGISError, FileNotFoundError):
@@ -50,6 +57,7 @@ class RulesError(FossilGISError, ValueError):
     """The rules file is missing a value or holds an invalid one."""
 
     code = "rules"
+    http_status = 500  # the server's rules file, not the request
 
 
 class LayerValidationError(FossilGISError, ValueError):
@@ -66,12 +74,14 @@ class StoreError(FossilGISError, RuntimeError):
     """The data store cannot be opened, migrated or written."""
 
     code = "store"
+    http_status = 500  # the server's data, not the request
 
 
 class ConflictError(FossilGISError, ValueError):
     """A record with the same id exists with different content."""
 
     code = "conflict"
+    http_status = 409
 
 
 class UnsupportedFormatError(InputFileError):
@@ -94,6 +104,7 @@ class InputTooLargeError(InputFileError):
     """
 
     code = "too_large"
+    http_status = 413
 
     def __init__(self, message: str, limit: str | None = None, found=None, allowed=None):
         super().__init__(message)
@@ -110,6 +121,7 @@ class RecordNotFoundError(FossilGISError, LookupError):
     """A patrol, user or other record that was named does not exist."""
 
     code = "not_found"
+    http_status = 404
 
 
 class PatrolValidationError(FossilGISError, ValueError):
@@ -126,12 +138,20 @@ class PhotoError(InputFileError):
     """An uploaded photo is refused: not a JPEG/PNG, not what its name says, or too large."""
 
     code = "bad_photo"
+    http_status = 400
+
+
+class PhotoTooLargeError(PhotoError):
+    """An uploaded photo is over the size limit."""
+
+    http_status = 413
 
 
 class AuthError(FossilGISError, PermissionError):
     """Sign-in failed, or a user lacks the role an action needs."""
 
     code = "forbidden"
+    http_status = 403
 
 
 class ProtectedPathError(FossilGISError, PermissionError):

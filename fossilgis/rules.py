@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fossilgis import vocab
 from fossilgis.errors import RulesError
 
 if sys.version_info >= (3, 11):
@@ -32,48 +33,19 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: grades, ordered from harmless to worst; a project's verdict is its worst grade
-GRADES: tuple[str, ...] = ("none", "attention", "assess", "avoid")
-
-#: labels of each grade in the result text
-GRADE_LABELS: dict[str, dict[str, str]] = {
-    "none": {"zh": "未涉及", "en": "Not affected"},
-    "attention": {"zh": "邻近，需关注", "en": "Nearby: attention required"},
-    "assess": {"zh": "涉及，需开展影响评价", "en": "Affected: impact evaluation required"},
-    "avoid": {"zh": "须避让", "en": "Must avoid"},
-}
-
+GRADES: tuple[str, ...] = vocab.GRADES.codes
 #: zones of a target, innermost first
-ZONES: tuple[str, ...] = ("core", "control", "attention")
-ZONE_LABELS: dict[str, dict[str, str]] = {
-    "core": {"zh": "保护范围", "en": "Protected area (core)"},
-    "control": {"zh": "建设控制地带", "en": "Construction-control zone"},
-    "attention": {"zh": "关注区", "en": "Attention zone"},
-}
+ZONES: tuple[str, ...] = vocab.ZONES.codes
+TARGET_KINDS: tuple[str, ...] = vocab.TARGET_KINDS.codes
+PROTECTION_LEVELS: tuple[str, ...] = vocab.PROTECTION_LEVELS.codes
+PROJECT_TYPES: tuple[str, ...] = vocab.PROJECT_TYPES.codes
 
-TARGET_KINDS: tuple[str, ...] = ("site", "section")
-TARGET_KIND_LABELS: dict[str, dict[str, str]] = {
-    "site": {"zh": "化石产地", "en": "Fossil site"},
-    "section": {"zh": "层型剖面", "en": "Type section"},
-}
-
-PROTECTION_LEVELS: tuple[str, ...] = ("national_key", "provincial_key", "general")
-PROTECTION_LEVEL_LABELS: dict[str, dict[str, str]] = {
-    "national_key": {"zh": "国家级重点", "en": "National key"},
-    "provincial_key": {"zh": "省级重点", "en": "Provincial key"},
-    "general": {"zh": "一般", "en": "General"},
-}
-
-PROJECT_TYPES: tuple[str, ...] = ("linear", "mining", "building", "water", "other")
-PROJECT_TYPE_LABELS: dict[str, dict[str, str]] = {
-    "linear": {
-        "zh": "线性工程（公路、铁路、管线、输电线路）",
-        "en": "Linear (road, rail, pipeline, power line)",
-    },
-    "mining": {"zh": "采矿、采石、取土", "en": "Mining, quarrying, borrow pits"},
-    "building": {"zh": "房屋建筑与场地", "en": "Buildings and sites"},
-    "water": {"zh": "水利水电工程", "en": "Water works and hydropower"},
-    "other": {"zh": "其他", "en": "Other"},
-}
+# labels as {code: {"zh": ..., "en": ...}} for older callers; fossilgis.vocab owns them
+GRADE_LABELS: dict[str, dict[str, str]] = vocab.GRADES.as_dicts()
+ZONE_LABELS: dict[str, dict[str, str]] = vocab.ZONES.as_dicts()
+TARGET_KIND_LABELS: dict[str, dict[str, str]] = vocab.TARGET_KINDS.as_dicts()
+PROTECTION_LEVEL_LABELS: dict[str, dict[str, str]] = vocab.PROTECTION_LEVELS.as_dicts()
+PROJECT_TYPE_LABELS: dict[str, dict[str, str]] = vocab.PROJECT_TYPES.as_dicts()
 
 #: the order of the keys of a combination (and of the first columns of the outcome table)
 MATCH_KEYS: tuple[str, ...] = (

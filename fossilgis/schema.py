@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-LAYER_KINDS = ("sites", "sections")
+from fossilgis import vocab
+
+LAYER_KINDS = vocab.LAYER_KINDS.codes
 
 #: fields common to both layers, in order; (name, type, required)
 _COMMON = [
@@ -37,7 +39,7 @@ LAYER_GEOMETRY = {
 #: the singular kind used in impact results ("site" | "section")
 TARGET_KIND = {"sites": "site", "sections": "section"}
 
-PROTECTION_LEVELS = ("national_key", "provincial_key", "general")
+PROTECTION_LEVELS = vocab.PROTECTION_LEVELS.codes
 
 #: labels that registries use for the protection levels, recoded on import
 PROTECTION_LEVEL_ALIASES = {
@@ -45,12 +47,10 @@ PROTECTION_LEVEL_ALIASES = {
     "省级重点": "provincial_key", "省重点": "provincial_key", "省级": "provincial_key",
     "一般": "general", "一般保护": "general",
 }
-BOUNDARY_STATUSES = ("approximate", "surveyed")
+BOUNDARY_STATUSES = vocab.BOUNDARY_STATUSES.codes
 
-LABELS = {
-    "sites": ("化石产地", "fossil sites"),
-    "sections": ("层型剖面", "stratigraphic sections"),
-}
+#: layer kind -> (中文, English)
+LABELS = {kind: tuple(label) for kind, label in vocab.LAYER_KINDS.items()}
 
 
 def field_names(kind: str) -> list[str]:

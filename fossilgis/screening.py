@@ -9,7 +9,8 @@ screens every footprint against the store's layers with :func:`fossilgis.impact.
 from __future__ import annotations
 
 import datetime as dt
-import math
+import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +30,9 @@ from fossilgis.impact import (
     worst_grade,
 )
 from fossilgis.schema import PROTECTION_LEVELS
+from fossilgis.serving import json_safe  # also importable from here, as before
+
+log = logging.getLogger(__name__)
 
 #: footprints screened per chunk: bounds memory for million-feature batches
 CHUNK_SIZE = 50_000
@@ -38,33 +42,6 @@ STORE_PAIRING_MIN = 20_000
 #: … against at least this many targets: with the demonstration layers (55 targets) the
 #: in-memory STRtree is 2–3.5× faster than a round trip through PostGIS (bench/impact_postgis.py)
 STORE_PAIRING_MIN_TARGETS = 10_000
-
-
-def json_safe(value):
-    """A value as plain JSON (NaN → None, numpy → Python, dates → ISO 8601)."""
-    if value is None:
-        return None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return None if math.isnan(v) or math.isinf(v) else v
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
-        return None if pd.isna(value) else value.isoformat()
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
 
 
 def _round(value, digits):
@@ -226,12 +203,19 @@ def screen_results(
     if pair_in_store and finder is None:
         raise ValueError(f"pair_in_store: the {store.backend} store cannot pair in a database")
     pairs = finder if pair_in_store else None
+    log.info("screening %d footprints of %d projects against %d targets in chunks of %d "
+             "(pairs found %s)", total, len(parts), len(targets.frame), CHUNK_SIZE,
+             "in the store" if pairs else "in memory")
+    started = time.perf_counter()
     impacts, areas = [], np.zeros(total)
     for start in range(0, max(total, 1), CHUNK_SIZE):
         chunk = allfp.iloc[start : start + CHUNK_SIZE]
         if len(chunk):
+            t0 = time.perf_counter()
             impacts.append(assess_impact(chunk, targets, rules, options, pairs=pairs))
             areas[start : start + len(chunk)] = footprint_metrics(chunk.geometry.values, options)
+            log.debug("chunk %d-%d of %d: %d impacts in %.2f s", start, start + len(chunk),
+                      total, len(impacts[-1]), time.perf_counter() - t0)
         if progress:
             progress(min(start + CHUNK_SIZE, total), total)
     imp = (
@@ -257,6 +241,8 @@ def screen_results(
         project_areas[pid] = project_areas.get(pid, 0.0) + area[0]
         projects.append(_project_dict(pid, res, gdf, pim, area, options))
     imp = imp.drop(columns=["project_no"])
+    log.info("screened %d footprints in %.2f s: %d impacts", total,
+             time.perf_counter() - started, len(imp))
     return Screening(
         projects=projects,
         impacts=imp,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import multiprocessing
 import stat
 
@@ -15,6 +17,7 @@ from fossilgis.auth import (
     ensure_secret_key,
     hash_password,
     issue_token,
+    needs_rehash,
     require_admin,
     require_write,
     token_sha256,
@@ -26,10 +29,42 @@ from fossilgis.errors import AuthError, ConflictError, FossilGISError, RecordNot
 
 def test_password_hash_is_salted_scrypt():
     one, two = hash_password("correct horse"), hash_password("correct horse")
-    assert one != two and one.startswith("scrypt$16384$8$1$")
+    assert one != two and one.startswith("scrypt:16384:8:1$")  # werkzeug's format
     assert "correct horse" not in one
     assert verify_password("correct horse", one) and not verify_password("wrong horse", one)
     assert not verify_password("x", "md5$abc")
+    assert not verify_password("x", "pbkdf2:sha256:x$salt$00") and not verify_password("x", "")
+    assert not needs_rehash(one) and needs_rehash(LEGACY_HASH) and needs_rehash("scrypt:2:8:1$a$b")
+
+
+#: a hash of "correct horse" in the scheme of fossilgis before werkzeug's helpers:
+#: scrypt$N$r$p$salt$hash, base64 (salt 16 bytes 0x01..0x10)
+LEGACY_HASH = (
+    "scrypt$16384$8$1$AQIDBAUGBwgJCgsMDQ4PEA==$"
+    + base64.b64encode(hashlib.scrypt(
+        b"correct horse", salt=bytes(range(1, 17)), n=16384, r=8, p=1, dklen=32)).decode()
+)
+
+
+def test_legacy_hashes_still_verify():
+    assert verify_password("correct horse", LEGACY_HASH)
+    assert not verify_password("wrong horse", LEGACY_HASH)
+    assert not verify_password("correct horse", LEGACY_HASH[:-8] + "AAAAAAA=")
+    assert not verify_password("correct horse", "scrypt$16384$8$1$not base64$")
+
+
+def test_legacy_hash_is_upgraded_at_sign_in(store):
+    create_user(store, "olga", "placeholder-1", "patroller", by="root")
+    store.set_password_hash("olga", LEGACY_HASH, by="root")  # as an old store holds it
+    assert authenticate(store, "olga", "wrong horse") is None
+    assert store.get_user("olga").password_hash == LEGACY_HASH  # no upgrade without sign-in
+    olga = authenticate(store, "olga", "correct horse")
+    assert olga is not None and olga.username == "olga"
+    upgraded = store.get_user("olga").password_hash
+    assert upgraded.startswith("scrypt:16384:8:1$") and not needs_rehash(upgraded)
+    assert verify_password("correct horse", upgraded)
+    assert authenticate(store, "olga", "correct horse") is not None
+    assert store.get_user("olga").password_hash == upgraded  # current hashes stay as they are
     with pytest.raises(AuthError, match="password: 5 characters; at least 8"):
         hash_password("short")
 

@@ -12,18 +12,7 @@ from pathlib import Path
 from flask import current_app, has_app_context, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from fossilgis.errors import (
-    AuthError,
-    ConflictError,
-    FossilGISError,
-    InputFileError,
-    InputTooLargeError,
-    PatrolValidationError,
-    PhotoError,
-    RecordNotFoundError,
-    RulesError,
-    StoreError,
-)
+from fossilgis.errors import FossilGISError, InputFileError, PatrolValidationError, PhotoError
 from webmap.i18n import text
 
 log = logging.getLogger("webmap")
@@ -37,6 +26,7 @@ class WebInputError(FossilGISError, ValueError):
     def __init__(self, key: str, status: int = 400, code: str | None = None, **values):
         super().__init__(text(key, "en", **values))
         self.key, self.values, self.status = key, values, status
+        self.http_status = status
         if code:
             self.code = code
 
@@ -135,39 +125,22 @@ def error_response(status: int, code: str, description: str, title: str | None =
 
 
 def photo_status(exc: PhotoError) -> int:
-    """413 for a photo over the size limit, else 400."""
-    return 413 if "over the" in str(exc) and "limit" in str(exc) else 400
-
-
-def _status_for(exc: FossilGISError) -> int:
-    if isinstance(exc, WebInputError):
-        return exc.status
-    if isinstance(exc, PhotoError):
-        return photo_status(exc)
-    if isinstance(exc, ConflictError):
-        return 409
-    if isinstance(exc, AuthError):
-        return 403
-    if isinstance(exc, RecordNotFoundError):
-        return 404
-    if isinstance(exc, InputTooLargeError):
-        return 413
-    if isinstance(exc, InputFileError):
-        return 422
-    return 400
+    """The status of a refused photo: 413 over the size limit, else 400."""
+    return exc.http_status
 
 
 def handle_fossilgis_error(exc: FossilGISError):
-    if isinstance(exc, (StoreError, RulesError)):  # the server's data or rules, not the request
+    status = exc.http_status  # each class of fossilgis.errors carries its own
+    if status >= 500:  # the server's data or rules (StoreError, RulesError), not the request
         log.error("server configuration error: %s", exc)
-        return error_response(500, exc.code, str(exc))
+        return error_response(status, exc.code, str(exc))
     if isinstance(exc, WebInputError):
-        return error_response(exc.status, exc.code, exc.message())
+        return error_response(status, exc.code, exc.message())
     title = text("err_input") if isinstance(exc, InputFileError) else None
     problems = exc.problems if isinstance(exc, PatrolValidationError) else None
     if problems == [str(exc)]:
         problems = None
-    return error_response(_status_for(exc), exc.code, str(exc), title, problems)
+    return error_response(status, exc.code, str(exc), title, problems)
 
 
 def handle_http_error(exc: HTTPException):

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import click
 
+from fossilgis import vocab
 from fossilgis.cli._common import check_output, limit_option, open_store
 
 FORMATS = ("text", "json", "csv", "geojson", "gpkg", "html")
-GRADES = ("attention", "assess", "avoid")
+#: grades --fail-on accepts: every grade but "none"
+GRADES = vocab.GRADES.codes[1:]
 EXIT_FAIL_ON = 3
 
 
@@ -33,7 +35,7 @@ def _positive(ctx, param, value):
 @click.option("--encoding", help="Attribute encoding when it cannot be detected (gbk, utf-8).")
 @click.option(
     "--project-type",
-    type=click.Choice(["linear", "mining", "building", "water", "other"]),
+    type=click.Choice(vocab.PROJECT_TYPES.codes),
     default="other",
     show_default=True,
     help="Kind of project (rule table column).",
@@ -80,7 +82,7 @@ def _positive(ctx, param, value):
 )
 @click.option(
     "--lang",
-    type=click.Choice(["zh", "en"]),
+    type=click.Choice(vocab.LANGS),
     help="Language of text and html output (default: both).",
 )
 @limit_option

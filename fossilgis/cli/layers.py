@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from fossilgis import vocab
 from fossilgis.cli._common import limit_option, open_store, operator
 from fossilgis.schema import LAYER_KINDS
 
@@ -90,7 +91,7 @@ def validate(ctx, from_source):
 @click.option("--layer", help="Layer name inside a GeoPackage or zip.")
 @click.option(
     "--boundary-status",
-    type=click.Choice(["surveyed", "approximate"]),
+    type=click.Choice(vocab.BOUNDARY_STATUSES.codes),
     default="surveyed",
     show_default=True,
     help="Used when the registry has no boundary_status field.",

@@ -38,6 +38,40 @@ SHORT_HELP = {
 EXIT_BAD_INPUT = 2
 
 
+class _StderrHandler(logging.Handler):
+    """Log records to the standard error of the running command (looked up at each record,
+    so that a test's CliRunner sees them too)."""
+
+    def emit(self, record):
+        try:
+            click.echo(self.format(record), err=True)
+        except Exception:  # pragma: no cover - logging must never break a command
+            self.handleError(record)
+
+
+def _log_to_stderr(ctx, level: int) -> None:
+    """Show log records of ``level`` and above on stderr while the command runs.
+
+    ``-v`` shows INFO (which file kind, CRS and encoding were chosen, screening chunks and
+    times), ``-vv`` DEBUG, ``-q`` only errors. The root logger's level and handler are put
+    back when the command ends, so that a program or test that calls the CLI is unchanged.
+    """
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(old)
+    handler = _StderrHandler(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(level)
+
+    def restore():
+        root.removeHandler(handler)
+        root.setLevel(previous)
+
+    ctx.call_on_close(restore)
+
+
 class FossilGISGroup(click.Group):
     """A group that imports subcommands lazily and turns library errors into messages."""
 
@@ -111,7 +145,7 @@ def cli(ctx, data_dir, store_url, debug, verbose, quiet):
     化石产地与层型剖面保护系统：项目影响筛查、网络地图、巡护记录。
     """
     level = logging.ERROR if quiet else max(logging.DEBUG, logging.WARNING - 10 * verbose)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    _log_to_stderr(ctx, level)
     ctx.obj = {"data_dir": data_dir, "store": store_url, "debug": debug, "quiet": quiet}
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from fossilgis import vocab
 from fossilgis.cli._common import open_store, operator, time_option
 
 FORMATS = ("text", "csv")
@@ -185,7 +186,7 @@ def coverage(ctx, days, show_all, fmt):
 
 
 @patrol.command()
-@click.option("--status", type=click.Choice(["all", "open", "overdue"]), default="all",
+@click.option("--status", type=click.Choice(("all", *vocab.ALERT_STATUSES)), default="all",
               show_default=True, help="Which alerts.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from fossilgis import vocab
 from fossilgis.cli._common import open_store, operator
 
 
@@ -16,7 +17,7 @@ def users():
 
 @users.command()
 @click.argument("name")
-@click.option("--role", type=click.Choice(["admin", "patroller", "viewer"]), required=True)
+@click.option("--role", type=click.Choice(vocab.ROLES.codes), required=True)
 @click.option("--password-stdin", is_flag=True,
               help="Read the password from the first line of standard input (scripts).")
 @click.pass_context
@@ -63,7 +64,7 @@ def sign_out(ctx, name):
 @click.pass_context
 def list_(ctx):
     """List users with role and state."""
-    from fossilgis.auth import ROLES, escape_control
+    from fossilgis.auth import escape_control
 
     rows = open_store(ctx).list_users()
     if not rows:
@@ -72,7 +73,7 @@ def list_(ctx):
         state = "disabled 已停用" if user.disabled else "active"
         created = user.created_at.date().isoformat() if user.created_at else ""
         name = escape_control(user.username)
-        click.echo(f"{name:<24} {user.role:<10} {ROLES[user.role][0]:<4} {state:<16} "
+        click.echo(f"{name:<24} {user.role:<10} {vocab.ROLES.zh(user.role):<4} {state:<16} "
                    f"{created}")
 
 

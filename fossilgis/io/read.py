@@ -532,6 +532,8 @@ def _finish(raw: RawLayer, user_crs: CRS | None) -> ReadResult | None:
         geoms = geoms[keep]
         gdf = gdf.loc[keep].reset_index(drop=True)
     crs, basis = _resolve_crs(raw, user_crs, bounds_in, notes)
+    log.info("%s: CRS %s (basis %s), encoding %s (basis %s), %d features", raw.source,
+             crs_label(crs), basis, raw.encoding, raw.encoding_basis, len(geoms))
 
     raw_geoms = geoms
     geoms, repaired = _repair(geoms)
@@ -667,6 +669,8 @@ def _read_vector(p: Path, *, crs, layer, encoding) -> list[ReadResult]:
         )
     if p.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise _unsupported(source, p.suffix.lower())
+    log.debug("%s: read as %s, layer %s, crs %s, encoding %s", source, p.suffix, layer, crs,
+              encoding)
     user_crs = parse_user_crs(crs) if crs is not None else None
     if encoding is not None:
         check_user_codec(encoding)

@@ -8,29 +8,14 @@ import hashlib
 import json
 import uuid as uuidlib
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
+from fossilgis import vocab
 from fossilgis.errors import PatrolValidationError
+from fossilgis.vocab import Label, Vocabulary  # noqa: F401  (Label: older callers import it)
 
-
-class Label(NamedTuple):
-    """A bilingual label: 简体中文 and English."""
-
-    zh: str
-    en: str
-
-
-#: observation categories: code -> label. The one source of truth for forms, API and exports.
-OBSERVATION_CATEGORIES: dict[str, Label] = {
-    "intact": Label("完好", "intact"),
-    "weathering": Label("自然风化/侵蚀", "natural weathering/erosion"),
-    "vegetation": Label("植被覆盖", "vegetation"),
-    "human_damage": Label("人为破坏", "human damage"),
-    "illegal_excavation": Label("非法采挖", "illegal excavation"),
-    "construction_encroachment": Label("工程建设侵占", "construction encroachment"),
-    "signage_damaged": Label("标识损坏", "signage damaged"),
-    "other": Label("其他", "other"),
-}
+#: observation categories: code -> Label(zh, en); the table lives in fossilgis.vocab
+OBSERVATION_CATEGORIES: Vocabulary = vocab.OBSERVATION_CATEGORIES
 
 #: categories that start the clocks of 条例 Art. 18 (on site within 24 h, opinion within 7 d)
 ALERT_CATEGORIES: tuple[str, ...] = (
@@ -39,16 +24,11 @@ ALERT_CATEGORIES: tuple[str, ...] = (
     "construction_encroachment",
 )
 
-#: severity of an observation: code -> label, mildest first
-SEVERITIES: dict[str, Label] = {
-    "none": Label("无", "none"),
-    "low": Label("轻微", "low"),
-    "medium": Label("中等", "medium"),
-    "high": Label("严重", "high"),
-}
+#: severity of an observation: code -> Label(zh, en), mildest first
+SEVERITIES: Vocabulary = vocab.SEVERITIES
 
 #: target kinds a patrol can be about (the singular of the layer kinds)
-TARGET_KINDS = ("site", "section")
+TARGET_KINDS = vocab.TARGET_KINDS.codes
 
 #: naive times (no offset) are read as China Standard Time
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
@@ -76,14 +56,7 @@ def category_code(value: str) -> str | None:
     value : str
         ``"illegal_excavation"``, ``"非法采挖"`` or ``"Illegal excavation"``.
     """
-    text = (value or "").strip()
-    if text in OBSERVATION_CATEGORIES:
-        return text
-    low = text.lower()
-    for code, label in OBSERVATION_CATEGORIES.items():
-        if low in (code, label.en.lower()) or text == label.zh:
-            return code
-    return None
+    return OBSERVATION_CATEGORIES.code_for(value)
 
 
 def parse_time(value: Any, field_name: str) -> dt.datetime:

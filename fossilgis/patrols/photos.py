@@ -9,7 +9,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from fossilgis.errors import PhotoError
+from fossilgis.errors import PhotoError, PhotoTooLargeError
 
 #: photos larger than this are refused (bytes); the web config may pass its own limit
 DEFAULT_MAX_PHOTO_BYTES = 25 * 1024 * 1024
@@ -130,10 +130,11 @@ def check_photo(data: bytes, name: str = "photo", max_bytes: int = DEFAULT_MAX_P
     Raises
     ------
     PhotoError
-        Too large, not a JPEG or PNG, or an extension that says otherwise.
+        Not a JPEG or PNG, or an extension that says otherwise; ``PhotoTooLargeError``
+        (a ``PhotoError``) when over ``max_bytes``.
     """
     if len(data) > max_bytes:
-        raise PhotoError(
+        raise PhotoTooLargeError(
             f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit; "
             "resize it or raise the limit in the config / 照片超过大小限制"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -10,6 +11,8 @@ from fossilgis.errors import PatrolValidationError
 from fossilgis.patrols.infer import infer_target, target_distances, targets_frame
 from fossilgis.patrols.model import Patrol, PhotoRef
 from fossilgis.patrols.validate import validate_patrol
+
+log = logging.getLogger(__name__)
 
 #: a photo with EXIF GPS within this distance of a waypoint is attached to it (metres)
 PHOTO_MATCH_M = 50.0
@@ -80,6 +83,7 @@ def _store_photos(store, patrol: Patrol, files: Mapping[str, bytes], max_bytes) 
     for name in sorted(files):  # check every file before storing any
         check_photo(files[name], name, limit)
     stored = {name: store.put_photo(files[name], name, max_bytes=limit) for name in sorted(files)}
+    log.debug("photos: %d files sent and stored, %d named in the record", len(files), len(named))
     for ref in patrol.all_photos():
         if ref.name and not ref.sha256:
             ref.sha256 = stored[ref.name]
@@ -92,8 +96,12 @@ def _store_photos(store, patrol: Patrol, files: Mapping[str, bytes], max_bytes) 
             home = _nearest_waypoint(patrol, info.lon, info.lat)
         if home is not None:
             home.photos.append(ref)
+            log.debug("photo %s: not named in the record; attached to waypoint %s by its EXIF "
+                      "position", name, home.uuid)
         else:
             patrol.photos.append(ref)
+            log.debug("photo %s: not named in the record; attached to the patrol (%s)", name,
+                      "no EXIF position" if info.lon is None else "no waypoint within 50 m")
             if info.lon is None:
                 warnings.append(f"photo {name}: no EXIF GPS position; attached to the patrol")
     return warnings
@@ -145,6 +153,8 @@ def submit_patrol(
     ConflictError
         The UUID is stored with different content (HTTP 409).
     """
+    log.info("patrol %s from %s: %d waypoints, %d photo files", patrol.uuid, user,
+             len(patrol.waypoints), len(files or {}))
     if targets is None:
         targets = load_targets(store)
     warnings = validate_patrol(patrol, targets, now)
@@ -152,6 +162,7 @@ def submit_patrol(
     if not patrol.target_id:
         hit = infer_target(patrol.geometry, targets)
         if hit is None:
+            log.info("patrol %s: no target within 5 km; stored without one", patrol.uuid)
             warnings.append(
                 "no site or section within 5 km of the patrol; stored without one "
                 "/ 5 公里内无保护对象"
@@ -159,5 +170,9 @@ def submit_patrol(
         else:
             patrol.target_kind, patrol.target_id = hit.kind, hit.id
             patrol.target_inferred, patrol.target_distance_m = True, hit.distance_m
+            log.info("patrol %s: target inferred as %s %s, %.0f m away", patrol.uuid, hit.kind,
+                     hit.id, hit.distance_m)
     record, created = store.save_patrol(patrol, user)
+    log.info("patrol %s: %s (%d warnings)", patrol.uuid,
+             "stored" if created else "identical re-send, already stored", len(warnings))
     return SubmitResult(record, created, warnings)
