@@ -68,7 +68,8 @@ def create_app(test_config: dict | None = None) -> Flask:
             resp.headers.setdefault("Cache-Control", "private, no-store")
         return resp
 
-    app.jinja_env.globals.update(t=i18n.text, vocab=i18n.vocab, current_lang=i18n.current_lang,
+    i18n.install_jinja(app.jinja_env)  # {{ _("…") }} in the request's language
+    app.jinja_env.globals.update(vocab=i18n.vocab, current_lang=i18n.current_lang,
                                  is_staff=auth.is_staff, current_user=auth.current_user,
                                  can_write=auth.can_write, is_admin=auth.is_admin,
                                  csrf_token=csrf.csrf_token, cst=i18n.cst,

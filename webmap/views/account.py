@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from fossilgis.auth import authenticate, end_session, new_session
 from webmap import csrf
 from webmap.auth import SESSION_ID, SESSION_USER
-from webmap.i18n import text
+from webmap.i18n import _
 from webmap.layers import get_store
 
 bp = Blueprint("account", __name__)
@@ -52,13 +52,14 @@ def login_submit():
     store = get_store()
     if limiter.blocked(address, username):
         minutes = max(1, round(current_app.config["LOGIN_WINDOW_S"] / 60))
-        return _page(text("err_login_blocked", minutes=minutes), 429, username)
+        message = _("Too many failed sign-ins; try again in %(minutes)s min.", minutes=minutes)
+        return _page(message, 429, username)
     user = authenticate(store, username, password) if username and password else None
     if user is None:
         limiter.failed(address, username)
         store.append_audit(username or None, "sign_in_failed", "user", username or None,
                            {"address": address})
-        return _page(text("err_login"), 401, username)
+        return _page(_("Wrong user name or password, or the account is disabled."), 401, username)
     limiter.succeeded(address, username)
     lifetime = current_app.permanent_session_lifetime.total_seconds()
     sid = new_session(store, user, lifetime)

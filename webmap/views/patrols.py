@@ -26,7 +26,7 @@ from fossilgis.errors import InputFileError, PatrolValidationError, PhotoError
 from fossilgis.patrols.model import ALERT_CATEGORIES, CHINA_TZ, OBSERVATION_CATEGORIES, SEVERITIES
 from webmap.auth import current_user, is_admin, is_staff, requires
 from webmap.errors import WebInputError, photo_status, public_text
-from webmap.i18n import current_lang, text
+from webmap.i18n import _, current_lang
 from webmap.layers import get_store
 
 bp = Blueprint("patrols", __name__)
@@ -48,21 +48,15 @@ def _now() -> dt.datetime:
 
 def targets():
     """Sites and sections for validation and inference, rebuilt when a layer changes."""
-    import time
+    cache = current_app.extensions.get("fossilgis_patrol_targets")
+    if cache is None:
+        from fossilgis.patrols.submit import load_targets
+        from fossilgis.serving import VersionedCache, layer_versions
 
-    from fossilgis.patrols.submit import load_targets
-    from webmap.layers import VERSION_CHECK_S
-
-    cached = current_app.extensions.get("fossilgis_patrol_targets")
-    now = time.monotonic()
-    if cached is not None and now - cached[2] < VERSION_CHECK_S:
-        return cached[1]
-    store = get_store()
-    versions = tuple(store.layer_info(k)["version"] for k in ("sites", "sections"))
-    if cached is None or cached[0] != versions:
-        cached = (versions, load_targets(store), now)
-    current_app.extensions["fossilgis_patrol_targets"] = (cached[0], cached[1], now)
-    return cached[1]
+        store = get_store()
+        cache = VersionedCache(lambda _key: load_targets(store), lambda: layer_versions(store))
+        current_app.extensions["fossilgis_patrol_targets"] = cache
+    return cache.get()
 
 
 def _target_names() -> dict[tuple[str, str], tuple[str, str]]:
@@ -155,10 +149,18 @@ def _form_page(error=None, problems=None, status=200, form=None):
               "urls": {"api": url_for("patrols.api_submit"),
                        "patrol": request.script_root + "/patrols/",
                        "login": url_for("account.login", next=url_for("patrols.new"))},
-              "strings": {k: text(k) for k in (
-                  "outbox_saved", "outbox_sent", "outbox_offline", "outbox_refused",
-                  "outbox_sign_in", "outbox_pending", "outbox_none", "outbox_retry",
-                  "outbox_discard", "outbox_open", "obs_remove", "outbox_warnings")}}
+              "strings": {
+                  "outbox_saved": _("Saved on this device; sending…"),
+                  "outbox_sent": _("Stored by the server."),
+                  "outbox_offline": _("No network: kept on this device, sent when the "
+                                      "network returns."),
+                  "outbox_refused": _("Refused by the server:"),
+                  "outbox_sign_in": _("Your sign-in has expired: sign in again; the patrol "
+                                      "is still kept on this device."),
+                  "outbox_retry": _("Send now"),
+                  "outbox_discard": _("Discard"),
+                  "outbox_open": _("Open"),
+                  "outbox_warnings": _("Notes:")}}
     return render_template(
         "patrol_new.html", error=error, problems=problems or [],
         form=form if form is not None else {}, new_uuid=str(uuid.uuid4()),
@@ -182,7 +184,7 @@ def new_submit():
     try:
         result = _submit(upload_from_request(request))
     except PatrolValidationError as exc:
-        return _form_page(text("err_patrol_invalid"),
+        return _form_page(_("The patrol was not stored; fix these problems:"),
                           [public_text(p) for p in exc.problems], 400, request.form)
     except PhotoError as exc:
         return _form_page(public_text(exc), None, photo_status(exc), request.form)

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template, url_for
 
 from webmap.auth import is_staff
 from webmap.errors import WebInputError
-from webmap.i18n import client_strings, current_lang, text
+from webmap.i18n import FIELD_LABELS, _, client_strings, current_lang, vocab
 from webmap.layers import served_feature
 from webmap.maps import page_map
 from webmap.views.map import demonstration
@@ -37,22 +37,18 @@ def _rows(kind: str, rec: dict) -> list[tuple[str, str]]:
         if key == "county":
             value = " / ".join(x for x in (val(rec.get("county_zh")), val(rec.get("county_en"))))
         elif key == "protection_level":
-            from webmap.i18n import vocab
-
-            value = vocab("level", rec.get("protection_level"))
+            value = vocab("protection_level", rec.get("protection_level"))
         elif key == "accuracy":
             acc = rec.get("accuracy_m")
-            value = text("accuracy_value", cls=val(rec.get("accuracy_class")),
-                         m=val(None if acc is None or acc != acc else f"{acc:g}"))
+            value = _("class %(cls)s, about %(m)s m", cls=val(rec.get("accuracy_class")),
+                      m=val(None if acc is None or acc != acc else f"{acc:g}"))
         elif key == "boundary_status":
-            status = rec.get("boundary_status")
-            value = text(f"boundary_{status}") if status in ("approximate", "surveyed") else val(
-                status)
+            value = vocab("boundary_status", val(rec.get("boundary_status")))
         elif key == "source":
             value = citation(rec.get("source"))
         else:
             value = val(rec.get(key))
-        rows.append((text(key), value))
+        rows.append((_(FIELD_LABELS[key]), value))
     return rows
 
 
@@ -60,7 +56,7 @@ def _target_page(kind: str, feature_id: str):
     staff = is_staff()
     hit, served = served_feature(kind, feature_id, staff)
     if hit is None:
-        label = text("layer_sites" if kind == "sites" else "layer_sections").lower()
+        label = (_("Fossil sites") if kind == "sites" else _("Type sections")).lower()
         raise WebInputError("err_target_not_found", status=404, code="not_found",
                             id=feature_id, kind=label)
     rec = hit.drop(columns=hit.geometry.name).iloc[0].to_dict()
