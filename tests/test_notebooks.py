@@ -1,4 +1,7 @@
-"""The notebooks: committed without outputs, in step with their generator, and they run.
+"""The notebooks: committed without outputs, in step with their Jupytext sources, and they run.
+
+Each ``notebooks/<name>.ipynb`` is written by ``notebooks/build_notebooks.py`` from its
+percent-format source ``notebooks/<name>.py``; the tests below keep the pair from drifting.
 
 Each notebook is executed top to bottom with nbclient in a kernel that runs this test's
 Python (the venv's, where fossilgis is installed), from the ``notebooks/`` folder, as
@@ -39,7 +42,21 @@ def test_committed_without_outputs(path):
             assert cell.get("execution_count") is None, f"{path.name} cell {n}: execution count"
 
 
-def test_notebooks_match_their_generator():
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_cells_match_the_jupytext_source(path):
+    import jupytext
+
+    source = path.with_suffix(".py")
+    assert source.exists(), f"{path.name} has no Jupytext source {source.name}"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    paired = jupytext.read(source, fmt="py:percent")
+    cells = [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
+    assert cells == [(c.cell_type, c.source) for c in paired.cells], (
+        f"{path.name} and {source.name} differ: run notebooks/build_notebooks.py")
+    assert nb["metadata"]["jupytext"]["formats"] == "ipynb,py:percent"
+
+
+def test_notebooks_match_their_sources():
     proc = subprocess.run(
         [sys.executable, str(NOTEBOOKS_DIR / "build_notebooks.py"), "--check"],
         capture_output=True,
