@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup system-deps lint bench clean
+.PHONY: run test test-fast setup system-deps lint format bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,16 @@ system-deps:
 test: setup system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# quick local loop: no Chromium, no PostgreSQL, no slow end-to-end tests
+test-fast: setup
+	$(BIN)/python -m pytest -m "not browser and not postgis and not slow" $(PYTEST_ARGS)
+
 lint: setup
-	$(BIN)/ruff check fossilgis webmap tests bench
+	$(BIN)/ruff check fossilgis webmap tests bench notebooks
+	$(BIN)/ruff format --check fossilgis webmap tests bench notebooks
+
+format: setup
+	$(BIN)/ruff format fossilgis webmap tests bench notebooks
 
 bench: setup
 	$(BIN)/python bench/run_all.py
