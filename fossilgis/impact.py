@@ -26,82 +26,24 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from fossilgis.errors import FossilGISError, InputFileError
-from fossilgis.geo import (
-    CRS_GEOGRAPHIC,
-    GUIZHOU_BOUNDS,
-    M2_PER_HA,
-    M2_PER_MU,
-    format_bounds,
-    gk_zone_numbers,
-    metric_crs_for_zone,
+from fossilgis.errors import FossilGISError
+from fossilgis.footprints import (  # noqa: F401  (re-exported: the engine's public names)
+    FOOTPRINT_REACH_DEG,
+    LINE_WIDTH_RANGE_M,
+    POINT_RADIUS_RANGE_M,
+    ScreenOptions,
+    buffer_footprints,
+    buffer_reach_m,
+    check_footprint_reach,
+    check_width,
+    ellipsoidal_area_m2,
+    footprint_metrics,
+    footprints_beyond_reach,
+    project_area_m2,
 )
-from fossilgis.rules import PROJECT_TYPES, worst_grade
+from fossilgis.geo import CRS_GEOGRAPHIC, M2_PER_HA, M2_PER_MU, gk_zone_numbers, metric_crs_for_zone
+from fossilgis.rules import PROJECT_TYPES, worst_grade  # noqa: F401  (PROJECT_TYPES re-exported)
 from fossilgis.schema import TARGET_KIND
-
-# CGCS2000 ellipsoid (GRS 80 parameters)
-_A = 6378137.0
-_F = 1 / 298.257222101
-_E2 = _F * (2 - _F)
-
-
-#: accepted ``line_width_m`` (m): below a decimetre a buffer collapses in floating point;
-#: a "line" wider than 2 km is an area and must be drawn as a polygon
-LINE_WIDTH_RANGE_M = (0.1, 2000.0)
-#: accepted ``point_radius_m`` (m), for the same reasons
-POINT_RADIUS_RANGE_M = (0.1, 2000.0)
-#: how far (degrees) a footprint may reach beyond Guizhou's box: a project that crosses the
-#: border is screened; one that spans far more than the province (a wrong CRS, a world box)
-#: is refused, since GK zones 35–37 cannot measure it
-FOOTPRINT_REACH_DEG = 1.0
-
-
-def check_width(option: str, value: float | None) -> float | None:
-    """``value`` if it is a usable line width / point radius in metres, else a clear error.
-
-    ``option`` is ``"line-width"`` or ``"point-radius"``; the message names it as the user
-    typed it (``--line-width``) and gives the accepted range.
-    """
-    if value is None:
-        return None
-    lo, hi = LINE_WIDTH_RANGE_M if option == "line-width" else POINT_RADIUS_RANGE_M
-    try:
-        ok = lo <= float(value) <= hi
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        what = "linear footprints (roads, pipelines)" if option == "line-width" else (
-            "point footprints (boreholes, pylons)")
-        raise FossilGISError(
-            f"--{option} {value!r} is out of range (超出范围): give a number of metres from "
-            f"{lo:g} to {hi:g} for {what}. Wider or larger works are areas: draw them as "
-            f"polygons (面) instead."
-        )
-    return float(value)
-
-
-@dataclass(frozen=True)
-class ScreenOptions:
-    """How footprints are read as ground disturbance.
-
-    ``line_width_m`` buffers lines by half the width on each side (flat ends);
-    ``point_radius_m`` buffers points. Without them, lines and points count by their own
-    geometry and have no overlap area.
-    """
-
-    project_type: str = "other"
-    ground_disturbance: bool = True
-    line_width_m: float | None = None
-    point_radius_m: float | None = None
-
-    def __post_init__(self):
-        if self.project_type not in PROJECT_TYPES:
-            raise FossilGISError(
-                f"project type {self.project_type!r} is unknown; choose one of "
-                f"{', '.join(PROJECT_TYPES)}"
-            )
-        check_width("line-width", self.line_width_m)
-        check_width("point-radius", self.point_radius_m)
 
 
 @dataclass
@@ -128,60 +70,6 @@ class Targets:
             core[is_section] = shapely.buffer(geoms[is_section], self.section_core_m)
             self._zoned[zone] = (geoms, core, shapely.STRtree(geoms))
         return self._zoned[zone]
-
-
-def _equal_area_xy(coords: np.ndarray) -> np.ndarray:
-    """Lon/lat → Lambert cylindrical equal-area on the CGCS2000 ellipsoid (metres)."""
-    lam = np.radians(coords[:, 0])
-    sin_phi = np.sin(np.radians(coords[:, 1]))
-    e = math.sqrt(_E2)
-    q = (1 - _E2) * (sin_phi / (1 - _E2 * sin_phi**2)
-                     - np.log((1 - e * sin_phi) / (1 + e * sin_phi)) / (2 * e))
-    return np.column_stack([_A * lam, _A * q / 2])
-
-
-def ellipsoidal_area_m2(geoms_deg: np.ndarray) -> np.ndarray:
-    """Areas in m² of lon/lat geometries on the CGCS2000 ellipsoid (0 for lines, points).
-
-    The outlines go through an equal-area projection and the shoelace formula runs on
-    ragged coordinate arrays, so the result is exact for polygons with straight edges in
-    lon/lat, at any size, without a Python loop.
-    """
-    geoms_deg = np.asarray(geoms_deg)
-    out = np.zeros(len(geoms_deg))
-    polygonal = np.isin(shapely.get_type_id(geoms_deg), (3, 6)) & ~shapely.is_empty(geoms_deg)
-    if not polygonal.any():
-        return out
-    polys = geoms_deg[polygonal]
-    if (shapely.get_type_id(polys) == 3).all() and not shapely.get_num_interior_rings(polys).any():
-        # fast path, the common case: simple polygons, one ring each
-        coords, index = shapely.get_coordinates(polys, return_index=True)
-        ring_off = np.searchsorted(index, np.arange(len(polys) + 1))
-        gtype, offsets = shapely.GeometryType.POLYGON, (ring_off, np.arange(len(polys) + 1))
-    else:
-        gtype, coords, offsets = shapely.to_ragged_array(polys)
-    ring_off, part_off = offsets[0], offsets[1]
-    xy = _equal_area_xy(coords)
-    # coordinates relative to their ring's first vertex keep the products small and exact
-    ring_len = np.diff(ring_off)
-    xy -= np.repeat(xy[ring_off[:-1]], ring_len, axis=0)
-    cross = xy[:-1, 0] * xy[1:, 1] - xy[1:, 0] * xy[:-1, 1]
-    cross[ring_off[1:-1] - 1] = 0.0  # the pair that straddles two rings
-    cross = np.append(cross, 0.0)
-    ring_area = np.abs(np.add.reduceat(cross, ring_off[:-1])) / 2
-    ring_area[ring_len == 0] = 0.0
-    sign = -np.ones(len(ring_area))
-    sign[part_off[:-1]] = 1.0  # the first ring of each polygon is its exterior
-    part_area = np.add.reduceat(ring_area * sign, part_off[:-1])
-    part_area[np.diff(part_off) == 0] = 0.0
-    if gtype == shapely.GeometryType.MULTIPOLYGON:
-        geom_off = offsets[2]
-        area = np.add.reduceat(part_area, geom_off[:-1])
-        area[np.diff(geom_off) == 0] = 0.0
-    else:
-        area = part_area
-    out[polygonal] = area
-    return out
 
 
 def prepare_targets(sites, sections, rules) -> Targets:
@@ -238,11 +126,6 @@ def prepare_targets(sites, sections, rules) -> Targets:
     )
 
 
-def _buffer_reach_m(options: ScreenOptions) -> float:
-    """How far buffering (line width, point radius) moves a footprint's edge outwards."""
-    return max((options.line_width_m or 0) / 2, options.point_radius_m or 0)
-
-
 def _candidates(footprints_deg: np.ndarray, targets: Targets, extra_m: float = 0.0) -> np.ndarray:
     """Indices of footprints whose box comes within reach of any target's box (degrees).
 
@@ -261,48 +144,6 @@ def _candidates(footprints_deg: np.ndarray, targets: Targets, extra_m: float = 0
     return np.unique(fp_idx)
 
 
-def footprints_beyond_reach(geoms_deg: np.ndarray) -> np.ndarray:
-    """True where a footprint's box reaches more than :data:`FOOTPRINT_REACH_DEG` past Guizhou."""
-    b = shapely.bounds(np.asarray(geoms_deg))
-    x0, y0, x1, y1 = GUIZHOU_BOUNDS
-    m = FOOTPRINT_REACH_DEG
-    return (b[:, 0] < x0 - m) | (b[:, 1] < y0 - m) | (b[:, 2] > x1 + m) | (b[:, 3] > y1 + m)
-
-
-def check_footprint_reach(geoms_deg: np.ndarray, source: str) -> None:
-    """Refuse footprints that span far more than the province (see :data:`FOOTPRINT_REACH_DEG`).
-
-    Such a footprint cannot be measured in the GK zones of Guizhou and would match only
-    some of the sites it covers; it is almost always a wrong CRS or a placeholder box.
-    """
-    far = np.flatnonzero(footprints_beyond_reach(geoms_deg))
-    if not len(far):
-        return
-    rows = ", ".join(str(int(r)) for r in far[:10]) + (f" … ({len(far)} rows)" if len(far) > 10
-                                                        else "")
-    bounds = shapely.total_bounds(np.asarray(geoms_deg)[far])
-    m = FOOTPRINT_REACH_DEG
-    x0, y0, x1, y1 = GUIZHOU_BOUNDS
-    raise InputFileError(
-        f"{source}: footprint rows {rows} reach far beyond Guizhou (范围远超贵州省): bbox "
-        f"{format_bounds(bounds)} degrees; a footprint may reach at most {m:g}° past the "
-        f"province ({format_bounds((x0 - m, y0 - m, x1 + m, y1 + m))}). Check the CRS of the "
-        f"file, or clip the footprint to the part of the project in and near Guizhou."
-    )
-
-
-def _buffer_footprints(geoms: np.ndarray, options: ScreenOptions) -> np.ndarray:
-    out = geoms.copy()
-    type_ids = shapely.get_type_id(geoms)
-    lines = np.isin(type_ids, (1, 2, 5))  # LineString, LinearRing, MultiLineString
-    points = np.isin(type_ids, (0, 4))  # Point, MultiPoint
-    if options.line_width_m and lines.any():
-        out[lines] = shapely.buffer(geoms[lines], options.line_width_m / 2, cap_style="flat")
-    if options.point_radius_m and points.any():
-        out[points] = shapely.buffer(geoms[points], options.point_radius_m, quad_segs=16)
-    return out
-
-
 def _bearings(a_xy: np.ndarray, b_xy: np.ndarray, zone_crs: np.ndarray) -> np.ndarray:
     """Geodesic azimuths (0–360°, clockwise from north) from points a to b given in GK."""
     import pyproj
@@ -317,84 +158,6 @@ def _bearings(a_xy: np.ndarray, b_xy: np.ndarray, zone_crs: np.ndarray) -> np.nd
         az, _, _ = geod.inv(lon1, lat1, lon2, lat2)
         out[sel] = np.mod(az, 360.0)
     return out
-
-
-def footprint_metrics(footprints_deg: np.ndarray, options: ScreenOptions) -> np.ndarray:
-    """Area in m² of each footprint as screened (after buffering lines and points)."""
-    geoms = np.asarray(footprints_deg)
-    type_ids = shapely.get_type_id(geoms)
-    areas = ellipsoidal_area_m2(geoms)
-    needs_buffer = (np.isin(type_ids, (1, 2, 5)) & bool(options.line_width_m)) | (
-        np.isin(type_ids, (0, 4)) & bool(options.point_radius_m)
-    )
-    if needs_buffer.any():
-        import geopandas as gpd
-
-        sub = geoms[needs_buffer]
-        zones = gk_zone_numbers(shapely.get_x(shapely.centroid(sub)))
-        res = np.zeros(len(sub))
-        for zone in np.unique(zones):
-            sel = zones == zone
-            proj = gpd.GeoSeries(sub[sel], crs=CRS_GEOGRAPHIC).to_crs(metric_crs_for_zone(zone))
-            res[sel] = shapely.area(_buffer_footprints(np.asarray(proj.values), options))
-        areas[needs_buffer] = res
-    return areas
-
-
-def _screened_outlines_deg(geoms_deg: np.ndarray, options: ScreenOptions) -> np.ndarray:
-    """Footprints as screened (lines and points buffered in their GK zone), in lon/lat."""
-    import geopandas as gpd
-
-    geoms = np.asarray(geoms_deg).copy()
-    type_ids = shapely.get_type_id(geoms)
-    needs = (np.isin(type_ids, (1, 2, 5)) & bool(options.line_width_m)) | (
-        np.isin(type_ids, (0, 4)) & bool(options.point_radius_m)
-    )
-    if needs.any():
-        sub = geoms[needs]
-        zones = gk_zone_numbers(shapely.get_x(shapely.centroid(sub)))
-        out = np.empty(len(sub), dtype=object)
-        for zone in np.unique(zones):
-            sel = zones == zone
-            crs = metric_crs_for_zone(zone)
-            proj = gpd.GeoSeries(sub[sel], crs=CRS_GEOGRAPHIC).to_crs(crs)
-            buffered = _buffer_footprints(np.asarray(proj.values), options)
-            out[sel] = np.asarray(gpd.GeoSeries(buffered, crs=crs).to_crs(CRS_GEOGRAPHIC).values)
-        geoms[needs] = out
-    return geoms
-
-
-def project_area_m2(
-    geoms_deg: np.ndarray, options: ScreenOptions, areas: np.ndarray | None = None
-) -> tuple[float, int]:
-    """Ground area of one project in m², counting ground that footprints share only once.
-
-    Returns ``(area_m2, overlapping)``: the area of the union of the screened footprints
-    (ellipsoidal, like :func:`footprint_metrics`) and how many footprints overlap another
-    one. Footprints that only touch are summed as they are; the union is computed just for
-    those whose interiors meet, so a parcel map of thousands of neighbours stays fast.
-    """
-    geoms = np.asarray(geoms_deg)
-    if areas is None:
-        areas = footprint_metrics(geoms, options)
-    total = float(np.sum(areas))
-    idx = np.flatnonzero(areas > 0)
-    if len(idx) < 2:
-        return total, 0
-    outlines = _screened_outlines_deg(geoms[idx], options)
-    tree = shapely.STRtree(outlines)
-    a, b = tree.query(outlines, predicate="intersects")
-    keep = a < b
-    a, b = a[keep], b[keep]
-    if len(a):
-        interiors_meet = shapely.relate_pattern(outlines[a], outlines[b], "T********")
-        a, b = a[interiors_meet], b[interiors_meet]
-    if not len(a):
-        return total, 0
-    involved = np.unique(np.concatenate([a, b]))
-    union = shapely.union_all(outlines[involved])
-    union_area = float(ellipsoidal_area_m2(np.array([union], dtype=object))[0])
-    return total - float(areas[idx[involved]].sum()) + union_area, len(involved)
 
 
 IMPACT_COLUMNS = [
@@ -457,7 +220,7 @@ def assess_impact(
         cand = np.unique(found[0])
     else:
         cand = (
-            _candidates(fp_deg, targets, _buffer_reach_m(options))
+            _candidates(fp_deg, targets, buffer_reach_m(options))
             if len(fp_deg)
             else np.array([], dtype=int)
         )
@@ -489,7 +252,7 @@ def assess_impact(
 
 def _found_pairs(pairs, fp_deg, targets: Targets, options) -> tuple[np.ndarray, np.ndarray]:
     """(footprint positions, target positions) from an external pair finder, sorted."""
-    pos, kinds, ids = pairs(fp_deg, targets.attention_m + _buffer_reach_m(options))
+    pos, kinds, ids = pairs(fp_deg, targets.attention_m + buffer_reach_m(options))
     found = pd.DataFrame({"fp": np.asarray(pos, dtype=np.int64),
                           "target_kind": np.asarray(kinds, dtype=object),
                           "target_id": np.asarray(ids, dtype=object)})
@@ -504,7 +267,7 @@ def _pairs_in_zone(fp_deg, fp_pos, zone, targets: Targets, options, given=None) 
 
     crs = metric_crs_for_zone(zone)
     fp = np.asarray(gpd.GeoSeries(fp_deg, crs=CRS_GEOGRAPHIC).to_crs(crs).values)
-    fp = _buffer_footprints(fp, options)
+    fp = buffer_footprints(fp, options)
     geoms, core, tree = targets.in_zone(zone)
     if given is None:
         fi, ti = tree.query(fp, predicate="dwithin", distance=targets.attention_m)
