@@ -263,6 +263,41 @@ def project_area_m2(
     if not len(a):
         return total, 0
     involved = np.unique(np.concatenate([a, b]))
-    union = shapely.union_all(outlines[involved])
-    union_area = float(ellipsoidal_area_m2(np.array([union], dtype=object))[0])
-    return total - float(areas[idx[involved]].sum()) + union_area, len(involved)
+    return (
+        total - float(areas[idx[involved]].sum()) + _union_area_m2(outlines, a, b),
+        len(involved),
+    )
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected-component label of each of ``n`` nodes joined by edges ``a``–``b``."""
+    labels = np.arange(n)
+    while True:
+        low = np.minimum(labels[a], labels[b])
+        new = labels.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]  # pointer jumping: a chain of k links settles in about log k rounds
+        if np.array_equal(new, labels):
+            return labels
+        labels = new
+
+
+def _union_area_m2(outlines: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """Ellipsoidal area of the union of the outlines joined by overlapping pairs ``a``–``b``.
+
+    Each group of mutually overlapping footprints is merged on its own: pairs (the common
+    case) in one vectorised union, larger groups one by one, never the whole project at once.
+    """
+    labels = _components(len(outlines), a, b)
+    nodes = np.unique(np.concatenate([a, b]))
+    comp = labels[nodes]
+    comps, sizes = np.unique(comp, return_counts=True)
+    size_of = dict(zip(comps.tolist(), sizes.tolist()))
+    edge_comp = labels[a]
+    pair_edges = np.array([size_of[c] == 2 for c in edge_comp.tolist()], dtype=bool)
+    merged = list(shapely.union(outlines[a[pair_edges]], outlines[b[pair_edges]]))
+    order = np.argsort(comp, kind="stable")
+    groups = np.split(nodes[order], np.flatnonzero(np.diff(comp[order])) + 1)
+    merged += [shapely.union_all(outlines[g]) for g in groups if len(g) > 2]
+    return float(ellipsoidal_area_m2(np.array(merged, dtype=object)).sum())

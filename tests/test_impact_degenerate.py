@@ -29,10 +29,9 @@ GEOD = pyproj.Geod(ellps="GRS80")
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    path = tmp_path_factory.mktemp("store")
-    open_store(path)
-    return path
+def data(template_copy):
+    """A GeoPackage data directory for the module: ``impact-check`` is given ``--data`` only."""
+    return template_copy("impact-degenerate")
 
 
 def run(data, *args):
@@ -168,3 +167,14 @@ def test_a_polygon_with_no_area_is_screened_as_its_line(data, tmp_path):
     assert p["geometry_types"] == ["LineString"] and p["footprint_area_m2"] == 0
     assert any("no area" in n for n in p["notes"])
     assert any(i["zone"] == "core" for i in p["impacts"])
+
+
+def test_groups_of_overlaps_are_merged_group_by_group():
+    # a chain of three, a pair, and a loner: the union of each group, summed
+    chain = [shapely.box(106.70 + 0.01 * i, 26.50, 106.715 + 0.01 * i, 26.51) for i in range(3)]
+    pair = [shapely.box(107.0, 27.0, 107.02, 27.02), shapely.box(107.01, 27.01, 107.03, 27.03)]
+    loner = [shapely.box(108.0, 27.0, 108.01, 27.01)]
+    geoms = np.array(chain + pair + loner, dtype=object)
+    area, overlapping = project_area_m2(geoms, ScreenOptions())
+    assert overlapping == 5
+    assert area == pytest.approx(_geod_area(shapely.union_all(geoms)), rel=1e-6)
