@@ -286,18 +286,14 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _union_area_m2(outlines: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     """Ellipsoidal area of the union of the outlines joined by overlapping pairs ``a``–``b``.
 
-    Each group of mutually overlapping footprints is merged on its own: pairs (the common
-    case) in one vectorised union, larger groups one by one, never the whole project at once.
+    Each group of mutually overlapping footprints is dissolved on its own, all groups in one
+    vectorised call (a collection per group, buffered by 0), never the whole project at once.
     """
     labels = _components(len(outlines), a, b)
     nodes = np.unique(np.concatenate([a, b]))
     comp = labels[nodes]
-    comps, sizes = np.unique(comp, return_counts=True)
-    size_of = dict(zip(comps.tolist(), sizes.tolist()))
-    edge_comp = labels[a]
-    pair_edges = np.array([size_of[c] == 2 for c in edge_comp.tolist()], dtype=bool)
-    merged = list(shapely.union(outlines[a[pair_edges]], outlines[b[pair_edges]]))
     order = np.argsort(comp, kind="stable")
-    groups = np.split(nodes[order], np.flatnonzero(np.diff(comp[order])) + 1)
-    merged += [shapely.union_all(outlines[g]) for g in groups if len(g) > 2]
-    return float(ellipsoidal_area_m2(np.array(merged, dtype=object)).sum())
+    group = np.cumsum(np.r_[0, np.diff(comp[order]) != 0])
+    collections = shapely.geometrycollections(outlines[nodes[order]], indices=group)
+    merged = shapely.buffer(collections, 0)
+    return float(ellipsoidal_area_m2(merged).sum())

@@ -132,13 +132,9 @@ def _merge_gpx(patrol: Patrol, content, notes: list[str]) -> None:
             raise PatrolValidationError(
                 f"gpx: waypoint {i + 1} ({w.name or 'unnamed'}) has no <time>; every waypoint "
                 "needs its time / GPX 航点缺少时间")
-        code = next((category_code(v) for v in (w.type, w.symbol, w.name)
-                     if v and category_code(v)), None)
-        obs = Observation(code, "none", w.description) if code else (
-            Observation("other", "none", w.description) if w.description else None)
         patrol.waypoints.append(Waypoint(
             uuid=str(uuidlib.uuid5(uuidlib.UUID(patrol.uuid), f"gpx/{i}")), lon=w.lon,
-            lat=w.lat, observed_at=w.time, name=w.name, observation=obs))
+            lat=w.lat, observed_at=w.time, name=w.name, observation=w.observation()))
     notes.extend(content.notes)
 
 

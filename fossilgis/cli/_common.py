@@ -71,3 +71,28 @@ limit_option = click.option(
     help="Raise or lower a reading limit, e.g. --limit features=2000000. Repeatable; the "
     "names and defaults are in docs/impact-check.md (Limits).",
 )
+
+
+# -- options of the commands that read a user's file (the reader parses and checks them) --
+def reading_options(**help_texts: str):
+    """``--crs``, ``--layer`` and/or ``--encoding``, in the order given, each with its help text.
+
+    Plain strings: the reader parses and checks them, and names the file in its message.
+    """
+    unknown = set(help_texts) - {"crs", "layer", "encoding"}
+    if unknown:
+        raise TypeError(f"reading_options: no option {', '.join(sorted(unknown))}")
+
+    def apply(f):
+        for name, help_text in reversed(help_texts.items()):
+            f = click.option(f"--{name}", help=help_text)(f)
+        return f
+
+    return apply
+
+
+def choice_option(name: str, choices, *, default: str, help_text: str):
+    """An option taking one code of a closed vocabulary, with its default shown in --help."""
+    return click.option(
+        name, type=click.Choice(choices), default=default, show_default=True, help=help_text
+    )

@@ -8,7 +8,13 @@ from pathlib import Path
 import click
 
 from fossilgis import vocab
-from fossilgis.cli._common import check_output, limit_option, open_store
+from fossilgis.cli._common import (
+    check_output,
+    choice_option,
+    limit_option,
+    open_store,
+    reading_options,
+)
 
 FORMATS = ("text", "json", "csv", "geojson", "gpkg", "html")
 #: grades --fail-on accepts: every grade but "none"
@@ -26,19 +32,17 @@ def _positive(ctx, param, value):
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option(
-    "--crs",
-    help="CRS of the coordinates, applied to every FILE, e.g. EPSG:4523 (never guessed for "
+@reading_options(
+    crs="CRS of the coordinates, applied to every FILE, e.g. EPSG:4523 (never guessed for "
     "projected coordinates).",
+    layer="Layer inside a GeoPackage or a zip of several shapefiles.",
+    encoding="Attribute encoding when it cannot be detected (gbk, utf-8).",
 )
-@click.option("--layer", help="Layer inside a GeoPackage or a zip of several shapefiles.")
-@click.option("--encoding", help="Attribute encoding when it cannot be detected (gbk, utf-8).")
-@click.option(
+@choice_option(
     "--project-type",
-    type=click.Choice(vocab.PROJECT_TYPES.codes),
+    vocab.PROJECT_TYPES.codes,
     default="other",
-    show_default=True,
-    help="Kind of project (rule table column).",
+    help_text="Kind of project (rule table column).",
 )
 @click.option(
     "--no-ground-disturbance",

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from fossilgis import vocab
-from fossilgis.cli._common import limit_option, open_store, operator
+from fossilgis.cli._common import choice_option, limit_option, open_store, operator, reading_options
 from fossilgis.schema import LAYER_KINDS
 
 
@@ -86,15 +86,16 @@ def validate(ctx, from_source):
     metavar="FIELD=VALUE",
     help="Value for a field the registry lacks, e.g. --set protection_level=general.",
 )
-@click.option("--crs", help="CRS of the file when it has no .prj, e.g. EPSG:4523.")
-@click.option("--encoding", help="Attribute encoding when it cannot be detected, e.g. gbk.")
-@click.option("--layer", help="Layer name inside a GeoPackage or zip.")
-@click.option(
+@reading_options(
+    crs="CRS of the file when it has no .prj, e.g. EPSG:4523.",
+    encoding="Attribute encoding when it cannot be detected, e.g. gbk.",
+    layer="Layer name inside a GeoPackage or zip.",
+)
+@choice_option(
     "--boundary-status",
-    type=click.Choice(vocab.BOUNDARY_STATUSES.codes),
+    vocab.BOUNDARY_STATUSES.codes,
     default="surveyed",
-    show_default=True,
-    help="Used when the registry has no boundary_status field.",
+    help_text="Used when the registry has no boundary_status field.",
 )
 @limit_option
 @click.pass_context

@@ -237,10 +237,19 @@ def export(ctx, fmt, output, site_id, since, until, deleted, waypoints):
     click.echo(f"Wrote {count} patrol(s) to {path}")
 
 
-@patrol.command()
-@click.argument("uuid")
-@click.option("--user", "username", metavar="NAME", help="Delete as this patroller/admin.")
-@click.pass_context
+def _on_one_patrol(user_help: str):
+    """Declare a ``patrol`` subcommand taking a patrol UUID and acting as ``--user``."""
+
+    def declare(f):
+        f = click.pass_context(f)
+        f = click.option("--user", "username", metavar="NAME", help=user_help)(f)
+        f = click.argument("uuid")(f)
+        return patrol.command()(f)
+
+    return declare
+
+
+@_on_one_patrol("Delete as this patroller/admin.")
 def delete(ctx, uuid, username):
     """Delete a patrol (soft: an admin can restore it). 删除（可恢复）。"""
     store = open_store(ctx)
@@ -248,10 +257,7 @@ def delete(ctx, uuid, username):
     click.echo(f"Deleted patrol {uuid}; undo with `fossilgis patrol restore {uuid}`.")
 
 
-@patrol.command()
-@click.argument("uuid")
-@click.option("--user", "username", metavar="NAME", help="Restore as this admin.")
-@click.pass_context
+@_on_one_patrol("Restore as this admin.")
 def restore(ctx, uuid, username):
     """Undo the deletion of a patrol (admin). 恢复已删除的记录。"""
     store = open_store(ctx)

@@ -12,8 +12,7 @@ from pyproj import CRS
 
 from fossilgis.errors import CRSError, InputFileError
 from fossilgis.io._crs import gk_epsg, prefix_zone, value_kind
-from fossilgis.io._encoding import decode_text_bytes
-from fossilgis.io._raw import RawLayer
+from fossilgis.io._raw import RawLayer, read_single_text, single_layer
 from fossilgis.io._shapes import rings_to_geometry
 
 #: the attribute fields of a parcel header line, in order, before the final "@"
@@ -178,10 +177,7 @@ def _check_declared_area(p: dict, area_m2: float, source: str, what: str) -> Non
 
 def read_boundary_txt(path: Path, source: str, layer, encoding) -> list[RawLayer]:
     """Parcels of a 界址点 TXT; X is read as northing and Y as easting unless magnitudes say not."""
-    from fossilgis.io._ogr import select_layer
-
-    select_layer([path.stem], layer, source)
-    text, enc, basis = decode_text_bytes(path.read_bytes(), source=source, user_encoding=encoding)
+    text, enc, basis = read_single_text(path, source, layer, encoding)
     header: dict[str, str] = {}
     parcels: list[dict] = []
     section = None
@@ -261,15 +257,11 @@ def read_boundary_txt(path: Path, source: str, layer, encoding) -> list[RawLayer
         records.append(rec)
     gdf = gpd.GeoDataFrame(records, geometry=geoms)
     crs = _header_crs(header, east, source)
-    return [
-        RawLayer(
-            gdf=gdf,
-            source=source,
-            layer=None,
-            crs=crs,
-            crs_missing="its [属性描述] header names no 坐标系/带号",
-            encoding=enc,
-            encoding_basis=basis,
-            notes=notes,
-        )
-    ]
+    return single_layer(
+        gdf,
+        source,
+        notes,
+        crs=crs,
+        crs_missing="its [属性描述] header names no 坐标系/带号",
+        encoding=(enc, basis),
+    )

@@ -7,11 +7,9 @@ import contextvars
 import io
 import json
 import logging
-import math
 import os
 import re
 import sqlite3
-import struct
 import tempfile
 import warnings
 from pathlib import Path
@@ -26,11 +24,13 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as PyprojCRSError
 from shapely.errors import GEOSException
 
-from fossilgis.errors import InputFileError, InputNotFoundError, UnsupportedGeometryError
+from fossilgis.errors import InputFileError, UnsupportedGeometryError
 from fossilgis.io._crs import identify_declared
-from fossilgis.io._encoding import decode_dbf_frame, decode_text_bytes
-from fossilgis.io._raw import RawLayer
-from fossilgis.io.limits import check, current_limits, too_large
+from fossilgis.io._encoding import decode_dbf_frame
+from fossilgis.io._geojson import _check_geojson, json_depth
+from fossilgis.io._raw import RawLayer, read_single_text, select_layer, single_layer
+from fossilgis.io._shapefile_checks import check_shapefile
+from fossilgis.io.limits import check, current_limits
 
 log = logging.getLogger(__name__)
 
@@ -65,19 +65,6 @@ CURVED_TYPES = {
 }
 
 NOTE_M = "已去除 M 值 / M (measure) values dropped"
-
-
-def select_layer(available: list[str], layer: str | None, source: str) -> list[str]:
-    """The layers to read; a ``layer=`` that does not exist lists the available ones."""
-    if layer is None:
-        return list(available)
-    if layer in available:
-        return [layer]
-    raise InputNotFoundError(
-        f"{source} has no layer {layer!r} (图层不存在); available layers: "
-        + ", ".join(repr(n) for n in available)
-        + "."
-    )
 
 
 def _wkb_type_name(wkb: bytes) -> str:
@@ -234,144 +221,6 @@ def _without_prj(shp: Path):
         yield Path(tmp) / "layer.shp"
 
 
-# --- shapefile structure ---------------------------------------------------------------------
-
-
-def _shp_truncated(source: str, detail: str) -> InputFileError:
-    return InputFileError(
-        f"{source} is truncated or damaged (.shp 文件不完整): {detail}. The copy or download "
-        f"was probably cut short: copy the shapefile again (all of .shp, .shx, .dbf, .prj, "
-        f".cpg), or export it again from the GIS."
-    )
-
-
-def _shp_record_count(shp: Path, source: str, size: int, expected_end: int | None) -> int:
-    """Records in the .shp, by walking the 8-byte record headers; refuses a cut record."""
-    limit = current_limits().features
-    count, pos = 0, 100
-    with open(shp, "rb") as fh:
-        while pos < size:
-            if expected_end is not None and pos == expected_end:
-                break
-            fh.seek(pos)
-            head = fh.read(8)
-            if len(head) < 8:
-                raise _shp_truncated(source, f"record {count + 1} starts at byte {pos} but only "
-                                     f"{size - pos} bytes remain")
-            _num, words = struct.unpack(">ii", head)
-            end = pos + 8 + 2 * words
-            if words < 0 or end > size:
-                raise _shp_truncated(
-                    source,
-                    f"record {count + 1} (at byte {pos}) should end at byte {end} but the file "
-                    f"has {size} bytes",
-                )
-            count += 1
-            pos = end
-            if count > limit:
-                break
-    return count
-
-
-def check_shapefile(shp: Path, shx: Path, dbf: Path | None, source: str) -> list[str]:
-    """Refuse a shapefile whose .shp is cut or whose .shp, .shx and .dbf disagree on the
-    number of records (GDAL would silently read only the records all three have).
-
-    Returns notes (none today); raises InputFileError naming the three counts.
-    """
-    size = shp.stat().st_size
-    with open(shp, "rb") as fh:
-        head = fh.read(100)
-    if len(head) < 100:
-        raise _shp_truncated(source, f"the file has {size} bytes, less than its 100-byte header")
-    code, declared_words = struct.unpack(">i", head[:4])[0], struct.unpack(">i", head[24:28])[0]
-    if code != 9994:
-        raise InputFileError(
-            f"{source} is not a shapefile .shp (no shapefile header, file code {code} instead "
-            f"of 9994) (不是 Shapefile). Export the layer again as ESRI Shapefile."
-        )
-    declared = 2 * declared_words
-    if declared > size:
-        raise _shp_truncated(
-            source, f"its header says {declared} bytes but the file has {size} bytes"
-        )
-    shx_size = shx.stat().st_size
-    if shx_size < 100 or (shx_size - 100) % 8:
-        raise InputFileError(
-            f"{source}: its .shx index is damaged ({shx_size} bytes, not a 100-byte header plus "
-            f"8 bytes per record) (.shx 文件损坏). Copy or export the shapefile again."
-        )
-    shx_count = (shx_size - 100) // 8
-    check(source, "features", shx_count, what="its .shx indexes more features")
-    expected_end = None
-    if shx_count:
-        with open(shx, "rb") as fh:
-            fh.seek(100 + 8 * (shx_count - 1))
-            off_words, len_words = struct.unpack(">ii", fh.read(8))
-        expected_end = 2 * off_words + 8 + 2 * len_words
-        if expected_end > size:
-            raise _shp_truncated(
-                source,
-                f"its .shx says record {shx_count} ends at byte {expected_end} but the .shp has "
-                f"{size} bytes",
-            )
-    end = min(size, max(declared, 100))
-    if expected_end == end or (shx_count == 0 and end == 100):
-        shp_count = shx_count  # the index covers the .shp exactly: no need to walk it
-    else:
-        shp_count = _shp_record_count(shp, source, end, None)
-    dbf_count = None
-    if dbf is not None:
-        dbf_count = _dbf_record_count(dbf, source)
-    counts = {".shp": shp_count, ".shx": shx_count}
-    if dbf_count is not None:
-        counts[".dbf"] = dbf_count
-    if len(set(counts.values())) > 1:
-        listed = ", ".join(f"{k} {v}" for k, v in counts.items())
-        raise InputFileError(
-            f"{source}: its parts disagree on the number of features ({listed}) "
-            f"(.shp/.shx/.dbf 记录数不一致); one of them is cut or belongs to another "
-            f"version. Reading would silently drop features. Copy all parts together again, "
-            f"or export the layer again as a shapefile."
-        )
-    return []
-
-
-def _dbf_record_count(dbf: Path, source: str) -> int:
-    """The record count of a .dbf header, refusing a header that is not a dBASE table."""
-    size = dbf.stat().st_size
-    with open(dbf, "rb") as fh:
-        head = fh.read(65536)
-    bad = None
-    count = 0
-    if len(head) < 32:
-        bad = f"{size} bytes, less than a 32-byte header"
-    else:
-        count, header_len, record_len = struct.unpack("<IHH", head[4:12])
-        # field descriptors: 32 bytes each from byte 32 up to the 0x0D terminator; their
-        # lengths (byte 16) plus the deletion flag make up one record
-        widths, pos = 0, 32
-        while pos + 32 <= min(header_len, len(head)) and head[pos] != 0x0D:
-            widths += head[pos + 16]
-            pos += 32
-        terminated = pos < len(head) and head[pos] == 0x0D and pos < header_len
-        if header_len < 33 or header_len > size or not terminated or widths + 1 != record_len:
-            bad = (
-                f"no valid dBASE header: header length {header_len}, record length "
-                f"{record_len}, fields {widths + 1} bytes wide, file {size} bytes"
-            )
-        elif header_len + count * record_len > size:
-            have = (size - header_len) // record_len
-            bad = f"its header declares {count} records but the file holds only {have}"
-    if bad:
-        raise InputFileError(
-            f"{source}: its .dbf attribute table is damaged or not a dBASE file ({bad}) "
-            f"(.dbf 文件损坏). Copy or export the shapefile again; to read the shapes without "
-            f"attributes, remove the .dbf."
-        )
-    return count
-
-
 def _sibling(shp: Path, suffix: str) -> Path | None:
     for cand in (shp.with_suffix(suffix), shp.with_suffix(suffix.upper())):
         if cand.exists():
@@ -490,130 +339,13 @@ def read_multilayer(path: Path, source: str, layer, encoding, *, kind: str) -> l
     return out
 
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-
-
-def json_depth(text: str) -> int:
-    """Deepest nesting of arrays/objects in a JSON text, without parsing it (strings skipped)."""
-    bare = _JSON_STRING.sub("", text).encode("utf-8", errors="replace")
-    arr = np.frombuffer(bare, dtype=np.uint8)
-    step = np.zeros(len(arr), dtype=np.int32)
-    step[(arr == ord("[")) | (arr == ord("{"))] = 1
-    step[(arr == ord("]")) | (arr == ord("}"))] = -1
-    return int(np.cumsum(step).max(initial=0))
-
-
-_GEOM_DEPTH = {
-    "Point": 1,
-    "MultiPoint": 2,
-    "LineString": 2,
-    "MultiLineString": 3,
-    "Polygon": 3,
-    "MultiPolygon": 4,
-}
-
-
-def _geojson_problem(geom, depth: int = 0) -> str | None:
-    """Why a GeoJSON geometry object cannot be read (wrong type, NaN/huge number, ring not
-    closed, too few points), or None; GDAL would drop such a geometry silently."""
-    if geom is None:
-        return None
-    if not isinstance(geom, dict):
-        return f"the geometry is a {type(geom).__name__}, not an object"
-    kind = geom.get("type")
-    if kind == "GeometryCollection":
-        if depth > 8 or not isinstance(geom.get("geometries"), list):
-            return "the GeometryCollection has no list of geometries"
-        for g in geom["geometries"]:
-            problem = _geojson_problem(g, depth + 1)
-            if problem:
-                return problem
-        return None
-    if kind not in _GEOM_DEPTH:
-        return f"unknown geometry type {str(kind)[:40]!r}"
-    coords = geom.get("coordinates")
-    want = _GEOM_DEPTH[kind] - 1  # list levels above a position
-
-    def walk(value, level: int) -> str | None:
-        if level == want:
-            ok = isinstance(value, list) and 2 <= len(value) <= 4
-            if not ok or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
-            ):
-                return f"a {kind} position is {json.dumps(value)[:60]}, not [x, y] (几何无效)"
-            if not all(math.isfinite(v) and abs(v) < 1e15 for v in value):
-                return f"the {kind} has a NaN, infinite or huge coordinate {value[:2]} (坐标无效)"
-            return None
-        if not isinstance(value, list):
-            return f"the {kind} coordinates are {json.dumps(value)[:60]}, not nested lists"
-        for item in value:
-            problem = walk(item, level + 1)
-            if problem:
-                return problem
-        if kind in ("Polygon", "MultiPolygon") and level == want - 1 and value:
-            if len(value) < 4:
-                return f"a ring of the {kind} has {len(value)} points; a ring needs at least 4"
-            if value[0][:2] != value[-1][:2]:
-                return (
-                    f"a ring of the {kind} is not closed (its last point {value[-1][:2]} differs "
-                    f"from its first {value[0][:2]}) (面的环未闭合)"
-                )
-        return None
-
-    if coords == []:
-        return None  # an empty geometry: dropped with a note later
-    return walk(coords, 0)
-
-
-def _check_geojson(doc, source: str) -> None:
-    """Refuse features GDAL would drop or misread, naming the feature (before GDAL reads)."""
-    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
-        feats = doc.get("features")
-        if not isinstance(feats, list):
-            raise InputFileError(
-                f"{source}: its FeatureCollection has no 'features' list (GeoJSON 格式错误)."
-            )
-    elif isinstance(doc, dict) and doc.get("type") == "Feature":
-        feats = [doc]
-    elif isinstance(doc, dict):
-        feats = [{"type": "Feature", "geometry": doc}]
-    else:
-        raise InputFileError(
-            f"{source}: the document is a JSON {type(doc).__name__}, not a GeoJSON object "
-            f"(GeoJSON 格式错误). Expected a FeatureCollection, Feature or geometry."
-        )
-    check(source, "features", len(feats), what="the GeoJSON holds more features")
-    limit = current_limits().text_bytes
-    for i, feat in enumerate(feats):
-        if not isinstance(feat, dict):
-            raise InputFileError(
-                f"{source}: feature {i} is a JSON {type(feat).__name__}, not a Feature object "
-                f"(GeoJSON 格式错误)."
-            )
-        problem = _geojson_problem(feat.get("geometry"))
-        if problem:
-            raise InputFileError(
-                f"{source}: feature {i}: {problem}. Fix or delete that feature and export the "
-                f"file again."
-            )
-        props = feat.get("properties")
-        if isinstance(props, dict):
-            for key, value in props.items():
-                if isinstance(value, str) and len(value) > limit:
-                    raise too_large(
-                        source, "text_bytes", len(value),
-                        what=f"feature {i}, property {str(key)[:40]!r} holds a longer text",
-                    )
-
-
 def read_geojson(path: Path, source: str, layer, encoding) -> list[RawLayer]:
     """GeoJSON: text decoded strictly first; RFC 7946 WGS 84 only when values are degrees.
 
     GDAL labels every GeoJSON EPSG:4326; a file exported in Gauss-Krüger metres without a
     ``crs`` member is treated as undeclared, so the pipeline proposes the right ``--crs``.
     """
-    select_layer([path.stem], layer, source)
-    text, enc, basis = decode_text_bytes(path.read_bytes(), source=source, user_encoding=encoding)
+    text, enc, basis = read_single_text(path, source, layer, encoding)
     check(source, "json_depth", json_depth(text), what="its arrays/objects are nested deeper")
     try:
         doc = json.loads(text)
@@ -631,15 +363,11 @@ def read_geojson(path: Path, source: str, layer, encoding) -> list[RawLayer]:
         b = gdf.geometry.total_bounds
         if not (-180 <= b[0] and b[2] <= 180 and -90 <= b[1] and b[3] <= 90):
             crs = None
-    return [
-        RawLayer(
-            gdf=gdf,
-            source=source,
-            layer=None,
-            crs=crs,
-            crs_missing="GeoJSON without a crs member, and its values are not degrees",
-            encoding=enc,
-            encoding_basis=None if basis == "utf-8" else basis,
-            notes=notes,
-        )
-    ]
+    return single_layer(
+        gdf,
+        source,
+        notes,
+        crs=crs,
+        crs_missing="GeoJSON without a crs member, and its values are not degrees",
+        encoding=(enc, None if basis == "utf-8" else basis),
+    )

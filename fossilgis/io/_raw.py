@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 from pyproj import CRS
+
+from fossilgis.errors import InputNotFoundError
+from fossilgis.io._encoding import decode_text_bytes
 
 
 @dataclass
@@ -27,3 +31,31 @@ class RawLayer:
     encoding_basis: str | None = None
     notes: list[str] = field(default_factory=list)
     crs_problem: str | None = None
+
+
+def select_layer(available: list[str], layer: str | None, source: str) -> list[str]:
+    """The layers to read; a ``layer=`` that does not exist lists the available ones."""
+    if layer is None:
+        return list(available)
+    if layer in available:
+        return [layer]
+    raise InputNotFoundError(
+        f"{source} has no layer {layer!r} (图层不存在); available layers: "
+        + ", ".join(repr(n) for n in available)
+        + "."
+    )
+
+
+def read_single_text(path: Path, source: str, layer, encoding) -> tuple[str, str, str]:
+    """Text of a one-layer text file (its layer is its stem), as ``decode_text_bytes`` gives."""
+    select_layer([path.stem], layer, source)
+    return decode_text_bytes(path.read_bytes(), source=source, user_encoding=encoding)
+
+
+def single_layer(gdf, source: str, notes: list[str], *, crs, crs_missing: str, encoding,
+                 layer=None) -> list[RawLayer]:
+    """The answer of a reader whose file holds one layer; ``encoding`` is (codec, basis)."""
+    enc, basis = encoding
+    raw = RawLayer(gdf=gdf, source=source, layer=layer, crs=crs, crs_missing=crs_missing,
+                   encoding=enc, encoding_basis=basis, notes=notes)
+    return [raw]

@@ -19,8 +19,7 @@ from shapely.geometry import Point
 from fossilgis.errors import InputFileError, InputNotFoundError
 from fossilgis.io._archive import check_member_sizes
 from fossilgis.io._boundary_txt import assign_axes
-from fossilgis.io._encoding import decode_text_bytes
-from fossilgis.io._raw import RawLayer
+from fossilgis.io._raw import RawLayer, read_single_text
 from fossilgis.io._shapes import rings_to_geometry
 from fossilgis.io.limits import check, current_limits, too_large
 
@@ -201,10 +200,7 @@ def _no_columns(source: str, found: list) -> InputFileError:
 
 def read_csv(path: Path, source: str, layer, encoding) -> list[RawLayer]:
     """A CSV coordinate table (comma, tab, semicolon or Chinese comma separated)."""
-    from fossilgis.io._ogr import select_layer
-
-    select_layer([path.stem], layer, source)
-    text, enc, basis = decode_text_bytes(path.read_bytes(), source=source, user_encoding=encoding)
+    text, enc, basis = read_single_text(path, source, layer, encoding)
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delim = max([",", "\t", ";", "，", "|"], key=first.count)
     limits = current_limits()

@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 from fossilgis.patrols.model import ALERT_CATEGORIES, OBSERVATION_CATEGORIES
+from fossilgis.vocab import ALERT_STATUSES  # noqa: F401  (re-exported)
 
 ON_SITE_WITHIN = dt.timedelta(hours=24)
 OPINION_WITHIN = dt.timedelta(days=7)
-
-#: clock status -> (中文, English)
-ALERT_STATUSES = {"open": ("未到期", "open"), "overdue": ("已超期", "overdue")}
 
 ALERT_COLUMNS = [
     "patrol_uuid", "waypoint_uuid", "category", "category_zh", "category_en", "severity",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fossilgis.errors import InputFileError
+from fossilgis.patrols.model import Observation, category_code
 
 
 @dataclass
@@ -20,6 +21,15 @@ class GpxWaypoint:
     description: str = ""
     type: str = ""
     symbol: str = ""
+
+    def observation(self) -> Observation | None:
+        """What the waypoint records: its first type, symbol or name that names a category,
+        else ``other`` when it has a description; None when it has neither."""
+        codes = (category_code(v) for v in (self.type, self.symbol, self.name) if v)
+        code = next((c for c in codes if c), None)
+        if code:
+            return Observation(code, "none", self.description)
+        return Observation("other", "none", self.description) if self.description else None
 
 
 @dataclass

@@ -87,15 +87,12 @@ def _from_gpx(path: Path, data: bytes, opts: dict) -> tuple[list[Patrol], list[s
     waypoints = []
     for i, w in enumerate(content.waypoints):
         where = f"{path.name}: waypoint {i + 1} ({w.name or 'unnamed'})"
-        category = next(
-            (v for v in (w.type, w.symbol, w.name) if v and category_code(v)), ""
-        )
         if w.time is None:
             raise PatrolValidationError(f"{where}: no <time>; every waypoint needs its time")
         waypoints.append(
             Waypoint(
                 uuid=_waypoint_uuid(uid, i), lon=w.lon, lat=w.lat, observed_at=w.time,
-                name=w.name, observation=_observation(category, "", w.description, where),
+                name=w.name, observation=w.observation(),
             )
         )
     start, end = _span(

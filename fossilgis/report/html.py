@@ -10,18 +10,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from fossilgis import vocab
+from fossilgis.report import wording
 from fossilgis.report.svg import sketch_map
-from fossilgis.report.wording import (
-    DEMO_NOTE,
-    DISCLAIMER,
-    NO_TARGETS,
-    fmt_area,
-    fmt_distance,
-    follow_ups_and_basis,
-    pick,
-    pick_sentence,
-    split_bilingual,
-)
 
 
 @lru_cache(maxsize=1)
@@ -60,16 +50,18 @@ def _meta(d: dict) -> dict:
 
 def _impact_row(imp: dict, lang: str | None) -> dict:
     return {
-        "target": imp["target_id"] + " " + pick(imp["target_name_zh"], imp["target_name_en"], lang),
+        "target": imp["target_id"]
+        + " "
+        + wording.pick(imp["target_name_zh"], imp["target_name_en"], lang),
         "kind_level": f"{vocab.TARGET_KINDS.label(imp['target_kind'], lang)} / "
         f"{vocab.PROTECTION_LEVELS.label(imp['protection_level'], lang)}",
         "zone": vocab.ZONES.label(imp["zone"], lang),
-        "distance": fmt_distance(imp["distance_m"]),
+        "distance": wording.fmt_distance(imp["distance_m"]),
         "bearing": "–" if imp["bearing_deg"] is None else f"{imp['bearing_deg']:.0f}°",
-        "overlap": fmt_area(imp["overlap_area_m2"]) if imp["overlap_area_m2"] else "–",
+        "overlap": wording.fmt_area(imp["overlap_area_m2"]) if imp["overlap_area_m2"] else "–",
         "share": "–" if not imp["target_share"] else f"{imp['target_share'] * 100:.1f} %",
         "grade": imp["grade"],
-        "reason": pick(imp["reason_zh"], imp["reason_en"], lang),
+        "reason": wording.pick(imp["reason_zh"], imp["reason_en"], lang),
     }
 
 
@@ -93,20 +85,20 @@ def _project(screening, p: dict, lang: str | None, targets_frame) -> dict:
         for _, row in targets_frame.iterrows():
             if (row["_k"], row["id"]) in ids:
                 drawn.append((f"{row['id']} {row['name_zh']}", row.geometry))
-    follow, basis = follow_ups_and_basis(p["impacts"])
+    follow, basis = wording.follow_ups_and_basis(p["impacts"])
     return {
         "id": str(p["project_id"]),
         "source": p["source"] + (f" (layer {p['layer']})" if p.get("layer") else ""),
         "crs": f"{p['crs_in']} — {vocab.CRS_BASES.label(p['crs_basis'], lang)}",
         "encoding": p.get("encoding") or "–",
         "footprints": f"{p['footprint_count']} ({', '.join(p['geometry_types'])})",
-        "area": fmt_area(p["footprint_area_m2"]),
+        "area": wording.fmt_area(p["footprint_area_m2"]),
         "grade": p["grade"],
-        "notes": [split_bilingual(note, lang) for note in p["notes"]],
+        "notes": [wording.split_bilingual(note, lang) for note in p["notes"]],
         "map": sketch_map(fps, drawn),
         "impacts": [_impact_row(imp, lang) for imp in p["impacts"]],
-        "follow_ups": [split_bilingual(f, lang) for f in follow],
-        "legal_basis": [split_bilingual(b, lang) for b in basis],
+        "follow_ups": [wording.split_bilingual(f, lang) for f in follow],
+        "legal_basis": [wording.split_bilingual(b, lang) for b in basis],
     }
 
 
@@ -129,12 +121,12 @@ def render_html(screening, lang: str | None = None, *, store=None, title: str | 
     template = environment().get_template("report.html")
     return template.render(
         title=title or "fossilgis impact screen",
-        t=lambda zh, en: pick(zh, en, lang),
-        sentence=lambda s: pick_sentence(s, lang),
+        t=lambda zh, en: wording.pick(zh, en, lang),
+        sentence=lambda s: wording.pick_sentence(s, lang),
         grade_label=lambda g: vocab.GRADES.label(g, lang),
-        DISCLAIMER=DISCLAIMER,
-        DEMO_NOTE=DEMO_NOTE,
-        NO_TARGETS=NO_TARGETS,
+        DISCLAIMER=wording.DISCLAIMER,
+        DEMO_NOTE=wording.DEMO_NOTE,
+        NO_TARGETS=wording.NO_TARGETS,
         demonstration=any(v.get("demonstration") for v in d["layers"].values()),
         meta=_meta(d),
         grade=screening.grade,

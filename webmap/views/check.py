@@ -7,7 +7,7 @@ import shapely
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fossilgis.errors import FossilGISError, InputFileError, RulesError, StoreError
+from fossilgis.errors import FossilGISError
 from fossilgis.impact import PROJECT_TYPES
 from webmap.auth import is_staff, requires
 from webmap.errors import WebInputError, handle_fossilgis_error, handle_http_error
@@ -80,12 +80,10 @@ def _bad_input(exc):
     """A bad upload on /check: the form again, naming the problem, with a 4xx status."""
     if request.endpoint != "check.submit":
         return handle_fossilgis_error(exc)
-    if isinstance(exc, (StoreError, RulesError)):
+    if exc.http_status >= 500:  # the server's data or rules (StoreError, RulesError)
         return handle_fossilgis_error(exc)
     message = exc.message() if isinstance(exc, WebInputError) else str(exc)
-    status = exc.status if isinstance(exc, WebInputError) else (
-        422 if isinstance(exc, InputFileError) else 400)
-    return _form_page(error=message, status=status)
+    return _form_page(error=message, status=exc.http_status)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
