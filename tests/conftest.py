@@ -6,6 +6,13 @@
 created) or else a throwaway cluster that the session starts itself (tests/pg_cluster.py).
 Each PostGIS store gets a fresh schema. Without a server the PostGIS cases skip with the
 reason; ``FOSSILGIS_REQUIRE_POSTGIS=1`` (set by CI) turns that skip into a failure.
+
+Fixture modules are registered once, below in ``pytest_plugins``; test modules never import
+fixtures by name (plain helper functions and constants they may import). Every store built
+from layers/ is a copy of one template built once per session (:func:`copy_template`).
+Tests whose subject is the store take ``store`` (both backends); tests that truly need a
+GeoPackage data directory (files on disk, the CLI or app given ``--data``/``DATA_DIR`` only)
+get one from ``template_copy`` in a fixture whose docstring says why.
 """
 
 from __future__ import annotations
@@ -13,9 +20,12 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+from pathlib import Path
 
 import pg_cluster
 import pytest
+
+pytest_plugins = ["io_helpers", "webmap_fixtures", "ogcapi_fixtures"]
 
 _schemas = itertools.count()
 
@@ -66,42 +76,65 @@ def backend(request):
     return request.param
 
 
+@pytest.fixture(scope="session")
+def layers_template(tmp_path_factory) -> Path:
+    """A GeoPackage store built from layers/ once per session (building takes about a
+    second). Never open or write it: take a copy with :func:`copy_template`."""
+    from fossilgis.store import open_store
+
+    data = tmp_path_factory.mktemp("layers-template") / "data"
+    open_store(data).close()
+    return data
+
+
+def copy_template(template: Path, target: Path, prepare=None) -> Path:
+    """``target``: a copy of the GeoPackage store ``template``; ``prepare(store)`` runs on it."""
+    from fossilgis.store import open_store
+
+    shutil.copytree(template, target)
+    if prepare is not None:
+        store = open_store(target)
+        prepare(store)
+        store.close()
+    return target
+
+
+@pytest.fixture(scope="session")
+def template_copy(layers_template, tmp_path_factory):
+    """``template_copy(name, prepare=None) -> Path``: a new GeoPackage data directory copied
+    from the layers/ template (for module-scoped templates of their own, e.g. with users)."""
+
+    def make(name: str = "data", prepare=None) -> Path:
+        return copy_template(layers_template, tmp_path_factory.mktemp(name) / "data", prepare)
+
+    return make
+
+
 @pytest.fixture(scope="module")
-def new_store(backend, request, tmp_path_factory):
-    """A factory of fresh stores of ``backend``: ``new_store(data_dir=None, **kwargs)``."""
+def new_store(backend, request, tmp_path_factory, layers_template):
+    """A factory of fresh stores of ``backend``: ``new_store(data_dir=None, **kwargs)``.
+
+    A new GeoPackage store is a copy of the layers/ template; a PostGIS store gets a fresh
+    schema built from layers/.
+    """
     from fossilgis.store import open_store
 
     url = request.getfixturevalue("pg_url") if backend == "postgis" else None
 
     def make(data_dir=None, **kwargs):
-        data_dir = data_dir or tmp_path_factory.mktemp(f"store-{backend}")
+        data_dir = Path(data_dir or tmp_path_factory.mktemp(f"store-{backend}") / "data")
         if url is None:
+            if not data_dir.exists():
+                copy_template(layers_template, data_dir)
             return open_store(data_dir, **kwargs)
         return open_store(data_dir, store=schema_url(url), **kwargs)
 
     return make
 
 
-@pytest.fixture(scope="module")
-def gpkg_template(tmp_path_factory):
-    """A GeoPackage store built from layers/ once per module, copied by ``store``."""
-    from fossilgis.store import open_store
-
-    data = tmp_path_factory.mktemp("gpkg-template")
-    open_store(data)
-    return data
-
-
 @pytest.fixture
-def store(backend, new_store, gpkg_template, tmp_path):
+def store(backend, new_store, tmp_path):
     """A fresh store of ``backend`` built from layers/ (36 sites, 19 sections)."""
-    from fossilgis.store import open_store
-
-    if backend == "gpkg":
-        data = tmp_path / "data"
-        shutil.copytree(gpkg_template, data)
-        yield open_store(data)
-        return
     made = new_store(tmp_path / "data")
     yield made
     made.close()

@@ -1,4 +1,5 @@
-"""Helpers and io_* fixtures for the tests of fossilgis.io: small files written with GDAL/ezdxf."""
+"""Helpers, the CORPUS path and io_* fixtures for the tests of fossilgis.io: small files
+written with GDAL/ezdxf."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import LineString, Polygon, box
 
+#: third-party odd files with their provenance (../shared/corpus); tests skip when it is absent
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+#: mark for tests (or ``pytestmark`` of modules) that read CORPUS
+requires_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
 EXAMPLES = Path(__file__).resolve().parents[1] / "layers" / "examples"
 
 GUANLING = (105.4, 25.9)  # zone 35
@@ -71,10 +75,16 @@ def shp_members(shp: Path, prefix: str = "") -> dict[str, bytes]:
     return {prefix + p.name: p.read_bytes() for p in sorted(shp.parent.glob(shp.stem + ".*"))}
 
 
-# Fixtures are defined under a private function name and published with ``name=``, so test
-# modules can import them without ruff seeing the parameter as a redefinition (F811).
-@pytest.fixture(name="io_road_gk35")
-def fixture_io_road_gk35() -> gpd.GeoDataFrame:
+def corpus_file(name: str) -> Path:
+    """``CORPUS / name``; skips the calling test when ../shared/corpus is absent."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus not present")
+    return CORPUS / name
+
+
+# Fixtures (registered in conftest.py's ``pytest_plugins``; never import them by name)
+@pytest.fixture
+def io_road_gk35() -> gpd.GeoDataFrame:
     """Two road lines near Guanling in EPSG:4523 (zone prefix 35) with Chinese attributes."""
     a = [gk(4523, 105.38, 25.88), gk(4523, 105.40, 25.90), gk(4523, 105.42, 25.92)]
     b = [gk(4523, 105.45, 25.95), gk(4523, 105.46, 25.97)]
@@ -85,7 +95,7 @@ def fixture_io_road_gk35() -> gpd.GeoDataFrame:
     )
 
 
-@pytest.fixture(name="io_gbk_shp")
-def fixture_io_gbk_shp(tmp_path, io_road_gk35) -> Path:
+@pytest.fixture
+def io_gbk_shp(tmp_path, io_road_gk35) -> Path:
     """The roads as a GBK shapefile with neither .cpg nor .prj, LDID byte 0."""
     return write_shp(tmp_path, "road", io_road_gk35, encoding="gbk", prj=False, cpg=False, ldid=0)

@@ -1,4 +1,5 @@
-"""Fixtures of the OGC API tests: a store with patrols, the core, a Flask app, a live server."""
+"""Fixtures (registered in conftest.py) of the OGC API tests: a store with patrols, the core,
+a Flask app, a live server."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def make_app(store, **blueprint_options):
 
 
 @pytest.fixture(scope="module")
-def client(ogc_store):
+def ogc_client(ogc_store):
     """Flask test client; staff is decided by the real bearer-token check."""
     return make_app(ogc_store).test_client()
 

@@ -1,13 +1,14 @@
-"""Shared fixtures of the patrol tests: stores copied from one template, patrol factory, JPEGs."""
+"""Helpers of the patrol tests: a patrol factory, JPEGs with EXIF GPS, writer processes.
+
+Stores come from conftest.py (``store``: both backends).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 import uuid
 
-import pytest
 import shapely
 
 from fossilgis.patrols.model import Observation, Patrol, Waypoint
@@ -15,26 +16,6 @@ from fossilgis.patrols.model import Observation, Patrol, Waypoint
 #: inside demonstration site GZ-F03 (Guanling biota, Xinpu / Wolonggang), EPSG:4490
 NEAR_F03 = (105.40, 25.90)
 NOW = dt.datetime(2025, 5, 10, 12, 0, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def template_store(tmp_path_factory):
-    """A store built from layers/ once per module (building takes about a second)."""
-    from fossilgis.store import open_store
-
-    data = tmp_path_factory.mktemp("patrol-template")
-    open_store(data)
-    return data
-
-
-@pytest.fixture
-def store(template_store, tmp_path):
-    """A fresh store for one test: a copy of the module's template."""
-    from fossilgis.store import open_store
-
-    data = tmp_path / "data"
-    shutil.copytree(template_store, data)
-    return open_store(data)
 
 
 def make_patrol(

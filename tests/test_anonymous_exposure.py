@@ -8,7 +8,6 @@ answer is scanned for any site's vertices and centroids to 3 decimals (as a lon/
 in either order, in geometry or text), for the seeded degree-minute-second and
 Gauss-Krüger texts, and for nothing else. Signed-in staff must still get precise data.
 """
-# ruff: noqa: F811  (fixtures imported from conftest are redefined as arguments)
 
 from __future__ import annotations
 

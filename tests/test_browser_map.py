@@ -1,5 +1,4 @@
 """A real headless Chromium (Debian's, driven by playwright) on the web map."""
-# ruff: noqa: F811  (fixtures imported from webmap_fixtures are redefined as arguments)
 
 from __future__ import annotations
 
@@ -9,13 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from webmap_fixtures import (  # noqa: F401
-    PASSWORD,
-    XSS_ID,
-    XSS_NAME,
-    xss_data,
-    zipped_shapefile,
-)
+from webmap_fixtures import PASSWORD, XSS_ID, XSS_NAME, zipped_shapefile
 
 pytestmark = pytest.mark.browser
 

@@ -1,6 +1,5 @@
 """A real headless Chromium signs in, sends a patrol with a photo through the form (also
 while offline), and finds it on the map and on the site's page."""
-# ruff: noqa: F811  (fixtures imported from other test modules are redefined as arguments)
 
 from __future__ import annotations
 
@@ -15,17 +14,15 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
+def live(template_copy):
     """The app on waitress (threads) on loopback over a fresh store with the test accounts."""
     _need_browser()
     import waitress
     from webmap_fixtures import add_users
 
-    from fossilgis.store import open_store
     from webmap import create_app
 
-    data = tmp_path_factory.mktemp("browser-patrols")
-    add_users(open_store(data))
+    data = template_copy("browser-patrols", add_users)
     app = create_app({"DATA_DIR": str(data)})
     srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=srv.run, daemon=True)

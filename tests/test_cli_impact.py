@@ -9,20 +9,19 @@ import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
+from io_helpers import corpus_file
 
 from fossilgis.cli.main import cli
 from fossilgis.store import open_store
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "layers" / "examples"
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 HIGHWAY = [str(EXAMPLES / "highway_g320.zip"), "--crs", "EPSG:4523"]
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    path = tmp_path_factory.mktemp("store")
-    open_store(path)
-    return path
+def data(template_copy):
+    """A GeoPackage data directory for the module: ``impact-check`` is given ``--data`` only."""
+    return template_copy("impact")
 
 
 def run(data, *args):
@@ -137,9 +136,7 @@ def test_far_footprint_is_none(data, tmp_path):
 
 
 def test_outside_guizhou_is_a_clear_error(data):
-    if not CORPUS.exists():
-        pytest.skip("../shared/corpus not present")
-    r = run(data, str(CORPUS / "coutwildrnp.zip"))
+    r = run(data, str(corpus_file("coutwildrnp.zip")))
     assert r.exit_code == 2
     assert "outside Guizhou" in r.output and "coutwildrnp" in r.output
 

@@ -1,14 +1,20 @@
 """``-v``/``-q`` of the CLI: log records of the library on stderr, never on stdout."""
 
-# ruff: noqa: F811  (the fixture imported from test_cli_impact is redefined as arguments)
 import logging
 
+import pytest
 from click.testing import CliRunner
-from test_cli_impact import EXAMPLES, data  # noqa: F401  (data: a store for this module)
+from test_cli_impact import EXAMPLES
 
 from fossilgis.cli.main import _StderrHandler, cli
 
 HIGHWAY = [str(EXAMPLES / "highway_g320.zip"), "--crs", "EPSG:4523", "--project-type", "linear"]
+
+
+@pytest.fixture(scope="module")
+def data(template_copy):
+    """A GeoPackage data directory for the module: ``impact-check`` is given ``--data`` only."""
+    return template_copy("logging")
 
 
 def screen(data, *flags):

@@ -1,31 +1,27 @@
 """The patrol, users and audit commands: exit codes and messages."""
-# ruff: noqa: F811  (fixtures imported from patrol_fixtures are redefined as arguments)
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-import shutil
 
 import pytest
 from click.testing import CliRunner
-from patrol_fixtures import jpeg_with_gps, template_store  # noqa: F401
+from conftest import store_url
+from patrol_fixtures import jpeg_with_gps
 
 from fossilgis.cli.main import cli
 
 
 @pytest.fixture
-def data(template_store, tmp_path):
-    target = tmp_path / "data"
-    shutil.copytree(template_store, target)
-    return target
+def run(store):
+    """``run(*args)``: the CLI on ``store`` (either backend: ``--store`` for PostGIS)."""
+    where = ["--data", str(store.data_dir)] + (["--store", store_url(store)] if store_url(store)
+                                                else [])
 
-
-@pytest.fixture
-def run(data):
     def invoke(*args, input=None):
-        return CliRunner().invoke(cli, ["--data", str(data), *args], input=input)
+        return CliRunner().invoke(cli, [*where, *args], input=input)
 
     return invoke
 

@@ -6,7 +6,6 @@ store intact), onto a full disk (an ENOSPC-raising ``os.write``/``os.fsync``, an
 full tmpfs where ``mount`` works: no file left, no "wrote", exit 2), into a missing
 folder, and registry imports with unusable features (every one listed, nothing changed).
 """
-# ruff: noqa: F811  (fixtures imported from patrol_fixtures are redefined as arguments)
 
 from __future__ import annotations
 
@@ -38,20 +37,25 @@ IMPACT = [str(EXAMPLE), "--crs", "EPSG:4523", "--project-type", "linear", "--lin
 
 
 # -- fixtures ---------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    """A store with a patrol (and its photo), a user and the web app's secret key."""
-    from fossilgis.auth import create_user, ensure_secret_key
+def _add_patrol_and_user(store) -> None:
+    from fossilgis.auth import create_user
     from fossilgis.patrols.model import PhotoRef
     from fossilgis.patrols.submit import submit_patrol
 
-    data = tmp_path_factory.mktemp("hardening") / "data"
-    store = open_store(data)
     patrol = make_patrol(1)
     files = {"pit.jpg": jpeg_with_gps(105.40, 25.90)}
     patrol.photos = [PhotoRef(name="pit.jpg")]
     submit_patrol(store, patrol, user="test", files=files)
     create_user(store, "ana", "correct horse battery", "admin")
+
+
+@pytest.fixture(scope="module")
+def template(template_copy):
+    """A GeoPackage store with a patrol (and its photo), a user and the web app's secret key:
+    GeoPackage because these tests guard the store's own files on disk (the .gpkg, photos/)."""
+    from fossilgis.auth import ensure_secret_key
+
+    data = template_copy("hardening", _add_patrol_and_user)
     ensure_secret_key(data)
     assert any((data / "photos").rglob("*.jpg"))
     return data

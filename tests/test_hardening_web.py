@@ -2,7 +2,6 @@
 security headers (CSP with a nonce), no server paths in errors, an audit log that cannot be
 forged, hostile patrol bodies answered 4xx, and a property-based test that throws hostile
 input at every endpoint that takes some (never a 5xx)."""
-# ruff: noqa: F811  (fixtures imported from webmap_fixtures are redefined as arguments)
 
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from click.testing import CliRunner
 from conftest import reopen, sql, store_url
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from webmap_fixtures import PASSWORD, _app, add_users, csrf_of, login, webmap_data  # noqa: F401
+from webmap_fixtures import PASSWORD, _app, add_users, csrf_of, login
 
 NEAR_F03 = (105.40, 25.90)
 

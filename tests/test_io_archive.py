@@ -6,22 +6,15 @@ import zipfile
 
 import geopandas as gpd
 import pytest
-from io_helpers import (  # noqa: F401  (fixtures)
-    KAILI,
-    fixture_io_road_gk35,
-    shp_members,
-    square,
-    write_shp,
-    zip_files,
-)
+from io_helpers import KAILI, shp_members, square, write_shp, zip_files
 
 import fossilgis.io._archive as archive
 from fossilgis.errors import InputFileError, InputNotFoundError, UnsafeArchiveError
 from fossilgis.io import read_footprints, read_vector
 
 
-@pytest.fixture(name="io_two_shapefiles")
-def fixture_io_two_shapefiles(tmp_path, io_road_gk35):
+@pytest.fixture
+def io_two_shapefiles(tmp_path, io_road_gk35):
     a = tmp_path / "a"
     b = tmp_path / "b"
     a.mkdir()

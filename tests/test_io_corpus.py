@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from io_helpers import CORPUS
+from io_helpers import CORPUS, requires_corpus
 
 from fossilgis.errors import FossilGISError, OutsideProvinceError, UnsupportedGeometryError
 from fossilgis.io import SUPPORTED_SUFFIXES, read_footprints, read_vector
 
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus not present")
+pytestmark = requires_corpus
 
 MAIN_FILES = (
     sorted(

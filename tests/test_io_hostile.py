@@ -753,12 +753,9 @@ def _limit_memory():  # runs in the child before exec
 
 
 @pytest.fixture(scope="module")
-def cli_store(tmp_path_factory):
-    from fossilgis.store import open_store
-
-    path = tmp_path_factory.mktemp("store")
-    open_store(path)
-    return path
+def cli_store(template_copy):
+    """A GeoPackage data directory for the module: the CLI is given ``--data`` only."""
+    return template_copy("hostile")
 
 
 @pytest.mark.parametrize(

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
-from io_helpers import (  # noqa: F401  (fixtures)
-    GUANLING,
-    NAMES,
-    fixture_io_gbk_shp,
-    fixture_io_road_gk35,
-    gk,
-    square,
-    write_shp,
-)
+from io_helpers import GUANLING, NAMES, gk, square, write_shp
 from pyproj import CRS
 from shapely.geometry import LineString, Point, Polygon
 

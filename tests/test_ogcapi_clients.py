@@ -1,9 +1,7 @@
 """Clients this project did not write read the OGC API from a waitress server on loopback."""
-# ruff: noqa: F811  (fixtures imported from ogcapi_fixtures are redefined as arguments)
 
 import pytest
 import shapely
-from ogcapi_fixtures import live_url, ogc_store, staff_token  # noqa: F401  (fixtures)
 
 from fossilgis.schema import LAYER_FIELDS
 

@@ -1,12 +1,11 @@
 """The OGC API core called directly, and its Flask routes: every parameter, error and view."""
-# ruff: noqa: F811  (fixtures imported from ogcapi_fixtures are redefined as arguments)
 
 import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import shapely
-from ogcapi_fixtures import PATROL_SPECS, api, client, ogc_store, staff_token  # noqa: F401  (fixtures)
+from ogcapi_fixtures import PATROL_SPECS
 from openapi_spec_validator import validate
 
 from fossilgis.generalise import generalise_sites
@@ -393,39 +392,39 @@ def test_html_escapes_values():
 
 
 # -- the Flask routes ---------------------------------------------------------------------
-def test_routes_answer_what_the_core_answers(client):
-    r = client.get("/ogcapi/collections/sites/items?limit=2")
+def test_routes_answer_what_the_core_answers(ogc_client):
+    r = ogc_client.get("/ogcapi/collections/sites/items?limit=2")
     assert r.status_code == 200 and r.content_type == "application/geo+json"
     doc = r.get_json(force=True)
     assert doc["numberReturned"] == 2
     assert links(doc, "self")[0]["href"].startswith("http://localhost/ogcapi/collections/sites/")
-    assert client.get("/ogcapi/").status_code == 200
-    assert client.get("/ogcapi", headers={"Accept": "text/html"}).content_type.startswith(
+    assert ogc_client.get("/ogcapi/").status_code == 200
+    assert ogc_client.get("/ogcapi", headers={"Accept": "text/html"}).content_type.startswith(
         "text/html")
-    r = client.get("/ogcapi/collections/sites/items/GZ-F99")
+    r = ogc_client.get("/ogcapi/collections/sites/items/GZ-F99")
     assert r.status_code == 404 and r.get_json()["code"] == "NotFound"
 
 
-def test_unknown_path_is_a_json_404(client):
-    r = client.get("/ogcapi/tiles")
+def test_unknown_path_is_a_json_404(ogc_client):
+    r = ogc_client.get("/ogcapi/tiles")
     assert r.status_code == 404
     assert r.get_json()["description"].startswith("/ogcapi/tiles is not a resource of this API")
 
 
-def test_bearer_token_shows_precise_data(client, staff_token):
+def test_bearer_token_shows_precise_data(ogc_client, staff_token):
     auth = {"Authorization": f"Bearer {staff_token}"}
-    staff = client.get("/ogcapi/collections/patrols/items?created_by=patroller2", headers=auth)
+    staff = ogc_client.get("/ogcapi/collections/patrols/items?created_by=patroller2", headers=auth)
     assert staff.status_code == 200 and staff.get_json(force=True)["numberMatched"] == 1
-    public = client.get("/ogcapi/collections/sites/items/GZ-F01").get_json(force=True)
-    precise = client.get("/ogcapi/collections/sites/items/GZ-F01", headers=auth)
+    public = ogc_client.get("/ogcapi/collections/sites/items/GZ-F01").get_json(force=True)
+    precise = ogc_client.get("/ogcapi/collections/sites/items/GZ-F01", headers=auth)
     assert precise.headers["Cache-Control"] == "private, no-store"
     assert public["properties"]["generalised"] is True
     assert precise.get_json(force=True)["properties"]["generalised"] is False
 
 
 @pytest.mark.parametrize("header", ["Bearer fgis_not-a-token", "Bearer nonsense"])
-def test_bad_bearer_token_is_401(client, header):
-    r = client.get("/ogcapi/collections/sites/items", headers={"Authorization": header})
+def test_bad_bearer_token_is_401(ogc_client, header):
+    r = ogc_client.get("/ogcapi/collections/sites/items", headers={"Authorization": header})
     assert r.status_code == 401
     assert r.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
     assert json.loads(r.data)["code"] == "InvalidToken"

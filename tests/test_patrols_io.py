@@ -1,5 +1,4 @@
 """Patrol files: the corpus GPX, CSV and GeoJSON import; GeoJSON, CSV, GPX and KML export."""
-# ruff: noqa: F811  (fixtures imported from patrol_fixtures are redefined as arguments)
 
 from __future__ import annotations
 
@@ -12,7 +11,8 @@ from pathlib import Path
 
 import pyogrio
 import pytest
-from patrol_fixtures import NOW, make_patrol, store, template_store  # noqa: F401
+from io_helpers import corpus_file
+from patrol_fixtures import NOW, make_patrol
 
 from fossilgis.errors import InputFileError, PatrolValidationError, UnsupportedFormatError
 from fossilgis.patrols.export import export_patrols
@@ -20,13 +20,11 @@ from fossilgis.patrols.gpx import read_gpx
 from fossilgis.patrols.importer import read_patrol_file
 from fossilgis.patrols.submit import submit_patrol
 
-CORPUS_GPX = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "test_gpx.gpx"
-
 
 @pytest.fixture
 def gpx_in_guizhou(tmp_path) -> Path:
     """The corpus GPX (recorded in Boston) moved to Guanling, Guizhou, dates to 2024."""
-    text = CORPUS_GPX.read_text(encoding="utf-8")
+    text = corpus_file("test_gpx.gpx").read_text(encoding="utf-8")
     text = re.sub(r'lat="42\.3', 'lat="25.8', text)
     text = re.sub(r'lon="-71\.1', 'lon="105.4', text).replace("2014-06-11", "2024-06-11")
     path = tmp_path / "guanling.gpx"
@@ -35,7 +33,7 @@ def gpx_in_guizhou(tmp_path) -> Path:
 
 
 def test_corpus_gpx_is_read():
-    content = read_gpx(CORPUS_GPX)
+    content = read_gpx(corpus_file("test_gpx.gpx"))
     assert content.track.geom_type == "MultiLineString" and len(content.track.geoms) == 1
     assert len(content.track.geoms[0].coords) == 19
     assert content.started_at.isoformat() == "2014-06-11T12:21:40+00:00"
@@ -44,7 +42,7 @@ def test_corpus_gpx_is_read():
 
 
 def test_corpus_gpx_import_is_refused_outside_guizhou(store):
-    patrols, _ = read_patrol_file(CORPUS_GPX)
+    patrols, _ = read_patrol_file(corpus_file("test_gpx.gpx"))
     with pytest.raises(PatrolValidationError, match=r"track: 19 point\(s\) outside Guizhou"):
         submit_patrol(store, patrols[0], user="alice")
     assert store.list_patrols().empty
@@ -101,7 +99,7 @@ def two_patrols(store):
     return store, a, b
 
 
-def test_geojson_export_imports_again(two_patrols, tmp_path, template_store):
+def test_geojson_export_imports_again(two_patrols, tmp_path):
     store, a, b = two_patrols
     path, n = export_patrols(store, "geojson", tmp_path / "p.geojson")
     assert n == 2

@@ -1,5 +1,4 @@
 """The patrol core without a store: content hash, validation, GeoJSON format, coverage, alerts."""
-# ruff: noqa: F811  (fixtures imported from patrol_fixtures are redefined as arguments)
 
 from __future__ import annotations
 

@@ -1,20 +1,11 @@
 """Patrol photos: real type, EXIF GPS, stored once by SHA-256, thumbnails, attached on submit."""
-# ruff: noqa: F811  (fixtures imported from patrol_fixtures are redefined as arguments)
 
 from __future__ import annotations
 
 import hashlib
 
 import pytest
-from patrol_fixtures import (  # noqa: F401
-    NEAR_F03,
-    NOW,
-    jpeg_with_gps,
-    make_patrol,
-    png_bytes,
-    store,
-    template_store,
-)
+from patrol_fixtures import NEAR_F03, NOW, jpeg_with_gps, make_patrol, png_bytes
 from PIL import Image
 
 from fossilgis.errors import PatrolValidationError, PhotoError

@@ -1,6 +1,5 @@
 """Patrols in both stores (GeoPackage, PostGIS): never lost, never duplicated, audited,
 soft-deleted."""
-# ruff: noqa: F811  (fixtures imported from patrol_fixtures are redefined as arguments)
 
 from __future__ import annotations
 

@@ -27,9 +27,10 @@ GUANLING = shapely.box(105.399, 25.899, 105.401, 25.901)  # inside the core of G
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    """A store whose Guanling site (GZ-F03) has a hostile name in both languages."""
-    store = open_store(tmp_path_factory.mktemp("store"))
+def hostile_store(template_copy):
+    """A GeoPackage store whose Guanling site (GZ-F03) has a hostile name in both languages
+    (reports read the store; its backend is not what these tests are about)."""
+    store = open_store(template_copy("report"))
     sites = store.read_layer("sites")
     hit = sites["id"] == "GZ-F03"
     sites.loc[hit, "name_zh"] = "关岭" + HOSTILE
@@ -39,11 +40,11 @@ def store(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def screening(store, tmp_path_factory):
+def screening(hostile_store, tmp_path_factory):
     """A project named by a hostile footprint attribute, inside GZ-F03."""
     path = tmp_path_factory.mktemp("in") / "hostile.geojson"
     gpd.GeoDataFrame({"name": [HOSTILE]}, geometry=[GUANLING], crs=4490).to_file(path)
-    result = screen_paths([path], store, id_field="name",
+    result = screen_paths([path], hostile_store, id_field="name",
                           options=ScreenOptions(project_type="building"))
     assert [i["target_id"] for i in result.projects[0]["impacts"]] == ["GZ-F03"]
     return result
@@ -57,8 +58,8 @@ def _html_text(page: str) -> str:
 
 
 @pytest.mark.parametrize("lang", [None, "zh", "en"])
-def test_html_escapes_hostile_attribute_and_target_name(screening, store, lang):
-    page = render_html(screening, lang, store=store, title=HOSTILE)
+def test_html_escapes_hostile_attribute_and_target_name(screening, hostile_store, lang):
+    page = render_html(screening, lang, store=hostile_store, title=HOSTILE)
     assert "<script" not in page and "<img" not in page and "onerror=alert(1)>" not in page
     # shown as text where it belongs: title, project heading, target cell, map label
     assert page.count("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;") >= 4
@@ -68,8 +69,8 @@ def test_html_escapes_hostile_attribute_and_target_name(screening, store, lang):
     assert HOSTILE in _html_text(page)
 
 
-def test_html_has_no_unescaped_quote_inside_attributes(screening, store):
-    page = render_html(screening, store=store)
+def test_html_has_no_unescaped_quote_inside_attributes(screening, hostile_store):
+    page = render_html(screening, store=hostile_store)
     for tag in re.findall(r"<[a-z][^>]*>", page):
         # every attribute value is a quoted run without quotes or angle brackets
         rest = re.sub(r'\s[\w:-]+="[^"<>]*"', "", tag[1:-1].rstrip("/"))
@@ -83,8 +84,8 @@ def test_environment_autoescapes_and_templates_mark_nothing_safe():
         assert "|safe" not in source.replace(" ", "") and "autoescape false" not in source
 
 
-def test_html_uses_the_shared_vocabulary(screening, store):
-    page = render_html(screening, "zh", store=store)
+def test_html_uses_the_shared_vocabulary(screening, hostile_store):
+    page = render_html(screening, "zh", store=hostile_store)
     assert vocab.PROTECTION_LEVELS.zh("national_key") in page
     assert vocab.GRADES.zh(screening.grade) in page
     assert "<svg" in page
@@ -108,10 +109,10 @@ def test_csv_rows_carry_the_values_as_they_are(screening):
         screening.to_dict()["rules"]["version"])
 
 
-def test_csv_row_for_a_clear_project(store, tmp_path):
+def test_csv_row_for_a_clear_project(hostile_store, tmp_path):
     path = tmp_path / "far.geojson"
     gpd.GeoDataFrame(geometry=[shapely.box(104.0, 27.0, 104.01, 27.01)], crs=4490).to_file(path)
-    rows = list(csv.DictReader(io.StringIO(render_csv(screen_paths([path], store))[1:])))
+    rows = list(csv.DictReader(io.StringIO(render_csv(screen_paths([path], hostile_store))[1:])))
     assert [(r["project_grade"], r["grade"], r["target_id"]) for r in rows] == [
         ("none", "none", "")]
 

@@ -47,7 +47,8 @@ class Clock:
 
 
 @pytest.fixture
-def store():
+def fake_store():
+    """A stand-in store that counts loads and version questions."""
     return FakeStore()
 
 
@@ -57,72 +58,72 @@ def clock():
 
 
 @pytest.fixture
-def cache(store, clock):
-    return VersionedCache(store.load, store.version_of, 2.0, clock=clock)
+def cache(fake_store, clock):
+    return VersionedCache(fake_store.load, fake_store.version_of, 2.0, clock=clock)
 
 
 # -- VersionedCache ----------------------------------------------------------------------
-def test_first_get_loads_once(cache, store):
+def test_first_get_loads_once(cache, fake_store):
     assert cache.get("sites") == ("sites", 1, 1)
-    assert store.loads == ["sites"] and store.version_asks == 1
+    assert fake_store.loads == ["sites"] and fake_store.version_asks == 1
 
 
-def test_within_check_interval_no_store_call(cache, store, clock):
+def test_within_check_interval_no_store_call(cache, fake_store, clock):
     first = cache.get("sites")
-    store.version = 2  # changed, but not yet asked
+    fake_store.version = 2  # changed, but not yet asked
     clock.now += 1.9
     assert cache.get("sites") is first
-    assert store.loads == ["sites"] and store.version_asks == 1
+    assert fake_store.loads == ["sites"] and fake_store.version_asks == 1
 
 
-def test_version_change_reloads_after_interval(cache, store, clock):
+def test_version_change_reloads_after_interval(cache, fake_store, clock):
     cache.get("sites")
-    store.version = 2
+    fake_store.version = 2
     clock.now += 2.0
     assert cache.get("sites") == ("sites", 2, 2)
-    assert store.loads == ["sites", "sites"] and store.version_asks == 2
+    assert fake_store.loads == ["sites", "sites"] and fake_store.version_asks == 2
 
 
-def test_same_version_after_interval_asks_but_does_not_reload(cache, store, clock):
+def test_same_version_after_interval_asks_but_does_not_reload(cache, fake_store, clock):
     first = cache.get("sites")
     clock.now += 5
     assert cache.get("sites") is first
-    assert store.loads == ["sites"] and store.version_asks == 2
+    assert fake_store.loads == ["sites"] and fake_store.version_asks == 2
 
 
-def test_keys_are_cached_apart_and_share_the_version_check(cache, store):
+def test_keys_are_cached_apart_and_share_the_version_check(cache, fake_store):
     assert cache.get(("sites", True)) != cache.get(("sites", False))
-    assert store.loads == [("sites", True), ("sites", False)] and store.version_asks == 1
+    assert fake_store.loads == [("sites", True), ("sites", False)] and fake_store.version_asks == 1
 
 
-def test_single_value_cache_uses_key_none(store, clock):
-    cache = VersionedCache(store.load, store.version_of, clock=clock)
+def test_single_value_cache_uses_key_none(fake_store, clock):
+    cache = VersionedCache(fake_store.load, fake_store.version_of, clock=clock)
     assert cache.get() == (None, 1, 1)
     assert cache.get() == (None, 1, 1)
-    assert store.loads == [None]
+    assert fake_store.loads == [None]
 
 
-def test_a_loader_may_read_other_keys(store, clock):
+def test_a_loader_may_read_other_keys(fake_store, clock):
     def load(key):
         if key == "zones":
             return ("zones", cache.get("sites"))
-        return store.load(key)
+        return fake_store.load(key)
 
-    cache = VersionedCache(load, store.version_of, clock=clock)
+    cache = VersionedCache(load, fake_store.version_of, clock=clock)
     assert cache.get("zones") == ("zones", ("sites", 1, 1))
 
 
-def test_a_failing_loader_caches_nothing(store, clock):
+def test_a_failing_loader_caches_nothing(fake_store, clock):
     calls = []
 
     def load(key):
         calls.append(key)
         if len(calls) == 1:
-            raise OSError("store unreachable")
+            raise OSError("fake_store unreachable")
         return "ok"
 
-    cache = VersionedCache(load, store.version_of, clock=clock)
-    with pytest.raises(OSError, match="store unreachable"):
+    cache = VersionedCache(load, fake_store.version_of, clock=clock)
+    with pytest.raises(OSError, match="fake_store unreachable"):
         cache.get("sites")
     assert cache.get("sites") == "ok"
 

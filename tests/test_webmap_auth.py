@@ -1,5 +1,4 @@
 """Sign-in, roles, API tokens, CSRF, cookies and the stateless app (results in the data dir)."""
-# ruff: noqa: F811  (fixtures imported from webmap_fixtures are redefined as arguments)
 
 from __future__ import annotations
 
@@ -9,20 +8,7 @@ import re
 import time
 
 import pytest
-from webmap_fixtures import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    _app,
-    admin_client,
-    app,
-    client,
-    csrf_of,
-    drawn_geojson,
-    login,
-    patroller_client,
-    signed_in,
-    viewer_client,
-    webmap_data,
-)
+from webmap_fixtures import PASSWORD, _app, csrf_of, drawn_geojson, login, signed_in
 
 
 def _token(webmap_data, username: str) -> str:

@@ -1,5 +1,4 @@
 """/check and POST /api/impact: uploads, drawn shapes, results, and every bad input as 4xx."""
-# ruff: noqa: F811  (fixtures imported from webmap_fixtures are redefined as arguments)
 
 from __future__ import annotations
 
@@ -8,16 +7,7 @@ import json
 import re
 
 import pytest
-from webmap_fixtures import (  # noqa: F401  (fixtures)
-    app,
-    drawn_geojson,
-    login,
-    signed_in,
-    staff_client,
-    urls_in,
-    webmap_data,
-    zipped_shapefile,
-)
+from webmap_fixtures import drawn_geojson, login, signed_in, urls_in, zipped_shapefile
 
 
 @pytest.fixture

@@ -1,12 +1,10 @@
 """Translations: the catalogues against the code, the language switch and Accept-Language."""
-# ruff: noqa: F811  (fixtures imported from webmap_fixtures are redefined as arguments)
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from webmap_fixtures import app, client, webmap_data  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = ROOT / "webmap" / "translations"

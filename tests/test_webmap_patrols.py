@@ -1,6 +1,5 @@
 """Patrols over HTTP: the API and the form, idempotent re-sends, validation, photos, delete and
 restore with audit, list, exports, alerts, coverage, and uploads to a live loopback server."""
-# ruff: noqa: F401, F811  (fixtures imported from webmap_fixtures, used as arguments)
 
 from __future__ import annotations
 
@@ -16,26 +15,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from patrol_fixtures import jpeg_with_gps, make_patrol, png_bytes
-from webmap_fixtures import (
-    _app,
-    add_users,
-    admin_client,
-    patroller_client,
-    signed_in,
-    viewer_client,
-)
+from webmap_fixtures import _app, add_users, signed_in
 
 NEAR_F03 = (105.40, 25.90)
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    from fossilgis.store import open_store
-
-    data = tmp_path_factory.mktemp("webmap-patrols")
-    add_users(open_store(data))
-    return data
+def template(template_copy):
+    """A GeoPackage data directory with the test accounts (the app is given DATA_DIR only)."""
+    return template_copy("webmap-patrols", add_users)
 
 
 @pytest.fixture
@@ -52,7 +41,8 @@ def app(data):
 
 
 @pytest.fixture
-def store(app):
+def app_store(app):
+    """The app's own (GeoPackage) store."""
     return app.extensions["fossilgis_store"]
 
 
@@ -79,7 +69,7 @@ def _multipart(patrol_body: dict, **files) -> dict:
 
 
 # -- never lost, never duplicated -------------------------------------------------------------
-def test_resend_same_content_is_200_different_is_409(patroller_client, store):
+def test_resend_same_content_is_200_different_is_409(patroller_client, app_store):
     patrol = recent(n_waypoints=2)
     r = patroller_client.post("/api/patrols", json=body_of(patrol))
     assert r.status_code == 201, r.get_json()
@@ -93,12 +83,13 @@ def test_resend_same_content_is_200_different_is_409(patroller_client, store):
     changed["features"][0]["properties"]["notes"] = "something else"
     r = patroller_client.post("/api/patrols", json=changed)
     assert r.status_code == 409 and r.get_json()["code"] == "conflict"
-    assert list(store.list_patrols()["uuid"]) == [patrol.uuid]
-    creates = [a for a in store.audit_rows(None, object_kind="patrol") if a["action"] == "create"]
+    assert list(app_store.list_patrols()["uuid"]) == [patrol.uuid]
+    rows = app_store.audit_rows(None, object_kind="patrol")
+    creates = [a for a in rows if a["action"] == "create"]
     assert len(creates) == 1 and creates[0]["username"] == "patroller1"
 
 
-def test_multipart_photos_sent_twice_are_stored_once(patroller_client, store, data):
+def test_multipart_photos_sent_twice_are_stored_once(patroller_client, app_store, data):
     patrol = recent()
     body = body_of(patrol)
     body["features"][1]["properties"]["photos"] = ["pit.jpg"]
@@ -125,28 +116,28 @@ def test_multipart_photos_sent_twice_are_stored_once(patroller_client, store, da
     )
     assert r.status_code == 201
     assert len(list((data / "photos").glob("??/*.jpg"))) == 1
-    stored = store.get_patrol(patrol.uuid)
+    stored = app_store.get_patrol(patrol.uuid)
     assert [p.sha256 for p in stored.waypoints[0].photos] == [
-        store.get_patrol(other.uuid).photos[0].sha256
+        app_store.get_patrol(other.uuid).photos[0].sha256
     ]
 
 
 def test_a_failure_while_saving_leaves_no_record_and_a_resend_works(
-    patroller_client, store, monkeypatch
+    patroller_client, app_store, monkeypatch
 ):
     from fossilgis.errors import StoreError
 
     patrol = recent()
-    real = type(store).save_patrol
+    real = type(app_store).save_patrol
 
     def broken(self, *args, **kwargs):
         raise StoreError("disk full (simulated)")
 
-    monkeypatch.setattr(type(store), "save_patrol", broken)
+    monkeypatch.setattr(type(app_store), "save_patrol", broken)
     r = patroller_client.post("/api/patrols", json=body_of(patrol))
     assert r.status_code == 500 and "disk full" in r.get_json()["description"]
-    monkeypatch.setattr(type(store), "save_patrol", real)
-    assert store.get_patrol(patrol.uuid) is None
+    monkeypatch.setattr(type(app_store), "save_patrol", real)
+    assert app_store.get_patrol(patrol.uuid) is None
     assert patroller_client.post("/api/patrols", json=body_of(patrol)).status_code == 201
 
 
@@ -190,7 +181,7 @@ def form_fields(patrol_uuid: str, **extra) -> dict:
     return fields
 
 
-def test_form_with_gpx_photo_and_observation(patroller_client, store):
+def test_form_with_gpx_photo_and_observation(patroller_client, app_store):
     uid = str(uuidlib.uuid4())
     start = NOW - dt.timedelta(days=1, hours=1)
 
@@ -206,14 +197,14 @@ def test_form_with_gpx_photo_and_observation(patroller_client, store):
     r = post()
     assert r.status_code == 303, r.get_data(as_text=True)
     assert r.headers["Location"] == f"/patrols/{uid}?created=1"
-    stored = store.get_patrol(uid)
+    stored = app_store.get_patrol(uid)
     assert stored.track is not None and len(stored.waypoints) == 2  # the form's + the GPX's
     cats = sorted(w.observation.category for w in stored.waypoints)
     assert cats == ["construction_encroachment", "illegal_excavation"]
     assert stored.started_at == start  # from the GPX
     assert stored.team == ["张三", "李四"] and len(stored.all_photos()) == 2
     assert post().headers["Location"] == f"/patrols/{uid}?created=0"  # a re-send: one record
-    assert len(store.list_patrols()) == 1
+    assert len(app_store.list_patrols()) == 1
     html = patroller_client.get(f"/patrols/{uid}").get_data(as_text=True)
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
     assert "<script>alert" not in html and "<b>here</b>" not in html
@@ -323,7 +314,7 @@ def test_other_media_types_are_415(patroller_client):
 
 # -- delete and restore, audited ------------------------------------------------------------
 def test_soft_delete_and_admin_restore_with_audit(
-    patroller_client, admin_client, viewer_client, store
+    patroller_client, admin_client, viewer_client, app_store
 ):
     patrol = recent()
     assert patroller_client.post("/api/patrols", json=body_of(patrol)).status_code == 201
@@ -339,7 +330,7 @@ def test_soft_delete_and_admin_restore_with_audit(
     assert 'id="restore-patrol"' in page and 'id="deleted-badge"' in page
     assert admin_client.post(f"/patrols/{patrol.uuid}/restore").status_code == 303
     assert patrol.uuid in patroller_client.get("/patrols").get_data(as_text=True)
-    rows = store.audit_rows(None, object_kind="patrol", object_id=patrol.uuid)
+    rows = app_store.audit_rows(None, object_kind="patrol", object_id=patrol.uuid)
     assert [(r["action"], r["username"]) for r in rows] == [
         ("restore", "admin1"),
         ("delete", "patroller1"),
@@ -352,7 +343,7 @@ def test_soft_delete_and_admin_restore_with_audit(
 
 
 # -- photos through the app, pages, list, exports ---------------------------------------------
-def _stored_with_photo(client, store):
+def _stored_with_photo(client, app_store):
     patrol = recent()
     body = body_of(patrol)
     body["features"][0]["properties"]["photos"] = ["p.jpg"]
@@ -362,13 +353,13 @@ def _stored_with_photo(client, store):
         content_type="multipart/form-data",
     )
     assert r.status_code == 201
-    return store.get_patrol(patrol.uuid)
+    return app_store.get_patrol(patrol.uuid)
 
 
 def test_photos_only_through_the_app_for_signed_in_users(
-    patroller_client, viewer_client, visitor, store
+    patroller_client, viewer_client, visitor, app_store
 ):
-    stored = _stored_with_photo(patroller_client, store)
+    stored = _stored_with_photo(patroller_client, app_store)
     sha = stored.photos[0].sha256
     assert visitor.get(f"/photos/{sha}").status_code == 303
     with (
@@ -383,8 +374,10 @@ def test_photos_only_through_the_app_for_signed_in_users(
     assert viewer_client.get("/photos/" + sha[:-1] + "G").status_code == 404
 
 
-def test_visitors_see_generalised_patrols_without_personal_data(patroller_client, visitor, store):
-    stored = _stored_with_photo(patroller_client, store)
+def test_visitors_see_generalised_patrols_without_personal_data(
+    patroller_client, visitor, app_store
+):
+    stored = _stored_with_photo(patroller_client, app_store)
     pub = visitor.get("/api/patrols.geojson").get_json()["features"][0]
     # which site was patrolled when is staff data (it rebuilds coverage): no place, no target
     assert pub["geometry"] is None and "target_id" not in pub["properties"]
@@ -397,8 +390,8 @@ def test_visitors_see_generalised_patrols_without_personal_data(patroller_client
     assert stored.uuid in listing and "张三" not in listing and "patroller1" not in listing
 
 
-def test_site_page_shows_the_history_and_thumbnails(patroller_client, visitor, store):
-    stored = _stored_with_photo(patroller_client, store)
+def test_site_page_shows_the_history_and_thumbnails(patroller_client, visitor, app_store):
+    stored = _stored_with_photo(patroller_client, app_store)
     html = patroller_client.get("/sites/GZ-F03").get_data(as_text=True)
     assert 'id="patrol-history"' in html and f"/patrols/{stored.uuid}" in html
     assert f"/photos/{stored.photos[0].sha256}/thumb" in html
@@ -409,7 +402,7 @@ def test_site_page_shows_the_history_and_thumbnails(patroller_client, visitor, s
     assert 'id="no-patrols"' in patroller_client.get("/sections/GZ-S01").get_data(as_text=True)
 
 
-def test_list_filters_and_exports(patroller_client, visitor, store):
+def test_list_filters_and_exports(patroller_client, visitor, app_store):
     a = recent(category="intact")
     b = recent(category="illegal_excavation")
     c = make_patrol(
@@ -458,7 +451,7 @@ def test_list_filters_and_exports(patroller_client, visitor, store):
     assert visitor.get("/patrols/export.csv").status_code == 303  # exports hold exact tracks
 
 
-def test_alerts_page_and_map_layer_with_the_art18_clocks(patroller_client, visitor, store):
+def test_alerts_page_and_map_layer_with_the_art18_clocks(patroller_client, visitor, app_store):
     fresh = make_patrol(start=NOW - dt.timedelta(hours=3), category="human_damage")
     old = make_patrol(start=NOW - dt.timedelta(days=3), category="illegal_excavation")
     calm = recent(category="intact")
@@ -515,9 +508,9 @@ def live(data):
     thread.start()
     from fossilgis.auth import issue_token
 
-    store = app.extensions["fossilgis_store"]
-    token = issue_token(store, "patroller1", "tests")
-    yield f"http://127.0.0.1:{srv.effective_port}", token, store
+    app_store = app.extensions["fossilgis_store"]
+    token = issue_token(app_store, "patroller1", "tests")
+    yield f"http://127.0.0.1:{srv.effective_port}", token, app_store
     srv.close()
     thread.join(timeout=5)
 
@@ -537,23 +530,23 @@ def _post(url: str, token: str, body: bytes) -> int:
 
 
 def test_20_concurrent_uploads_are_all_stored(live):
-    url, token, store = live
+    url, token, app_store = live
     patrols = [recent(n_waypoints=3) for _ in range(20)]
     bodies = [json.dumps(body_of(p)).encode() for p in patrols]
     with ThreadPoolExecutor(20) as pool:
         codes = list(pool.map(lambda b: _post(url, token, b), bodies))
     assert codes == [201] * 20
-    assert sorted(store.list_patrols()["uuid"]) == sorted(p.uuid for p in patrols)
+    assert sorted(app_store.list_patrols()["uuid"]) == sorted(p.uuid for p in patrols)
     # the same patrol sent by 8 clients at once: one record, one 201, the rest 200
     one = json.dumps(body_of(recent())).encode()
     with ThreadPoolExecutor(8) as pool:
         codes = list(pool.map(lambda _: _post(url, token, one), range(8)))
     assert sorted(codes) == [200] * 7 + [201]
-    assert len(store.list_patrols()) == 21
+    assert len(app_store.list_patrols()) == 21
 
 
 def test_a_dropped_upload_leaves_no_partial_record(live):
-    url, token, store = live
+    url, token, app_store = live
     host, port = url.removeprefix("http://").split(":")
     patrol = recent()
     body = body_of(patrol)
@@ -571,7 +564,7 @@ def test_a_dropped_upload_leaves_no_partial_record(live):
         + photo
         + f"\r\n--{boundary}--\r\n".encode()
     )
-    audit_before = len(store.audit_rows(None))
+    audit_before = len(app_store.audit_rows(None))
     head = (
         f"POST /api/patrols HTTP/1.1\r\nHost: {host}:{port}\r\n"
         f"Authorization: Bearer {token}\r\n"
@@ -583,9 +576,9 @@ def test_a_dropped_upload_leaves_no_partial_record(live):
     # the connection is gone; the server must still be healthy and have stored nothing
     with urllib.request.urlopen(url + "/healthz", timeout=10) as resp:
         assert resp.status == 200
-    assert store.get_patrol(patrol.uuid) is None
-    assert len(store.audit_rows(None)) == audit_before
-    assert store.photo_info(__import__("hashlib").sha256(photo).hexdigest()) is None
+    assert app_store.get_patrol(patrol.uuid) is None
+    assert len(app_store.audit_rows(None)) == audit_before
+    assert app_store.photo_info(__import__("hashlib").sha256(photo).hexdigest()) is None
     # the client's retry goes through whole
     req = urllib.request.Request(
         url + "/api/patrols",
@@ -598,4 +591,4 @@ def test_a_dropped_upload_leaves_no_partial_record(live):
     )
     with urllib.request.urlopen(req, timeout=30) as resp:
         assert resp.status == 201
-    assert store.get_patrol(patrol.uuid).photos[0].sha256
+    assert app_store.get_patrol(patrol.uuid).photos[0].sha256

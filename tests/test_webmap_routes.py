@@ -1,22 +1,11 @@
 """Flask test-client tests of the map, target, layer and search routes and their errors."""
-# ruff: noqa: F811  (fixtures imported from webmap_fixtures are redefined as arguments)
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from webmap_fixtures import (  # noqa: F401  (fixtures)
-    XSS_ID,
-    XSS_NAME,
-    app,
-    client,
-    staff_client,
-    urls_in,
-    webmap_data,
-    xss_client,
-    xss_data,
-)
+from webmap_fixtures import XSS_ID, XSS_NAME, urls_in
 
 PAGES = ["/", "/?lang=zh", "/?lang=en", "/sites/GZ-F01", "/sections/GZ-S01", "/check"]
 

@@ -1,4 +1,5 @@
-"""Shared fixtures of the web-map tests: apps on temporary stores, footprint files, URL scan."""
+"""Fixtures (registered in conftest.py) and helpers of the web-map tests: apps on temporary
+stores, footprint files, URL scan."""
 
 from __future__ import annotations
 
@@ -57,13 +58,10 @@ def signed_in(app, username: str):
 
 
 @pytest.fixture(scope="module")
-def webmap_data(tmp_path_factory):
-    """A store built from layers/ once per test module, with the three test accounts."""
-    from fossilgis.store import open_store
-
-    data = tmp_path_factory.mktemp("webmap-data")
-    add_users(open_store(data))
-    return data
+def webmap_data(template_copy):
+    """A GeoPackage data directory per test module (a copy of the layers/ template) with the
+    three test accounts: the app is given ``DATA_DIR`` alone, as in a default deployment."""
+    return template_copy("webmap-data", add_users)
 
 
 @pytest.fixture
@@ -73,6 +71,7 @@ def app(webmap_data):
 
 @pytest.fixture
 def client(app):
+    """An anonymous visitor's test client of the web map."""
     return app.test_client()
 
 
@@ -110,15 +109,15 @@ def add_xss_site(store) -> None:
     store.replace_layer("sites", sites, source="test: xss", demonstration=True)
 
 
-@pytest.fixture(scope="module")
-def xss_data(tmp_path_factory):
-    from fossilgis.store import open_store
-
-    data = tmp_path_factory.mktemp("webmap-xss")
-    store = open_store(data)
+def _add_xss_site_and_users(store) -> None:
     add_xss_site(store)
     add_users(store)
-    return data
+
+
+@pytest.fixture(scope="module")
+def xss_data(template_copy):
+    """Like ``webmap_data``, plus the site whose names are markup (:func:`add_xss_site`)."""
+    return template_copy("webmap-xss", _add_xss_site_and_users)
 
 
 @pytest.fixture
