@@ -69,9 +69,11 @@ def main(argv) -> int:
         data = Path(tempfile.mkdtemp(prefix="fossilgis-bench-"))
         store_url = f"{url}{'&' if '?' in url else '?'}schema=bench_{os.getpid()}"
         rows = []
-        print(f"{'N':>9} {'read s':>7} {'gpkg s':>7} {'pg s':>7} {'gpkg/read':>9} "
-              f"{'pg/read':>8} {'pg/gpkg':>8} {'pairs':>7} {'read MB':>8} {'gpkg MB':>8} "
-              f"{'pg MB':>7}")
+        print(
+            f"{'N':>9} {'read s':>7} {'gpkg s':>7} {'pg s':>7} {'gpkg/read':>9} "
+            f"{'pg/read':>8} {'pg/gpkg':>8} {'pairs':>7} {'read MB':>8} {'gpkg MB':>8} "
+            f"{'pg MB':>7}"
+        )
         for n in sizes:
             path = make_footprints(n)
             _run(_READ, path)  # warm the OS cache
@@ -81,17 +83,25 @@ def main(argv) -> int:
             t_pg, pairs_pg, rss_pg = _run(_SCREEN, path, data, store_url)
             assert pairs_pg == pairs_gpkg, (pairs_pg, pairs_gpkg)
             row = {
-                "n": n, "read_s": t_read, "gpkg_s": t_gpkg, "postgis_s": t_pg,
-                "gpkg_ratio": t_gpkg / t_read, "postgis_ratio": t_pg / t_read,
-                "postgis_over_gpkg": t_pg / t_gpkg, "pairs": int(pairs_gpkg),
-                "read_peak_mb": rss_read / 1024, "gpkg_peak_mb": rss_gpkg / 1024,
+                "n": n,
+                "read_s": t_read,
+                "gpkg_s": t_gpkg,
+                "postgis_s": t_pg,
+                "gpkg_ratio": t_gpkg / t_read,
+                "postgis_ratio": t_pg / t_read,
+                "postgis_over_gpkg": t_pg / t_gpkg,
+                "pairs": int(pairs_gpkg),
+                "read_peak_mb": rss_read / 1024,
+                "gpkg_peak_mb": rss_gpkg / 1024,
                 "postgis_peak_mb": rss_pg / 1024,
             }
             rows.append(row)
-            print(f"{n:>9} {t_read:7.2f} {t_gpkg:7.2f} {t_pg:7.2f} {row['gpkg_ratio']:9.2f} "
-                  f"{row['postgis_ratio']:8.2f} {row['postgis_over_gpkg']:8.2f} "
-                  f"{int(pairs_gpkg):>7} {row['read_peak_mb']:8.0f} {row['gpkg_peak_mb']:8.0f} "
-                  f"{row['postgis_peak_mb']:7.0f}")
+            print(
+                f"{n:>9} {t_read:7.2f} {t_gpkg:7.2f} {t_pg:7.2f} {row['gpkg_ratio']:9.2f} "
+                f"{row['postgis_ratio']:8.2f} {row['postgis_over_gpkg']:8.2f} "
+                f"{int(pairs_gpkg):>7} {row['read_peak_mb']:8.0f} {row['gpkg_peak_mb']:8.0f} "
+                f"{row['postgis_peak_mb']:7.0f}"
+            )
         (OUT / "impact_postgis.json").write_text(json.dumps(rows, indent=2))
     finally:
         if cluster is not None:

@@ -46,11 +46,11 @@ server.run()
 def build_store(n: int) -> tuple[Path, str]:
     """The data directory with ``n`` one-point patrols, and a staff token (made once)."""
     import numpy as np
+    from fossilgis.store.gpkg_patrols import _now
 
     from fossilgis.auth import create_user, issue_token
     from fossilgis.patrols.model import Patrol, Waypoint, content_hash
     from fossilgis.store import open_store
-    from fossilgis.store.gpkg_patrols import _now
 
     data = OUT / f"ogcapi-{n}"
     token_file = data / "bench-token"
@@ -68,11 +68,21 @@ def build_store(n: int) -> tuple[Path, str]:
         for i in range(n):
             start = year + dt.timedelta(minutes=int(minutes[i]))
             patrol = Patrol(
-                uuid=str(uuid.UUID(int=i + 1, version=4)), started_at=start,
-                ended_at=start + dt.timedelta(hours=2), team=[f"team-{i % 12}"],
-                purpose="routine", target_kind="site", target_id=f"GZ-F{1 + i % 36:02d}",
-                waypoints=[Waypoint(uuid=str(uuid.UUID(int=n + i + 1, version=4)),
-                                    lon=float(xs[i]), lat=float(ys[i]), observed_at=start)],
+                uuid=str(uuid.UUID(int=i + 1, version=4)),
+                started_at=start,
+                ended_at=start + dt.timedelta(hours=2),
+                team=[f"team-{i % 12}"],
+                purpose="routine",
+                target_kind="site",
+                target_id=f"GZ-F{1 + i % 36:02d}",
+                waypoints=[
+                    Waypoint(
+                        uuid=str(uuid.UUID(int=n + i + 1, version=4)),
+                        lon=float(xs[i]),
+                        lat=float(ys[i]),
+                        observed_at=start,
+                    )
+                ],
             )
             row = store._patrol_row(patrol, "bench", now, content_hash(patrol))
             conn.execute(
@@ -88,8 +98,9 @@ def build_store(n: int) -> tuple[Path, str]:
 
 
 def serve(data: Path, threads: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-c", _SERVE, str(data), str(threads)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SERVE, str(data), str(threads)], stdout=subprocess.PIPE, text=True
+    )
     port = int(proc.stdout.readline())
     return proc, f"http://127.0.0.1:{port}/ogcapi"
 
@@ -101,8 +112,11 @@ def bbox_urls(base: str, size: float, limit: int | None, count: int = 500) -> li
     x = rng.uniform(GUIZHOU[0], GUIZHOU[2] - size, count)
     y = rng.uniform(GUIZHOU[1], GUIZHOU[3] - size, count)
     extra = f"&limit={limit}" if limit else ""
-    return [f"{base}/collections/patrols/items?bbox={a:.4f},{b:.4f},{a + size:.4f},"
-            f"{b + size:.4f}{extra}" for a, b in zip(x, y)]
+    return [
+        f"{base}/collections/patrols/items?bbox={a:.4f},{b:.4f},{a + size:.4f},"
+        f"{b + size:.4f}{extra}"
+        for a, b in zip(x, y)
+    ]
 
 
 def load(urls: list[str], clients: int, seconds: float, headers: dict) -> dict:
@@ -176,8 +190,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n{args.n} patrols, {args.clients} clients, {args.seconds:g} s each")
         print(f"{'run':<12} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>6} {'errors':>6}")
         for name, r in results.items():
-            print(f"{name:<12} {r['rps']:8.0f} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} "
-                  f"{r['rps'] / baseline:6.2f} {r['errors']:6d}")
+            print(
+                f"{name:<12} {r['rps']:8.0f} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} "
+                f"{r['rps'] / baseline:6.2f} {r['errors']:6d}"
+            )
         OUT.mkdir(exist_ok=True)
         (OUT / f"ogcapi-{args.n}.json").write_text(json.dumps(results, indent=1))
     finally:

@@ -52,22 +52,41 @@ def patrol_body(i: int, photo: bool) -> tuple[str, bytes, str, bytes | None]:
     start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1, minutes=i)
     pid = str(uuid.uuid4())
     x, y = 105.40 + (i % 50) * 1e-4, 25.90
-    feats = [{"type": "Feature", "id": pid,
-              "geometry": {"type": "LineString", "coordinates": [[x - 0.004, y - 0.004], [x, y],
-                                                                  [x + 0.003, y + 0.002]]},
-              "properties": {"feature_type": "patrol", "uuid": pid, "site_id": "GZ-F03",
-                             "team": ["张三", "李四"], "purpose": "bench",
-                             "started_at": start.isoformat(),
-                             "ended_at": (start + dt.timedelta(hours=2)).isoformat(),
-                             "photos": ["p.jpg"] if photo else []}}]
+    feats = [
+        {
+            "type": "Feature",
+            "id": pid,
+            "geometry": {
+                "type": "LineString",
+                "coordinates": [[x - 0.004, y - 0.004], [x, y], [x + 0.003, y + 0.002]],
+            },
+            "properties": {
+                "feature_type": "patrol",
+                "uuid": pid,
+                "site_id": "GZ-F03",
+                "team": ["张三", "李四"],
+                "purpose": "bench",
+                "started_at": start.isoformat(),
+                "ended_at": (start + dt.timedelta(hours=2)).isoformat(),
+                "photos": ["p.jpg"] if photo else [],
+            },
+        }
+    ]
     for k in range(3):
-        feats.append({"type": "Feature", "geometry": {"type": "Point",
-                                                      "coordinates": [x + k * 1e-4, y]},
-                      "properties": {"feature_type": "waypoint", "uuid": str(uuid.uuid4()),
-                                     "observed_at": (start + dt.timedelta(minutes=10 + k))
-                                     .isoformat(),
-                                     "category": "intact" if k else "human_damage",
-                                     "severity": "low", "description": f"bench {i}/{k}"}})
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [x + k * 1e-4, y]},
+                "properties": {
+                    "feature_type": "waypoint",
+                    "uuid": str(uuid.uuid4()),
+                    "observed_at": (start + dt.timedelta(minutes=10 + k)).isoformat(),
+                    "category": "intact" if k else "human_damage",
+                    "severity": "low",
+                    "description": f"bench {i}/{k}",
+                },
+            }
+        )
     body = json.dumps({"type": "FeatureCollection", "features": feats}).encode()
     if not photo:
         return pid, body, "application/geo+json", None
@@ -75,14 +94,23 @@ def patrol_body(i: int, photo: bool) -> tuple[str, bytes, str, bytes | None]:
 
     buf = io.BytesIO()
     Image.new("RGB", (160, 120), ((i * 7) % 256, (i * 13) % 256, (i * 29) % 256)).save(
-        buf, "JPEG", quality=95)
+        buf, "JPEG", quality=95
+    )
     jpeg = buf.getvalue()
     b = "benchboundary"
     multipart = (
-        f"--{b}\r\nContent-Disposition: form-data; name=\"patrol\"; filename=\"p.geojson\"\r\n"
-        "Content-Type: application/geo+json\r\n\r\n").encode() + body + (
-        f"\r\n--{b}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.jpg\"\r\n"
-        "Content-Type: image/jpeg\r\n\r\n").encode() + jpeg + f"\r\n--{b}--\r\n".encode()
+        (
+            f'--{b}\r\nContent-Disposition: form-data; name="patrol"; filename="p.geojson"\r\n'
+            "Content-Type: application/geo+json\r\n\r\n"
+        ).encode()
+        + body
+        + (
+            f'\r\n--{b}\r\nContent-Disposition: form-data; name="photo"; filename="p.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + jpeg
+        + f"\r\n--{b}--\r\n".encode()
+    )
     return pid, multipart, f"multipart/form-data; boundary={b}", jpeg
 
 
@@ -140,8 +168,9 @@ def main(argv=None) -> int:
         token = issue_token(store, "bench", "bench")
         port = free_port()
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        server = subprocess.Popen([sys.executable, "-c", SERVER, tmp, str(port),
-                                   str(args.threads)], env=env, cwd=ROOT)
+        server = subprocess.Popen(
+            [sys.executable, "-c", SERVER, tmp, str(port), str(args.threads)], env=env, cwd=ROOT
+        )
         try:
             for _ in range(300):
                 try:
@@ -157,11 +186,13 @@ def main(argv=None) -> int:
             run(port, 1, [(warm[1], warm[2])], token, "POST", "/api/patrols")
 
             codes, lat, secs = run(port, args.clients, jobs, token, "POST", "/api/patrols")
-            replay_codes, _, replay_secs = run(port, args.clients, jobs, token, "POST",
-                                               "/api/patrols")
+            replay_codes, _, replay_secs = run(
+                port, args.clients, jobs, token, "POST", "/api/patrols"
+            )
             n_trivial = max(args.patrols * 5, 1000)
-            tcodes, tlat, tsecs = run(port, args.clients, [(None, None)] * n_trivial, None,
-                                      "GET", "/healthz")
+            tcodes, tlat, tsecs = run(
+                port, args.clients, [(None, None)] * n_trivial, None, "GET", "/healthz"
+            )
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -169,8 +200,9 @@ def main(argv=None) -> int:
         stored = store.list_patrols(include_deleted=True)
         uuids = list(stored["uuid"])
         sent = {pid for pid, *_ in made} | {warm[0]}
-        creates = [a for a in store.audit_rows(None, object_kind="patrol")
-                   if a["action"] == "create"]
+        creates = [
+            a for a in store.audit_rows(None, object_kind="patrol") if a["action"] == "create"
+        ]
         lost = len(sent - set(uuids))
         duplicated = len(uuids) - len(set(uuids)) + len(set(uuids) - sent)
         photos = None
@@ -180,21 +212,32 @@ def main(argv=None) -> int:
     rate = len(jobs) / secs
     trivial = n_trivial / tsecs
     out = {
-        "clients": args.clients, "patrols": args.patrols, "threads": args.threads,
+        "clients": args.clients,
+        "patrols": args.patrols,
+        "threads": args.threads,
         "photos": args.photos,
         "uploads_per_s": round(rate, 1),
         "upload_p50_ms": round(statistics.median(lat) * 1000, 1),
         "upload_p95_ms": round(statistics.quantiles(lat, n=20)[18] * 1000, 1),
-        "created_201": codes.count(201), "other_codes": sorted(set(codes) - {201}),
+        "created_201": codes.count(201),
+        "other_codes": sorted(set(codes) - {201}),
         "replay_per_s": round(len(jobs) / replay_secs, 1),
         "replay_200": replay_codes.count(200),
         "trivial_per_s": round(trivial, 1),
         "trivial_p50_ms": round(statistics.median(tlat) * 1000, 2),
         "ratio_upload_vs_trivial": round(rate / trivial, 4),
-        "stored": len(uuids), "audit_creates": len(creates), "lost": lost,
-        "duplicated": duplicated, "photo_files": photos,
-        "ok": (lost == 0 and duplicated == 0 and codes.count(201) == len(jobs)
-               and replay_codes.count(200) == len(jobs) and len(creates) == len(sent)),
+        "stored": len(uuids),
+        "audit_creates": len(creates),
+        "lost": lost,
+        "duplicated": duplicated,
+        "photo_files": photos,
+        "ok": (
+            lost == 0
+            and duplicated == 0
+            and codes.count(201) == len(jobs)
+            and replay_codes.count(200) == len(jobs)
+            and len(creates) == len(sent)
+        ),
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

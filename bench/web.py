@@ -17,8 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-PATHS = ["/healthz", "/", "/api/layers/sites.geojson", "/api/layers/sections.geojson",
-         "/api/layers/zones.geojson"]
+PATHS = [
+    "/healthz",
+    "/",
+    "/api/layers/sites.geojson",
+    "/api/layers/sections.geojson",
+    "/api/layers/zones.geojson",
+]
 WRK_LUA = """
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %d %.3f %.3f\\n", summary.requests,
@@ -51,8 +56,12 @@ def page_weight(base: str) -> tuple[int, int, int]:
 def load_wrk(url: str, seconds: int, connections: int) -> tuple[float, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(WRK_LUA)
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", f.name, url],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", f.name, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     _, n, dur, p95 = re.search(r"RESULT (\d+) ([\d.]+) ([\d.]+)", out).group(0).split()
     return int(n) / float(dur), float(p95)
 
@@ -100,18 +109,24 @@ def main(argv=None) -> int:
         _get(base + path)
 
     html, assets, layers = page_weight(base)
-    print(f"page weight of /: HTML {html / 1024:.1f} KiB + local assets {assets / 1024:.1f} KiB"
-          f" = {(html + assets) / 1024:.1f} KiB; GeoJSON fetched at load "
-          f"(sites + sections, public) {layers / 1024:.1f} KiB")
+    print(
+        f"page weight of /: HTML {html / 1024:.1f} KiB + local assets {assets / 1024:.1f} KiB"
+        f" = {(html + assets) / 1024:.1f} KiB; GeoJSON fetched at load "
+        f"(sites + sections, public) {layers / 1024:.1f} KiB"
+    )
     runner, tool = (load_wrk, "wrk") if shutil.which("wrk") else (load_python, "python threads")
-    print(f"load: {tool}, {args.connections} connections, {args.seconds} s per endpoint, "
-          f"waitress {args.threads} threads, loopback")
+    print(
+        f"load: {tool}, {args.connections} connections, {args.seconds} s per endpoint, "
+        f"waitress {args.threads} threads, loopback"
+    )
     base_rps, base_p95 = runner(base + PATHS[0], args.seconds, args.connections)
     print(f"{PATHS[0]:<30} {base_rps:8.0f} req/s  p95 {base_p95:7.2f} ms  (baseline)")
     for path in PATHS[1:]:
         rps, p95 = runner(base + path, args.seconds, args.connections)
-        print(f"{path:<30} {rps:8.0f} req/s  p95 {p95:7.2f} ms  = {base_rps / rps:5.2f}× "
-              f"slower, p95 {p95 / base_p95:5.2f}× baseline")
+        print(
+            f"{path:<30} {rps:8.0f} req/s  p95 {p95:7.2f} ms  = {base_rps / rps:5.2f}× "
+            f"slower, p95 {p95 / base_p95:5.2f}× baseline"
+        )
     time.sleep(1)  # let the last responses of the load generator drain
     server.close()
     shutil.rmtree(data, ignore_errors=True)

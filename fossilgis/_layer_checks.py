@@ -184,4 +184,3 @@ def raise_if_problems(problems: list[str], what: str) -> None:
         raise LayerValidationError(
             f"{what} has {len(problems)} problem(s); nothing was changed:\n  {text}", problems
         )
-

@@ -139,14 +139,13 @@ def read_registry(
         raise InputFileError(f"{source} contains no features (没有要素); nothing to import")
     if len(raws) > 1:
         names = ", ".join(str(r.layer) for r in raws)
-        raise InputFileError(
-            f"{source} holds several layers ({names}); choose one with --layer"
-        )
+        raise InputFileError(f"{source} holds several layers ({names}); choose one with --layer")
     raw = raws[0]
     gdf = raw.gdf.reset_index(drop=True)
     props_gdf = prepare_registry(gdf, kind, mapping or {}, defaults=defaults)
-    records = [_clean(r) for r in props_gdf.drop(columns=props_gdf.geometry.name)
-               .to_dict("records")]
+    records = [
+        _clean(r) for r in props_gdf.drop(columns=props_gdf.geometry.name).to_dict("records")
+    ]
     labels = [f"{source} {_label(i, r)}" for i, r in enumerate(records)]
 
     # geometry that cannot be used at all, judged in the file's own units; read_vector
@@ -159,8 +158,10 @@ def read_registry(
     for i in candidates:
         key = shapely.to_wkb(shapely.normalize(shapely.force_2d(geoms[i])))
         if key in first_with:
-            unusable[i] = (f"repeats the geometry of {labels[first_with[key]]} exactly "
-                           "(a feature entered twice?)")
+            unusable[i] = (
+                f"repeats the geometry of {labels[first_with[key]]} exactly "
+                "(a feature entered twice?)"
+            )
         else:
             first_with[key] = i
     candidates = [i for i in candidates if i not in unusable]
@@ -173,8 +174,9 @@ def read_registry(
     final = [None] * len(geoms)
     result = None
     if good:
-        subset = dataclasses.replace(raw, gdf=gdf.iloc[good].reset_index(drop=True),
-                                     notes=list(raw.notes))
+        subset = dataclasses.replace(
+            raw, gdf=gdf.iloc[good].reset_index(drop=True), notes=list(raw.notes)
+        )
         try:
             result = _read._finish(subset, user_crs)
         except FossilGISError:
@@ -200,7 +202,7 @@ def read_registry(
         else:
             problems.extend(_feature_problems(kind, label, props, final[i], seen))
     raise_if_problems(problems, f"{source} (as {kind})")
-    out = gpd.GeoDataFrame(props_gdf.drop(columns=props_gdf.geometry.name),
-                           geometry=final, crs="EPSG:4490")
+    out = gpd.GeoDataFrame(
+        props_gdf.drop(columns=props_gdf.geometry.name), geometry=final, crs="EPSG:4490"
+    )
     return out, result
-

@@ -219,4 +219,3 @@ def _check_value(key: str, value: Any) -> None:
         return
     if value not in allowed:
         raise RulesError(f"{key}: {value!r} is not one of {', '.join(allowed)}.")
-

@@ -52,6 +52,7 @@ _RULE_KEYS = {
 }
 #: separator between the Chinese and the English text of a follow-up or a citation
 
+
 class _Ctx:
     """Builds error messages that name the file and the key path."""
 

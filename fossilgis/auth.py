@@ -41,8 +41,7 @@ SESSION_ID_BYTES = 32
 #: characters that could forge or hide a line of the audit log or a terminal's output: C0
 #: and C1 controls, DEL, the Unicode line and paragraph separators, bidirectional
 #: overrides and isolates, and lone surrogates (which cannot even be encoded)
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-                      "\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -55,8 +54,7 @@ def escape_control(value):
     """
     if not isinstance(value, str) or not _CONTROL.search(value):
         return value
-    return _CONTROL.sub(
-        lambda m: _SHORT_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"), value)
+    return _CONTROL.sub(lambda m: _SHORT_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"), value)
 
 
 @dataclass(frozen=True)

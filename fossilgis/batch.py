@@ -32,10 +32,19 @@ def _merge_project(into: dict, part: dict) -> None:
     into["grade"] = worst_grade([into["grade"], part["grade"]])
 
 
-def screen_file_in_chunks(path, store, *, options: ScreenOptions | None = None, crs=None,
-                          layer=None, encoding=None, id_field=None, rules=None,
-                          chunk_size: int = DEFAULT_CHUNK_SIZE,
-                          progress: Callable[[int, int], None] | None = None) -> Screening:
+def screen_file_in_chunks(
+    path,
+    store,
+    *,
+    options: ScreenOptions | None = None,
+    crs=None,
+    layer=None,
+    encoding=None,
+    id_field=None,
+    rules=None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> Screening:
     """Screen one large file chunk by chunk; the result equals an in-memory screen's."""
     import geopandas as gpd
 
@@ -49,8 +58,9 @@ def screen_file_in_chunks(path, store, *, options: ScreenOptions | None = None, 
     impacts = []
     done = 0
     last = None
-    for chunk in iter_footprint_chunks(path, chunk_size=chunk_size, crs=crs, layer=layer,
-                                       encoding=encoding):
+    for chunk in iter_footprint_chunks(
+        path, chunk_size=chunk_size, crs=crs, layer=layer, encoding=encoding
+    ):
         part = screen_results([chunk], store, options=options, rules=rules, id_field=id_field)
         for p in part.projects:
             if p["project_id"] in projects:
@@ -68,23 +78,29 @@ def screen_file_in_chunks(path, store, *, options: ScreenOptions | None = None, 
     for pid, p in projects.items():
         p["footprint_area_m2"] = round(areas.get(pid, 0.0), 1)
     merged = pd.concat(impacts, ignore_index=True)
-    empty = gpd.GeoDataFrame({"project_id": [], "footprint_index": []}, geometry=[],
-                             crs="EPSG:4490")
-    return Screening(projects=list(projects.values()), impacts=merged, footprints=empty,
-                     rules=last.rules, layers=last.layers, options=last.options)
+    empty = gpd.GeoDataFrame(
+        {"project_id": [], "footprint_index": []}, geometry=[], crs="EPSG:4490"
+    )
+    return Screening(
+        projects=list(projects.values()),
+        impacts=merged,
+        footprints=empty,
+        rules=last.rules,
+        layers=last.layers,
+        options=last.options,
+    )
 
 
-def screen_files(paths, store, *, options: ScreenOptions | None = None, crs=None, layer=None,
-                 encoding=None, id_field=None, rules=None, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                 progress: Callable[[int, int], None] | None = None) -> Screening:
-    """Screen files as the CLI does: a single very large layer streams, the rest in memory."""
+def screen_files(paths, store, *, layer=None, chunk_size: int = DEFAULT_CHUNK_SIZE, **screen):
+    """Screen files as the CLI does: a single very large layer streams, the rest in memory.
+
+    ``screen`` takes the keywords of :func:`fossilgis.screening.screen_paths` (``options``,
+    ``crs``, ``encoding``, ``id_field``, ``rules``, ``progress``).
+    """
     from fossilgis.io.chunks import feature_count
     from fossilgis.screening import screen_paths
 
     paths = list(paths)
     if len(paths) == 1 and (feature_count(paths[0], layer) or 0) > STREAM_THRESHOLD:
-        return screen_file_in_chunks(paths[0], store, options=options, crs=crs, layer=layer,
-                                     encoding=encoding, id_field=id_field, rules=rules,
-                                     chunk_size=chunk_size, progress=progress)
-    return screen_paths(paths, store, options=options, crs=crs, layer=layer, encoding=encoding,
-                        id_field=id_field, rules=rules, progress=progress)
+        return screen_file_in_chunks(paths[0], store, layer=layer, chunk_size=chunk_size, **screen)
+    return screen_paths(paths, store, layer=layer, **screen)

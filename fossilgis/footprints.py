@@ -55,8 +55,11 @@ def check_width(option: str, value: float | None) -> float | None:
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        what = "linear footprints (roads, pipelines)" if option == "line-width" else (
-            "point footprints (boreholes, pylons)")
+        what = (
+            "linear footprints (roads, pipelines)"
+            if option == "line-width"
+            else ("point footprints (boreholes, pylons)")
+        )
         raise FossilGISError(
             f"--{option} {value!r} is out of range (超出范围): give a number of metres from "
             f"{lo:g} to {hi:g} for {what}. Wider or larger works are areas: draw them as "
@@ -94,8 +97,9 @@ def _equal_area_xy(coords: np.ndarray) -> np.ndarray:
     lam = np.radians(coords[:, 0])
     sin_phi = np.sin(np.radians(coords[:, 1]))
     e = math.sqrt(_E2)
-    q = (1 - _E2) * (sin_phi / (1 - _E2 * sin_phi**2)
-                     - np.log((1 - e * sin_phi) / (1 + e * sin_phi)) / (2 * e))
+    q = (1 - _E2) * (
+        sin_phi / (1 - _E2 * sin_phi**2) - np.log((1 - e * sin_phi) / (1 + e * sin_phi)) / (2 * e)
+    )
     return np.column_stack([_A * lam, _A * q / 2])
 
 
@@ -165,8 +169,9 @@ def check_footprint_reach(geoms_deg: np.ndarray, source: str) -> None:
     far = np.flatnonzero(footprints_beyond_reach(geoms_deg))
     if not len(far):
         return
-    rows = ", ".join(str(int(r)) for r in far[:10]) + (f" … ({len(far)} rows)" if len(far) > 10
-                                                        else "")
+    rows = ", ".join(str(int(r)) for r in far[:10]) + (
+        f" … ({len(far)} rows)" if len(far) > 10 else ""
+    )
     bounds = shapely.total_bounds(np.asarray(geoms_deg)[far])
     m = FOOTPRINT_REACH_DEG
     x0, y0, x1, y1 = GUIZHOU_BOUNDS

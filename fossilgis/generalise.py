@@ -19,6 +19,8 @@ import re
 import numpy as np
 import shapely
 
+from fossilgis.schema import field_names
+
 #: grid cell size in degrees (0.01° ≈ 1.1 km north–south, ≈ 1.0 km east–west in Guizhou)
 DEFAULT_CELL_DEG = 0.01
 
@@ -32,20 +34,24 @@ WITHHELD = "[位置已隐去 / location withheld]"
 #: column added to the store later, or a source's extra attributes, stays private).
 #: ``id`` and the codes are not free text; the others are scrubbed by :func:`public_text`.
 PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
-    "sites": ("id", "name_zh", "name_en", "county_zh", "county_en", "age", "formation",
-              "fossils", "protection_level", "status", "accuracy_class", "accuracy_m",
-              "boundary_status", "source"),
-    "sections": ("id", "name_zh", "name_en", "county_zh", "county_en", "age", "formation",
-                 "boundary", "protection_level", "status", "accuracy_class", "accuracy_m",
-                 "boundary_status", "source"),
+    kind: tuple(field_names(kind)) for kind in ("sites", "sections")
 }
 #: public attributes that are codes or identifiers, never scrubbed
 _CODE_FIELDS = {"id", "protection_level", "accuracy_class", "boundary_status"}
 
 #: the patrol columns the public may see: when, and how much was recorded; not which site
 #: (target), where (geometry), why (purpose, free text naming the site) or who
-PUBLIC_PATROL_FIELDS = ("id", "uuid", "started_at", "ended_at", "waypoint_count",
-                        "alert_count", "photo_count", "created_at", "updated_at")
+PUBLIC_PATROL_FIELDS = (
+    "id",
+    "uuid",
+    "started_at",
+    "ended_at",
+    "waypoint_count",
+    "alert_count",
+    "photo_count",
+    "created_at",
+    "updated_at",
+)
 
 _HEMI = r"[NSEWnsew北南东西]"
 _COORDINATE_PATTERNS = [
@@ -94,7 +100,8 @@ def public_text(value):
 
 def _cell_indices(x, y, cell_deg: float):
     return np.floor(np.asarray(x, dtype=float) / cell_deg), np.floor(
-        np.asarray(y, dtype=float) / cell_deg)
+        np.asarray(y, dtype=float) / cell_deg
+    )
 
 
 def coarse_cells(geom, cell_deg: float = DEFAULT_CELL_DEG):
@@ -117,7 +124,7 @@ def coarse_cells(geom, cell_deg: float = DEFAULT_CELL_DEG):
     if len(hit) == 0:  # a point or sliver exactly on an edge
         hit = cells[:1]
     merged = shapely.union_all(hit)
-    return shapely.simplify(shapely.set_precision(merged, 10 ** -GENERALISED_DECIMALS), 0)
+    return shapely.simplify(shapely.set_precision(merged, 10**-GENERALISED_DECIMALS), 0)
 
 
 def generalise_geometries(geoms, cell_deg: float = DEFAULT_CELL_DEG) -> np.ndarray:
@@ -134,8 +141,9 @@ def generalise_geometries(geoms, cell_deg: float = DEFAULT_CELL_DEG) -> np.ndarr
     points = present & (shapely.get_type_id(geoms) == 0)
     if points.any():  # the common case, done at once
         i, j = _cell_indices(shapely.get_x(geoms[points]), shapely.get_y(geoms[points]), cell_deg)
-        out[points] = shapely.box(i * cell_deg, j * cell_deg, (i + 1) * cell_deg,
-                                  (j + 1) * cell_deg)
+        out[points] = shapely.box(
+            i * cell_deg, j * cell_deg, (i + 1) * cell_deg, (j + 1) * cell_deg
+        )
     others = present & ~points
     out[others] = [coarse_cells(g, cell_deg) for g in geoms[others]]
     return out
@@ -174,12 +182,13 @@ def attention_reach_m(rules) -> float:
     """How far from a site its attention zone reaches (the widest of all levels), metres."""
     from fossilgis.schema import PROTECTION_LEVELS
 
-    return max([float(rules.attention_distance_m)]
-               + [float(rules.control_distance_for("site", lvl)) for lvl in PROTECTION_LEVELS])
+    return max(
+        [float(rules.attention_distance_m)]
+        + [float(rules.control_distance_for("site", lvl)) for lvl in PROTECTION_LEVELS]
+    )
 
 
-def public_layer(gdf, kind: str, *, sites=None, rules=None,
-                 cell_deg: float = DEFAULT_CELL_DEG):
+def public_layer(gdf, kind: str, *, sites=None, rules=None, cell_deg: float = DEFAULT_CELL_DEG):
     """A reference layer (EPSG:4490) as anonymous visitors may see it.
 
     Parameters

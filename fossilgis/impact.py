@@ -234,9 +234,7 @@ def assess_impact(
                 # the pairs of these footprints, as positions into idx and into the targets
                 sel = np.isin(found[0], idx)
                 given = (np.searchsorted(idx, found[0][sel]), found[1][sel])
-            chunks.append(
-                _pairs_in_zone(fp_deg[idx], idx, int(zone), targets, options, given)
-            )
+            chunks.append(_pairs_in_zone(fp_deg[idx], idx, int(zone), targets, options, given))
     chunks = [c for c in chunks if len(c)]
     if not chunks:
         return gpd.GeoDataFrame({c: [] for c in IMPACT_COLUMNS}, geometry=[], crs=CRS_GEOGRAPHIC)
@@ -253,9 +251,13 @@ def assess_impact(
 def _found_pairs(pairs, fp_deg, targets: Targets, options) -> tuple[np.ndarray, np.ndarray]:
     """(footprint positions, target positions) from an external pair finder, sorted."""
     pos, kinds, ids = pairs(fp_deg, targets.attention_m + buffer_reach_m(options))
-    found = pd.DataFrame({"fp": np.asarray(pos, dtype=np.int64),
-                          "target_kind": np.asarray(kinds, dtype=object),
-                          "target_id": np.asarray(ids, dtype=object)})
+    found = pd.DataFrame(
+        {
+            "fp": np.asarray(pos, dtype=np.int64),
+            "target_kind": np.asarray(kinds, dtype=object),
+            "target_id": np.asarray(ids, dtype=object),
+        }
+    )
     frame = targets.frame[["target_kind", "target_id"]].reset_index(names="ti")
     merged = found.merge(frame, on=["target_kind", "target_id"], how="inner")
     merged = merged.drop_duplicates(["fp", "ti"]).sort_values(["fp", "ti"], kind="stable")

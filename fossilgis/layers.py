@@ -66,8 +66,9 @@ def read_source_layer(kind: str):
 
 
 # -- build --------------------------------------------------------------------
-def build_store(store, kinds: Iterable[str] = LAYER_KINDS, *, user: str | None = None
-                ) -> dict[str, int]:
+def build_store(
+    store, kinds: Iterable[str] = LAYER_KINDS, *, user: str | None = None
+) -> dict[str, int]:
     """Load the shipped source layers into ``store`` (validated first); new versions."""
     versions = {}
     for kind in kinds:
@@ -152,8 +153,14 @@ def export_layers(
         with atomic_output(path, protected) as tmp:
             for k in ks:
                 gdf, options, dataset_options = _export_frame(store, k, fmt)
-                write_frame(gdf, tmp, layer=k, driver=driver, layer_options=options,
-                            dataset_options=dataset_options)
+                write_frame(
+                    gdf,
+                    tmp,
+                    layer=k,
+                    driver=driver,
+                    layer_options=options,
+                    dataset_options=dataset_options,
+                )
         written.append((ks, path))
     return written
 

@@ -115,4 +115,3 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> Rules:
             f"{rules_path}: not valid TOML: {exc}. Fix the syntax at that line."
         ) from None
     return _parse(data, rules_path)
-

@@ -43,9 +43,14 @@ PROTECTION_LEVELS = vocab.PROTECTION_LEVELS.codes
 
 #: labels that registries use for the protection levels, recoded on import
 PROTECTION_LEVEL_ALIASES = {
-    "国家级重点": "national_key", "国家重点": "national_key", "国家级": "national_key",
-    "省级重点": "provincial_key", "省重点": "provincial_key", "省级": "provincial_key",
-    "一般": "general", "一般保护": "general",
+    "国家级重点": "national_key",
+    "国家重点": "national_key",
+    "国家级": "national_key",
+    "省级重点": "provincial_key",
+    "省重点": "provincial_key",
+    "省级": "provincial_key",
+    "一般": "general",
+    "一般保护": "general",
 }
 BOUNDARY_STATUSES = vocab.BOUNDARY_STATUSES.codes
 

@@ -198,14 +198,23 @@ def screen_results(
     total = len(allfp)
     finder = getattr(store, "candidate_pairs", None)
     if pair_in_store is None:
-        pair_in_store = (finder is not None and total >= STORE_PAIRING_MIN
-                         and len(targets.frame) >= STORE_PAIRING_MIN_TARGETS)
+        pair_in_store = (
+            finder is not None
+            and total >= STORE_PAIRING_MIN
+            and len(targets.frame) >= STORE_PAIRING_MIN_TARGETS
+        )
     if pair_in_store and finder is None:
         raise ValueError(f"pair_in_store: the {store.backend} store cannot pair in a database")
     pairs = finder if pair_in_store else None
-    log.info("screening %d footprints of %d projects against %d targets in chunks of %d "
-             "(pairs found %s)", total, len(parts), len(targets.frame), CHUNK_SIZE,
-             "in the store" if pairs else "in memory")
+    log.info(
+        "screening %d footprints of %d projects against %d targets in chunks of %d "
+        "(pairs found %s)",
+        total,
+        len(parts),
+        len(targets.frame),
+        CHUNK_SIZE,
+        "in the store" if pairs else "in memory",
+    )
     started = time.perf_counter()
     impacts, areas = [], np.zeros(total)
     for start in range(0, max(total, 1), CHUNK_SIZE):
@@ -214,8 +223,14 @@ def screen_results(
             t0 = time.perf_counter()
             impacts.append(assess_impact(chunk, targets, rules, options, pairs=pairs))
             areas[start : start + len(chunk)] = footprint_metrics(chunk.geometry.values, options)
-            log.debug("chunk %d-%d of %d: %d impacts in %.2f s", start, start + len(chunk),
-                      total, len(impacts[-1]), time.perf_counter() - t0)
+            log.debug(
+                "chunk %d-%d of %d: %d impacts in %.2f s",
+                start,
+                start + len(chunk),
+                total,
+                len(impacts[-1]),
+                time.perf_counter() - t0,
+            )
         if progress:
             progress(min(start + CHUNK_SIZE, total), total)
     imp = (
@@ -241,8 +256,12 @@ def screen_results(
         project_areas[pid] = project_areas.get(pid, 0.0) + area[0]
         projects.append(_project_dict(pid, res, gdf, pim, area, options))
     imp = imp.drop(columns=["project_no"])
-    log.info("screened %d footprints in %.2f s: %d impacts", total,
-             time.perf_counter() - started, len(imp))
+    log.info(
+        "screened %d footprints in %.2f s: %d impacts",
+        total,
+        time.perf_counter() - started,
+        len(imp),
+    )
     return Screening(
         projects=projects,
         impacts=imp,

@@ -147,99 +147,149 @@ class Vocabulary(Mapping[str, Label]):
 
 
 #: screening grades, from harmless to worst; a project's verdict is its worst grade
-GRADES = Vocabulary("grade", [
-    ("none", "未涉及", "Not affected"),
-    ("attention", "邻近，需关注", "Nearby: attention required"),
-    ("assess", "涉及，需开展影响评价", "Affected: impact evaluation required"),
-    ("avoid", "须避让", "Must avoid"),
-])
+GRADES = Vocabulary(
+    "grade",
+    [
+        ("none", "未涉及", "Not affected"),
+        ("attention", "邻近，需关注", "Nearby: attention required"),
+        ("assess", "涉及，需开展影响评价", "Affected: impact evaluation required"),
+        ("avoid", "须避让", "Must avoid"),
+    ],
+)
 
 #: zones around a target, innermost first
-ZONES = Vocabulary("zone", [
-    ("core", "保护范围", "Core"),
-    ("control", "建设控制地带", "Control zone"),
-    ("attention", "关注区", "Attention zone"),
-])
+ZONES = Vocabulary(
+    "zone",
+    [
+        ("core", "保护范围", "Core"),
+        ("control", "建设控制地带", "Control zone"),
+        ("attention", "关注区", "Attention zone"),
+    ],
+)
 
 #: the kind of one target in a screening (singular of the layer kinds)
-TARGET_KINDS = Vocabulary("target_kind", [
-    ("site", "化石产地", "Site"),
-    ("section", "层型剖面", "Section"),
-])
+TARGET_KINDS = Vocabulary(
+    "target_kind",
+    [
+        ("site", "化石产地", "Site"),
+        ("section", "层型剖面", "Section"),
+    ],
+)
 
 #: the reference layers
-LAYER_KINDS = Vocabulary("layer", [
-    ("sites", "化石产地", "fossil sites"),
-    ("sections", "层型剖面", "stratigraphic sections"),
-])
+LAYER_KINDS = Vocabulary(
+    "layer",
+    [
+        ("sites", "化石产地", "fossil sites"),
+        ("sections", "层型剖面", "stratigraphic sections"),
+    ],
+)
 
 #: protection levels of a site or section
-PROTECTION_LEVELS = Vocabulary("protection_level", [
-    ("national_key", "国家级重点", "National key"),
-    ("provincial_key", "省级重点", "Provincial key"),
-    ("general", "一般", "General"),
-])
+PROTECTION_LEVELS = Vocabulary(
+    "protection_level",
+    [
+        ("national_key", "国家级重点", "National key"),
+        ("provincial_key", "省级重点", "Provincial key"),
+        ("general", "一般", "General"),
+    ],
+)
 
 #: project types of the rules table
-PROJECT_TYPES = Vocabulary("project_type", [
-    ("linear", "线性工程（公路、铁路、管线、输电线路）",
-     "Linear (road, rail, pipeline, power line)"),
-    ("mining", "采矿、采石、取土", "Mining, quarrying, borrow pits"),
-    ("building", "房屋建筑与场地", "Buildings and sites"),
-    ("water", "水利水电工程", "Water works and hydropower"),
-    ("other", "其他", "Other"),
-])
+PROJECT_TYPES = Vocabulary(
+    "project_type",
+    [
+        (
+            "linear",
+            "线性工程（公路、铁路、管线、输电线路）",
+            "Linear (road, rail, pipeline, power line)",
+        ),
+        ("mining", "采矿、采石、取土", "Mining, quarrying, borrow pits"),
+        ("building", "房屋建筑与场地", "Buildings and sites"),
+        ("water", "水利水电工程", "Water works and hydropower"),
+        ("other", "其他", "Other"),
+    ],
+)
 
 #: how well a boundary is known
-BOUNDARY_STATUSES = Vocabulary("boundary_status", [
-    ("approximate", "近似", "approximate"),
-    ("surveyed", "实测", "surveyed"),
-])
+BOUNDARY_STATUSES = Vocabulary(
+    "boundary_status",
+    [
+        ("approximate", "近似", "approximate"),
+        ("surveyed", "实测", "surveyed"),
+    ],
+)
 
 #: where the CRS of a footprint came from
-CRS_BASES = Vocabulary("crs_basis", [
-    ("prj", "文件声明", "declared by the file"),
-    ("detected", "由坐标判定（经纬度）", "detected from the coordinates (lon/lat)"),
-    ("user", "用户指定", "given by the user"),
-])
+CRS_BASES = Vocabulary(
+    "crs_basis",
+    [
+        ("prj", "文件声明", "declared by the file"),
+        ("detected", "由坐标判定（经纬度）", "detected from the coordinates (lon/lat)"),
+        ("user", "用户指定", "given by the user"),
+    ],
+)
 
 #: account roles; uploads and edits need patroller or admin
-ROLES = Vocabulary("role", [
-    ("admin", "管理员", "administrator"),
-    ("patroller", "巡护员", "patroller"),
-    ("viewer", "查看者", "viewer"),
-])
+ROLES = Vocabulary(
+    "role",
+    [
+        ("admin", "管理员", "administrator"),
+        ("patroller", "巡护员", "patroller"),
+        ("viewer", "查看者", "viewer"),
+    ],
+)
 
 #: what a patroller saw at a target
-OBSERVATION_CATEGORIES = Vocabulary("category", [
-    ("intact", "完好", "intact"),
-    ("weathering", "自然风化/侵蚀", "natural weathering/erosion"),
-    ("vegetation", "植被覆盖", "vegetation"),
-    ("human_damage", "人为破坏", "human damage"),
-    ("illegal_excavation", "非法采挖", "illegal excavation"),
-    ("construction_encroachment", "工程建设侵占", "construction encroachment"),
-    ("signage_damaged", "标识损坏", "signage damaged"),
-    ("other", "其他", "other"),
-])
+OBSERVATION_CATEGORIES = Vocabulary(
+    "category",
+    [
+        ("intact", "完好", "intact"),
+        ("weathering", "自然风化/侵蚀", "natural weathering/erosion"),
+        ("vegetation", "植被覆盖", "vegetation"),
+        ("human_damage", "人为破坏", "human damage"),
+        ("illegal_excavation", "非法采挖", "illegal excavation"),
+        ("construction_encroachment", "工程建设侵占", "construction encroachment"),
+        ("signage_damaged", "标识损坏", "signage damaged"),
+        ("other", "其他", "other"),
+    ],
+)
 
 #: severity of an observation, mildest first
-SEVERITIES = Vocabulary("severity", [
-    ("none", "无", "none"),
-    ("low", "轻微", "low"),
-    ("medium", "中等", "medium"),
-    ("high", "严重", "high"),
-])
+SEVERITIES = Vocabulary(
+    "severity",
+    [
+        ("none", "无", "none"),
+        ("low", "轻微", "low"),
+        ("medium", "中等", "medium"),
+        ("high", "严重", "high"),
+    ],
+)
 
 #: state of an alert's clock (条例 Art. 18)
-ALERT_STATUSES = Vocabulary("alert_status", [
-    ("open", "未到期", "open"),
-    ("overdue", "已超期", "overdue"),
-])
+ALERT_STATUSES = Vocabulary(
+    "alert_status",
+    [
+        ("open", "未到期", "open"),
+        ("overdue", "已超期", "overdue"),
+    ],
+)
 
 #: every vocabulary by its name
 ALL: dict[str, Vocabulary] = {
     v.name: v
-    for v in (GRADES, ZONES, TARGET_KINDS, LAYER_KINDS, PROTECTION_LEVELS, PROJECT_TYPES,
-              BOUNDARY_STATUSES, CRS_BASES, ROLES, OBSERVATION_CATEGORIES, SEVERITIES,
-              ALERT_STATUSES)
+    for v in (
+        GRADES,
+        ZONES,
+        TARGET_KINDS,
+        LAYER_KINDS,
+        PROTECTION_LEVELS,
+        PROJECT_TYPES,
+        BOUNDARY_STATUSES,
+        CRS_BASES,
+        ROLES,
+        OBSERVATION_CATEGORIES,
+        SEVERITIES,
+        ALERT_STATUSES,
+    )
 }

@@ -41,18 +41,27 @@ def target_zones(sites, sections, rules, *, quad_segs: int = 8, simplify_m: floa
     for kind, gdf in (("sites", sites), ("sections", sections)):
         if gdf is None or len(gdf) == 0:
             continue
-        frames.append(pd.DataFrame({
-            "target_kind": TARGET_KIND[kind],
-            "target_id": gdf["id"].astype(str).to_numpy(),
-            "protection_level": gdf["protection_level"].to_numpy(),
-            "geometry": np.asarray(gdf.to_crs(CRS_GEOGRAPHIC).geometry.values),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "target_kind": TARGET_KIND[kind],
+                    "target_id": gdf["id"].astype(str).to_numpy(),
+                    "protection_level": gdf["protection_level"].to_numpy(),
+                    "geometry": np.asarray(gdf.to_crs(CRS_GEOGRAPHIC).geometry.values),
+                }
+            )
+        )
     if not frames:
         return gpd.GeoDataFrame({c: [] for c in ZONE_COLUMNS}, geometry=[], crs=CRS_GEOGRAPHIC)
     frame = pd.concat(frames, ignore_index=True)
     geoms = frame.pop("geometry").to_numpy()
-    control = np.array([rules.control_distance_for(k, lvl) for k, lvl in
-                        zip(frame["target_kind"], frame["protection_level"])], dtype=float)
+    control = np.array(
+        [
+            rules.control_distance_for(k, lvl)
+            for k, lvl in zip(frame["target_kind"], frame["protection_level"])
+        ],
+        dtype=float,
+    )
     attention = float(rules.attention_distance_m)
     half = float(rules.section_core_halfwidth_m)
     is_section = (frame["target_kind"] == "section").to_numpy()
@@ -80,10 +89,13 @@ def target_zones(sites, sections, rules, *, quad_segs: int = 8, simplify_m: floa
         control_ring[sel] = back[:n]
         attention_ring[sel] = back[n:]
 
-    out = pd.concat([
-        frame.assign(zone="control", outer_m=control, geometry=control_ring),
-        frame.assign(zone="attention", outer_m=np.maximum(attention, control),
-                     geometry=attention_ring),
-    ], ignore_index=True)
-    return gpd.GeoDataFrame(out[ZONE_COLUMNS], geometry=list(out["geometry"]),
-                            crs=CRS_GEOGRAPHIC)
+    out = pd.concat(
+        [
+            frame.assign(zone="control", outer_m=control, geometry=control_ring),
+            frame.assign(
+                zone="attention", outer_m=np.maximum(attention, control), geometry=attention_ring
+            ),
+        ],
+        ignore_index=True,
+    )
+    return gpd.GeoDataFrame(out[ZONE_COLUMNS], geometry=list(out["geometry"]), crs=CRS_GEOGRAPHIC)

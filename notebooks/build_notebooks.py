@@ -26,8 +26,7 @@ METADATA = {
         "formats": "ipynb,py:percent",
         "notebook_metadata_filter": "-jupytext.text_representation",
     },
-    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                   "name": "python3"},
+    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},
 }
 
@@ -37,8 +36,11 @@ def build(name: str) -> nbformat.NotebookNode:
     source = jupytext.read(HERE / f"{name}.py", fmt="py:percent")
     nb = nbformat.v4.new_notebook(metadata=METADATA)
     for n, cell in enumerate(source.cells):
-        make = nbformat.v4.new_markdown_cell if cell.cell_type == "markdown" else (
-            nbformat.v4.new_code_cell)
+        make = (
+            nbformat.v4.new_markdown_cell
+            if cell.cell_type == "markdown"
+            else (nbformat.v4.new_code_cell)
+        )
         new = make(cell.source, metadata=dict(cell.metadata))
         new.id = f"{name}-{n:02d}"
         nb.cells.append(new)
@@ -62,10 +64,18 @@ def registry_source() -> str:
             start = node.lineno - 1
             if start and lines[start - 1].startswith("#:"):  # keep a constant's #: comment
                 start -= 1
-            parts.append("\n".join(lines[start:node.end_lineno]))
+            parts.append("\n".join(lines[start : node.end_lineno]))
     # in the notebook ROOT comes from the setup cell, not from __file__
-    return "\n".join(parts).replace(
-        "    root = Path(__file__).resolve().parent.parent\n", "").replace("root / ", "ROOT / ")
+    return (
+        "\n".join(parts)
+        .replace("    root = Path(__file__).resolve().parent.parent\n", "")
+        .replace("root / ", "ROOT / ")
+    )
+
+
+def _code_lines(text: str) -> str:
+    """The text without blank lines: a formatter may space the cell's definitions apart."""
+    return "\n".join(line for line in text.splitlines() if line.strip())
 
 
 def main(argv: list[str]) -> int:
@@ -80,9 +90,11 @@ def main(argv: list[str]) -> int:
         elif not path.exists() or path.read_text(encoding="utf-8") != text:
             problems.append(f"{path.name} differs from {name}.py: run {Path(__file__).name}")
     registry = (HERE / "import_official_registry.py").read_text(encoding="utf-8")
-    if registry_source() not in registry:
-        problems.append("import_official_registry.py: the registry cell differs from "
-                        "make_registry_example.py: copy its constants and write_registry")
+    if _code_lines(registry_source()) not in _code_lines(registry):
+        problems.append(
+            "import_official_registry.py: the registry cell differs from "
+            "make_registry_example.py: copy its constants and write_registry"
+        )
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

@@ -81,19 +81,25 @@ from fossilgis.rules import load_rules
 
 rules = load_rules()
 print("rules version", rules.version, "· attention distance", rules.attention_distance_m, "m")
-pd.DataFrame({
-    kind: {level: rules.control_distance_for(kind, level)
-           for level in ("national_key", "provincial_key", "general")}
-    for kind in ("site", "section")
-})
+pd.DataFrame(
+    {
+        kind: {
+            level: rules.control_distance_for(kind, level)
+            for level in ("national_key", "provincial_key", "general")
+        }
+        for kind in ("site", "section")
+    }
+)
 
 # %%
 # the rule table, expanded: here the grades a linear project that digs gets for sites
 table = rules.outcome_table()
-linear = table[(table.project_type == "linear") & table.ground_disturbance
-               & (table.target_kind == "site")]
+linear = table[
+    (table.project_type == "linear") & table.ground_disturbance & (table.target_kind == "site")
+]
 linear.pivot(index="protection_level", columns="zone", values="grade")[
-    ["core", "control", "attention"]]
+    ["core", "control", "attention"]
+]
 
 # %% [markdown]
 # ## A highway alignment: read it, confirm the CRS
@@ -131,10 +137,21 @@ from fossilgis.impact import ScreenOptions
 from fossilgis.screening import screen_results
 
 road_screen = screen_results(
-    road, store, options=ScreenOptions(project_type="linear", line_width_m=26))
+    road, store, options=ScreenOptions(project_type="linear", line_width_m=26)
+)
 print("verdict:", road_screen.grade)
-shown = ["project_id", "target_id", "target_name_en", "protection_level", "zone",
-         "distance_m", "bearing_deg", "overlap_area_ha", "overlap_area_mu", "grade"]
+shown = [
+    "project_id",
+    "target_id",
+    "target_name_en",
+    "protection_level",
+    "zone",
+    "distance_m",
+    "bearing_deg",
+    "overlap_area_ha",
+    "overlap_area_mu",
+    "grade",
+]
 rounding = {"distance_m": 1, "bearing_deg": 0, "overlap_area_ha": 2, "overlap_area_mu": 1}
 road_screen.impacts[shown].round(rounding)
 
@@ -159,8 +176,12 @@ for item in first["follow_up"]:
 # %%
 from fossilgis.screening import screen_paths
 
-quarry_screen = screen_paths([EXAMPLES / "quarry_kaili.dxf"], store, crs="EPSG:4524",
-                             options=ScreenOptions(project_type="mining"))
+quarry_screen = screen_paths(
+    [EXAMPLES / "quarry_kaili.dxf"],
+    store,
+    crs="EPSG:4524",
+    options=ScreenOptions(project_type="mining"),
+)
 print("verdict:", quarry_screen.grade)
 quarry_screen.impacts[shown].round(rounding)
 
@@ -171,15 +192,25 @@ quarry_screen.impacts[shown].round(rounding)
 # chance-find protocol (条例 Art. 18).
 
 # %%
-parcels_screen = screen_paths([EXAMPLES / "parcels_qingyan.txt"], store,
-                              id_field="地块编号",
-                              options=ScreenOptions(project_type="building"))
-pd.DataFrame([
-    {"project": p["project_id"], "grade": p["grade"], "crs": p["crs_in"],
-     "basis": p["crs_basis"], "area_ha": round(p["footprint_area_m2"] / 1e4, 2),
-     "targets": ", ".join(i["target_id"] for i in p["impacts"])}
-    for p in parcels_screen.projects
-])
+parcels_screen = screen_paths(
+    [EXAMPLES / "parcels_qingyan.txt"],
+    store,
+    id_field="地块编号",
+    options=ScreenOptions(project_type="building"),
+)
+pd.DataFrame(
+    [
+        {
+            "project": p["project_id"],
+            "grade": p["grade"],
+            "crs": p["crs_in"],
+            "basis": p["crs_basis"],
+            "area_ha": round(p["footprint_area_m2"] / 1e4, 2),
+            "targets": ", ".join(i["target_id"] for i in p["impacts"]),
+        }
+        for p in parcels_screen.projects
+    ]
+)
 
 # %% [markdown]
 # The 界址点 TXT declares its CRS in its header, so `crs_basis` is `prj` (declared by the
@@ -218,27 +249,38 @@ zones = target_zones(near_sites, near_sections, rules)
 m = folium.Map(tiles="OpenStreetMap")
 zone_style = {"control": "#f39c12", "attention": "#f7dc6f"}
 folium.GeoJson(
-    zones[["target_id", "zone", "outer_m", "geometry"]], name="zones",
-    style_function=lambda f: {"color": zone_style[f["properties"]["zone"]], "weight": 1,
-                              "fillOpacity": 0.15},
+    zones[["target_id", "zone", "outer_m", "geometry"]],
+    name="zones",
+    style_function=lambda f: {
+        "color": zone_style[f["properties"]["zone"]],
+        "weight": 1,
+        "fillOpacity": 0.15,
+    },
     tooltip=folium.GeoJsonTooltip(["target_id", "zone", "outer_m"]),
 ).add_to(m)
 for layer, colour in ((near_sites, "#8e44ad"), (near_sections, "#2c3e50")):
     folium.GeoJson(
-        layer[["id", "name_en", "protection_level", "geometry"]], name="sites and sections",
+        layer[["id", "name_en", "protection_level", "geometry"]],
+        name="sites and sections",
         style_function=lambda f, c=colour: {"color": c, "weight": 3, "fillOpacity": 0.3},
         tooltip=folium.GeoJsonTooltip(["id", "name_en", "protection_level"]),
     ).add_to(m)
 folium.GeoJson(
-    footprints[["project_id", "footprint_area_m2", "geometry"]], name="projects",
+    footprints[["project_id", "footprint_area_m2", "geometry"]],
+    name="projects",
     style_function=lambda f: {"color": "#c0392b", "weight": 2, "fillOpacity": 0.2},
     tooltip=folium.GeoJsonTooltip(["project_id", "footprint_area_m2"]),
 ).add_to(m)
 overlaps = impacts[impacts.geometry.notna() & ~impacts.geometry.is_empty]
 folium.GeoJson(
     overlaps[["project_id", "target_id", "grade", "overlap_area_mu", "geometry"]],
-    name="overlaps", style_function=lambda f: {"color": "black", "fillColor": "red",
-                                               "weight": 1, "fillOpacity": 0.7},
+    name="overlaps",
+    style_function=lambda f: {
+        "color": "black",
+        "fillColor": "red",
+        "weight": 1,
+        "fillOpacity": 0.7,
+    },
     tooltip=folium.GeoJsonTooltip(["project_id", "target_id", "grade", "overlap_area_mu"]),
 ).add_to(m)
 folium.LayerControl().add_to(m)

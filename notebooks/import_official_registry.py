@@ -53,6 +53,8 @@ LEVEL_LABELS = {"national_key": "国家级重点", "provincial_key": "省级重�
 #: the registry's field names → fossilgis fields
 FIELDS = {"id": "编号", "name_zh": "名称", "name_en": "英文名", "county_zh": "县市",
           "age": "时代", "protection_level": "保护级别"}  # fmt: skip
+
+
 def write_registry(folder, *, codes: bool = False) -> Path:
     """Write ``FOLDER/fossil_sites.shp`` (GBK, no .prj, no .cpg, EPSG:4523 coordinates)."""
     sites = pyogrio.read_dataframe(ROOT / "layers" / "sites.geojson")
@@ -75,6 +77,7 @@ def write_registry(folder, *, codes: bool = False) -> Path:
     data[1:4] = bytes([125, 1, 1])  # fixed "last update" date (2025-01-01): same bytes each run
     dbf.write_bytes(bytes(data))
     return shp
+
 
 shp = write_registry(DATA / "registry")
 sorted(p.name for p in shp.parent.iterdir())
@@ -111,8 +114,13 @@ except CRSError as exc:
 
 # %%
 (registry,) = read_vector(shp, crs="EPSG:4523")
-print(registry.crs_in, f"({registry.crs_basis})", "· encoding", registry.encoding,
-      f"({registry.encoding_basis})")
+print(
+    registry.crs_in,
+    f"({registry.crs_basis})",
+    "· encoding",
+    registry.encoding,
+    f"({registry.encoding_basis})",
+)
 for note in registry.notes:
     print("note:", note)
 registry.gdf.drop(columns="geometry")
@@ -124,12 +132,14 @@ from fossilgis.store import open_store
 store = open_store(DATA)
 demo = store.read_layer("sites").set_index("id")
 check = registry.gdf.set_index("编号")
-pd.DataFrame({
-    "名称": check["名称"],
-    "centre lon": check.geometry.centroid.x.round(4),
-    "centre lat": check.geometry.centroid.y.round(4),
-    "county (demo layer)": demo.loc[check.index, "county_zh"],
-})
+pd.DataFrame(
+    {
+        "名称": check["名称"],
+        "centre lon": check.geometry.centroid.x.round(4),
+        "centre lat": check.geometry.centroid.y.round(4),
+        "county (demo layer)": demo.loc[check.index, "county_zh"],
+    }
+)
 
 # %% [markdown]
 # ## Map the fields, validate
@@ -142,10 +152,19 @@ pd.DataFrame({
 # %%
 from fossilgis.layers import parse_mapping, prepare_registry, validate_layer
 
-mapping = parse_mapping(["id=编号", "name_zh=名称", "name_en=英文名", "county_zh=县市",
-                         "age=时代", "protection_level=保护级别"])
-sites = prepare_registry(registry.gdf, "sites", mapping,
-                         defaults={"boundary_status": "approximate"})
+mapping = parse_mapping(
+    [
+        "id=编号",
+        "name_zh=名称",
+        "name_en=英文名",
+        "county_zh=县市",
+        "age=时代",
+        "protection_level=保护级别",
+    ]
+)
+sites = prepare_registry(
+    registry.gdf, "sites", mapping, defaults={"boundary_status": "approximate"}
+)
 for problem in validate_layer(sites, "sites"):
     print(problem)
 
@@ -155,15 +174,15 @@ for problem in validate_layer(sites, "sites"):
 # `fossilgis layers import`); any other value would be listed above as a problem.
 
 # %%
-pd.DataFrame({"保护级别": registry.gdf["保护级别"],
-              "protection_level": sites["protection_level"]})
+pd.DataFrame({"保护级别": registry.gdf["保护级别"], "protection_level": sites["protection_level"]})
 
 # %% [markdown]
 # ## Import: the whole layer is replaced, the previous version archived
 
 # %%
-version = store.replace_layer("sites", sites, source=shp.name, demonstration=False,
-                              note=f"imported from {shp.name}")
+version = store.replace_layer(
+    "sites", sites, source=shp.name, demonstration=False, note=f"imported from {shp.name}"
+)
 print("sites are now version", version)
 history_columns = ["version", "count", "source", "demonstration", "replaced_at"]
 pd.DataFrame(store.layer_history("sites"))[history_columns]
@@ -179,12 +198,28 @@ import sys
 fossilgis = Path(sys.executable).with_name("fossilgis")
 maps = [arg for pair in mapping.items() for arg in ("--map", f"{pair[1]}={pair[0]}")]
 run = subprocess.run(
-    [fossilgis, "--data", DATA, "layers", "import", shp, "--kind", "sites",
-     "--crs", "EPSG:4523", "--boundary-status", "approximate", *maps],
-    capture_output=True, text=True)
+    [
+        fossilgis,
+        "--data",
+        DATA,
+        "layers",
+        "import",
+        shp,
+        "--kind",
+        "sites",
+        "--crs",
+        "EPSG:4523",
+        "--boundary-status",
+        "approximate",
+        *maps,
+    ],
+    capture_output=True,
+    text=True,
+)
 print(run.stdout + run.stderr)
-run = subprocess.run([fossilgis, "--data", DATA, "layers", "validate"],
-                     capture_output=True, text=True)
+run = subprocess.run(
+    [fossilgis, "--data", DATA, "layers", "validate"], capture_output=True, text=True
+)
 print(run.stdout + run.stderr)
 
 # %% [markdown]
@@ -197,8 +232,12 @@ print(run.stdout + run.stderr)
 from fossilgis.impact import ScreenOptions
 from fossilgis.screening import screen_paths
 
-screen = screen_paths([EXAMPLES / "highway_g320.zip"], store, crs="EPSG:4523",
-                      options=ScreenOptions(project_type="linear", line_width_m=26))
+screen = screen_paths(
+    [EXAMPLES / "highway_g320.zip"],
+    store,
+    crs="EPSG:4523",
+    options=ScreenOptions(project_type="linear", line_width_m=26),
+)
 print("layers used:", screen.to_dict()["layers"]["sites"])
 screen.impacts[["target_id", "target_name_zh", "zone", "overlap_area_mu", "grade"]].round(1)
 

@@ -56,6 +56,7 @@ targets.groupby("kind").size()
 # `waypoint` features, some with an observation. The UUIDs are made by the client (here
 # derived from a name, so that running the cell twice sends the same records).
 
+
 # %%
 def spot(target_id, east_m=0.0, north_m=0.0):
     """A point near a target's centre, offset in metres."""
@@ -70,21 +71,37 @@ def patrol_geojson(name, target_id, days_ago, observations=(), team=("张三", "
     start = end - dt.timedelta(hours=2)
     track = [spot(target_id, -300, -200), spot(target_id, 0, 0), spot(target_id, 300, 250)]
     target_key = "section_id" if target_id.startswith("GZ-S") else "site_id"
-    features = [{
-        "type": "Feature", "geometry": {"type": "LineString", "coordinates": track},
-        "properties": {"feature_type": "patrol", "uuid": pid, target_key: target_id,
-                       "team": list(team), "started_at": start.isoformat(),
-                       "ended_at": end.isoformat(), "purpose": "例行巡护 routine patrol"},
-    }]
-    for n, (category, severity, text) in enumerate(observations):
-        features.append({
+    features = [
+        {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": spot(target_id, 50 * n)},
-            "properties": {"feature_type": "waypoint", "patrol_uuid": pid,
-                           "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{pid}/{n}")),
-                           "observed_at": (start + dt.timedelta(minutes=30 + 10 * n)).isoformat(),
-                           "category": category, "severity": severity, "description": text},
-        })
+            "geometry": {"type": "LineString", "coordinates": track},
+            "properties": {
+                "feature_type": "patrol",
+                "uuid": pid,
+                target_key: target_id,
+                "team": list(team),
+                "started_at": start.isoformat(),
+                "ended_at": end.isoformat(),
+                "purpose": "例行巡护 routine patrol",
+            },
+        }
+    ]
+    for n, (category, severity, text) in enumerate(observations):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": spot(target_id, 50 * n)},
+                "properties": {
+                    "feature_type": "waypoint",
+                    "patrol_uuid": pid,
+                    "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{pid}/{n}")),
+                    "observed_at": (start + dt.timedelta(minutes=30 + 10 * n)).isoformat(),
+                    "category": category,
+                    "severity": severity,
+                    "description": text,
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -96,8 +113,7 @@ plan = [
     ("qingyan-1", "GZ-F14", 150, [("intact", "none", "")]),
     ("qingyan-2", "GZ-F14", 100, [("signage_damaged", "medium", "界桩倾倒")]),
     ("kaili-1", "GZ-F01", 60, [("intact", "none", "")]),
-    ("kaili-2", "GZ-F01", 0.125,
-     [("construction_encroachment", "medium", "采石场排土越过控制线")]),
+    ("kaili-2", "GZ-F01", 0.125, [("construction_encroachment", "medium", "采石场排土越过控制线")]),
     ("wuliuan-1", "GZ-S01", 75, [("intact", "none", "金钉子标志完好")]),
     ("wuliuan-2", "GZ-S01", 20, []),
     ("xingyi-1", "GZ-F04", 300, [("human_damage", "low", "游客敲取化石")]),
@@ -142,14 +158,15 @@ from fossilgis.patrols.coverage import DEFAULT_COVERAGE_DAYS, coverage, overdue_
 cov = coverage(patrols, targets, NOW, days=DEFAULT_COVERAGE_DAYS)
 patrolled = cov[cov["last_patrol"].notna()].copy()
 patrolled["days_since"] = patrolled["days_since"].round(1)
-patrolled[["kind", "id", "name_en", "last_patrol", "days_since", "patrols_in_window",
-           "overdue"]]
+patrolled[["kind", "id", "name_en", "last_patrol", "days_since", "patrols_in_window", "overdue"]]
 
 # %%
 overdue = overdue_targets(patrols, targets, NOW)
 never = overdue["last_patrol"].isna()
-print(f"{len(overdue)} of {len(targets)} targets overdue: {never.sum()} never patrolled, "
-      f"{(~never).sum()} patrolled more than {DEFAULT_COVERAGE_DAYS} days ago:")
+print(
+    f"{len(overdue)} of {len(targets)} targets overdue: {never.sum()} never patrolled, "
+    f"{(~never).sum()} patrolled more than {DEFAULT_COVERAGE_DAYS} days ago:"
+)
 overdue[~never][["id", "name_en", "last_patrol"]]
 
 # %% [markdown]
@@ -165,8 +182,18 @@ from fossilgis.patrols.alerts import alerts
 
 waypoints = store.list_waypoints()
 alert_table = alerts(waypoints, NOW)
-alert_table[["target_id", "category_en", "severity", "description", "report_time",
-             "on_site_status", "opinion_status", "status"]]
+alert_table[
+    [
+        "target_id",
+        "category_en",
+        "severity",
+        "description",
+        "report_time",
+        "on_site_status",
+        "opinion_status",
+        "status",
+    ]
+]
 
 # %% [markdown]
 # ## Patrols per month and days since the last patrol
@@ -177,18 +204,21 @@ import matplotlib.pyplot as plt
 cst = patrols["ended_at"].dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
 months = cst.dt.to_period("M")
 per_month = months.value_counts().reindex(
-    pd.period_range(months.min(), months.max(), freq="M"), fill_value=0)
+    pd.period_range(months.min(), months.max(), freq="M"), fill_value=0
+)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.5))
 per_month.plot.bar(ax=ax1, color="#2e86c1")
 ax1.set(title="Patrols per month (China Standard Time)", xlabel="", ylabel="patrols")
 ax1.tick_params(axis="x", labelrotation=45)
 ax1.yaxis.get_major_locator().set_params(integer=True)
 days = patrolled.set_index("id")["days_since"].sort_values()
-days.plot.barh(ax=ax2, color=["#c0392b" if d > DEFAULT_COVERAGE_DAYS else "#27ae60"
-                              for d in days])
+days.plot.barh(ax=ax2, color=["#c0392b" if d > DEFAULT_COVERAGE_DAYS else "#27ae60" for d in days])
 ax2.axvline(DEFAULT_COVERAGE_DAYS, color="grey", linestyle="--")
-ax2.set(title=f"Days since the last patrol (overdue after {DEFAULT_COVERAGE_DAYS})",
-        xlabel="days", ylabel="")
+ax2.set(
+    title=f"Days since the last patrol (overdue after {DEFAULT_COVERAGE_DAYS})",
+    xlabel="days",
+    ylabel="",
+)
 fig.tight_layout()
 plt.show()
 
@@ -205,15 +235,23 @@ status = cov.set_index("id")["overdue"]
 seen = targets[targets["id"].isin(patrolled["id"])].copy()
 seen["state"] = seen["id"].map(lambda i: "overdue" if status[i] else "patrolled in time")
 folium.GeoJson(
-    seen[["kind", "id", "name_en", "state", "geometry"]], name="patrolled targets",
-    style_function=lambda f: {"color": "#c0392b" if f["properties"]["state"] == "overdue"
-                              else "#27ae60", "weight": 3, "fillOpacity": 0.3},
+    seen[["kind", "id", "name_en", "state", "geometry"]],
+    name="patrolled targets",
+    style_function=lambda f: {
+        "color": "#c0392b" if f["properties"]["state"] == "overdue" else "#27ae60",
+        "weight": 3,
+        "fillOpacity": 0.3,
+    },
     tooltip=folium.GeoJsonTooltip(["id", "name_en", "state"]),
 ).add_to(m)
 tracks = patrols[["uuid", "target_id", "ended_at", "geometry"]].copy()
 tracks["ended_at"] = tracks["ended_at"].astype(str)
-folium.GeoJson(tracks, name="tracks", style_function=lambda f: {"color": "#2e86c1"},
-               tooltip=folium.GeoJsonTooltip(["target_id", "ended_at"])).add_to(m)
+folium.GeoJson(
+    tracks,
+    name="tracks",
+    style_function=lambda f: {"color": "#2e86c1"},
+    tooltip=folium.GeoJsonTooltip(["target_id", "ended_at"]),
+).add_to(m)
 for row in alert_table.itertuples():
     folium.Marker(
         [row.lat, row.lon],

@@ -32,8 +32,9 @@ _schemas = itertools.count()
 
 def _unavailable(reason: str):
     if os.environ.get("FOSSILGIS_REQUIRE_POSTGIS") == "1":
-        pytest.fail(f"FOSSILGIS_REQUIRE_POSTGIS=1 but PostGIS is unavailable: {reason}",
-                     pytrace=False)
+        pytest.fail(
+            f"FOSSILGIS_REQUIRE_POSTGIS=1 but PostGIS is unavailable: {reason}", pytrace=False
+        )
     pytest.skip(f"PostGIS unavailable: {reason}")
 
 
@@ -70,7 +71,7 @@ def schema_url(pg_url: str, prefix: str = "t") -> str:
 
 @pytest.fixture(scope="module", params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
 def backend(request):
-    """"gpkg" | "postgis": the store backend a test runs against."""
+    """ "gpkg" | "postgis": the store backend a test runs against."""
     if request.param == "postgis":
         request.getfixturevalue("pg_url")
     return request.param

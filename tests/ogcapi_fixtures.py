@@ -19,13 +19,36 @@ TESTS = Path(__file__).resolve().parent
 #: site GZ-F01 lies near (108.414, 26.081); the first patrol walks past it
 PATROL_SPECS = [
     # (uuid, start, hours, track or None, waypoints [(lon, lat)], team, user, notes)
-    ("11111111-1111-4111-8111-111111111111", "2024-05-01T01:00:00+00:00", 3,
-     [(108.410, 26.078), (108.4142, 26.0813), (108.418, 26.083)], [(108.4142, 26.0813)],
-     ["王丽", "Zhang Wei"], "patroller1", "met the farmer Li at the gate"),
-    ("22222222-2222-4222-8222-222222222222", "2024-06-10T02:00:00+00:00", 2,
-     None, [(106.700, 26.580)], ["陈静"], "patroller1", ""),
-    ("33333333-3333-4333-8333-333333333333", "2025-01-05T03:00:00+00:00", 1,
-     None, [(105.400, 25.900), (105.401, 25.901)], ["Liu Yang"], "patroller2", "cold"),
+    (
+        "11111111-1111-4111-8111-111111111111",
+        "2024-05-01T01:00:00+00:00",
+        3,
+        [(108.410, 26.078), (108.4142, 26.0813), (108.418, 26.083)],
+        [(108.4142, 26.0813)],
+        ["王丽", "Zhang Wei"],
+        "patroller1",
+        "met the farmer Li at the gate",
+    ),
+    (
+        "22222222-2222-4222-8222-222222222222",
+        "2024-06-10T02:00:00+00:00",
+        2,
+        None,
+        [(106.700, 26.580)],
+        ["陈静"],
+        "patroller1",
+        "",
+    ),
+    (
+        "33333333-3333-4333-8333-333333333333",
+        "2025-01-05T03:00:00+00:00",
+        1,
+        None,
+        [(105.400, 25.900), (105.401, 25.901)],
+        ["Liu Yang"],
+        "patroller2",
+        "cold",
+    ),
 ]
 STAFF_PASSWORD = "correct horse battery"
 
@@ -36,14 +59,25 @@ def _patrol(spec):
     pid, start, hours, track, points, team, _, notes = spec
     started = dt.datetime.fromisoformat(start)
     waypoints = [
-        Waypoint(uuid=str(uuid.uuid5(uuid.UUID(pid), str(i))), lon=x, lat=y,
-                 observed_at=started + dt.timedelta(minutes=10 * (i + 1)))
+        Waypoint(
+            uuid=str(uuid.uuid5(uuid.UUID(pid), str(i))),
+            lon=x,
+            lat=y,
+            observed_at=started + dt.timedelta(minutes=10 * (i + 1)),
+        )
         for i, (x, y) in enumerate(points)
     ]
     return Patrol(
-        uuid=pid, started_at=started, ended_at=started + dt.timedelta(hours=hours),
-        team=team, purpose="routine", notes=notes, target_kind="site", target_id="GZ-F01",
-        track=shapely.MultiLineString([track]) if track else None, waypoints=waypoints,
+        uuid=pid,
+        started_at=started,
+        ended_at=started + dt.timedelta(hours=hours),
+        team=team,
+        purpose="routine",
+        notes=notes,
+        target_kind="site",
+        target_id="GZ-F01",
+        track=shapely.MultiLineString([track]) if track else None,
+        waypoints=waypoints,
     )
 
 
@@ -112,9 +146,17 @@ def live_url(ogc_store):
     fetches pages, so a server thread in the test process could never answer it.
     """
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, str(ogc_store.data_dir), str(TESTS),
-         getattr(ogc_store, "url", "")],
-        cwd=TESTS.parent, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            _SERVE,
+            str(ogc_store.data_dir),
+            str(TESTS),
+            getattr(ogc_store, "url", ""),
+        ],
+        cwd=TESTS.parent,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         port = int(proc.stdout.readline())

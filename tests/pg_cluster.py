@@ -68,13 +68,23 @@ class Cluster:
         """Run a server binary (``pg_ctl``, ``psql``, …) as the cluster's owner."""
         return subprocess.run(
             [*self.as_user, str(self.bindir / args[0]), *args[1:]],
-            check=True, capture_output=True, text=True, **kwargs,
+            check=True,
+            capture_output=True,
+            text=True,
+            **kwargs,
         )
 
     def stop(self) -> None:
         subprocess.run(
-            [*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m",
-             "immediate", "stop"],
+            [
+                *self.as_user,
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.datadir),
+                "-m",
+                "immediate",
+                "stop",
+            ],
             capture_output=True,
         )
         shutil.rmtree(self.datadir.parent, ignore_errors=True)
@@ -102,15 +112,39 @@ def start_cluster(dbname: str = "fossilgis") -> Cluster:
 
         user = getpass.getuser()
     port = _free_port()
-    cluster = Cluster(bindir, datadir, port, as_user,
-                      f"postgresql://{user}@127.0.0.1:{port}/{dbname}")
-    cluster.run("initdb", "-D", str(datadir), "-U", user, "--auth=trust", "-E", "UTF8",
-                "--locale=C.UTF-8", "--no-sync")
-    options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+    cluster = Cluster(
+        bindir, datadir, port, as_user, f"postgresql://{user}@127.0.0.1:{port}/{dbname}"
+    )
+    cluster.run(
+        "initdb",
+        "-D",
+        str(datadir),
+        "-U",
+        user,
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8",
+        "--no-sync",
+    )
+    options = (
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
     try:
-        cluster.run("pg_ctl", "-D", str(datadir), "-l", str(root / "log"), "-o", options,
-                    "-w", "-t", "60", "start")
+        cluster.run(
+            "pg_ctl",
+            "-D",
+            str(datadir),
+            "-l",
+            str(root / "log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         for _ in range(50):
             probe = subprocess.run(
                 [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
@@ -119,12 +153,30 @@ def start_cluster(dbname: str = "fossilgis") -> Cluster:
             if probe.returncode == 0:
                 break
             time.sleep(0.1)
-        psql = [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", user,
-                "-v", "ON_ERROR_STOP=1", "-q"]
-        subprocess.run([*psql, "-d", "postgres", "-c", f'CREATE DATABASE "{dbname}"'],
-                       check=True, capture_output=True, text=True)
-        subprocess.run([*psql, "-d", dbname, "-c", "CREATE EXTENSION postgis"],
-                       check=True, capture_output=True, text=True)
+        psql = [
+            str(bindir / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            user,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+        ]
+        subprocess.run(
+            [*psql, "-d", "postgres", "-c", f'CREATE DATABASE "{dbname}"'],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        subprocess.run(
+            [*psql, "-d", dbname, "-c", "CREATE EXTENSION postgis"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     except subprocess.CalledProcessError as exc:
         log = (root / "log").read_text() if (root / "log").exists() else ""
         cluster.stop()

@@ -49,8 +49,12 @@ SECRET_TEXTS = [LEAK_DMS, LEAK_GK, "26°27'24", "106°54'44"]
 def _leak_site(template):
     """A copy of ``template`` (one site row) moved to LEAK_CENTRE, its text full of positions."""
     x, y = LEAK_CENTRE
-    ring = [(x - 0.0016, y - 0.0011), (x + 0.0013, y - 0.0014), (x + 0.0017, y + 0.0012),
-            (x - 0.0012, y + 0.0015)]
+    ring = [
+        (x - 0.0016, y - 0.0011),
+        (x + 0.0013, y - 0.0014),
+        (x + 0.0017, y + 0.0012),
+        (x - 0.0012, y + 0.0015),
+    ]
     row = template.copy()
     row["id"] = LEAK_ID
     row["name_zh"] = f"泄露测试产地（北纬{y:.6f}°，东经{x:.6f}°）"
@@ -60,8 +64,13 @@ def _leak_site(template):
     row["source"] = f"field survey 2019, GPS {y:.5f},{x:.5f}"
     row["status"] = f"fenced at {x:.4f}E"
     # a source's own columns, kept by the store in ``extra``
-    row["extra"] = [{"locality": f"road cut N{y:.6f} E{x:.6f}", "note": f"gate at {LEAK_DMS}",
-                     "description": f"GK metres {LEAK_GK}"}]
+    row["extra"] = [
+        {
+            "locality": f"road cut N{y:.6f} E{x:.6f}",
+            "note": f"gate at {LEAK_DMS}",
+            "description": f"GK metres {LEAK_GK}",
+        }
+    ]
     return row.set_geometry([shapely.Polygon(ring)], crs=template.crs)
 
 
@@ -82,36 +91,54 @@ def seed(store) -> None:
     line = sections[sections["id"] == sections["id"].iloc[0]].copy()
     line["id"] = LEAK_SECTION_ID
     line["boundary"] = f"base at N{y:.6f} E{x:.6f}"
-    line = line.set_geometry([shapely.LineString([(x - 0.004, y - 0.002), (x, y),
-                                                  (x + 0.003, y + 0.004)])], crs=sections.crs)
-    sections = gpd.GeoDataFrame(pd.concat([sections, line], ignore_index=True),
-                                crs=sections.crs)
+    line = line.set_geometry(
+        [shapely.LineString([(x - 0.004, y - 0.002), (x, y), (x + 0.003, y + 0.004)])],
+        crs=sections.crs,
+    )
+    sections = gpd.GeoDataFrame(pd.concat([sections, line], ignore_index=True), crs=sections.crs)
     store.replace_layer("sections", sections, source="test: exposure", demonstration=True)
 
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     f01 = store.read_layer("sites").set_index("id").geometry["GZ-F01"]
-    for pid, target, geom, user in ((PATROL_ON_LEAK, LEAK_ID, leak.geometry.iloc[0], "admin1"),
-                                    (PATROL_ON_F01, "GZ-F01", f01, "patroller1")):
+    for pid, target, geom, user in (
+        (PATROL_ON_LEAK, LEAK_ID, leak.geometry.iloc[0], "admin1"),
+        (PATROL_ON_F01, "GZ-F01", f01, "patroller1"),
+    ):
         geom = geom.geoms[0] if geom.geom_type == "MultiPolygon" else geom
         # waypoints on the site's vertices and centroid: precise positions are the site's
-        points = [*shapely.get_coordinates(geom.exterior)[:3], *shapely.get_coordinates(
-            geom.centroid)]
+        points = [
+            *shapely.get_coordinates(geom.exterior)[:3],
+            *shapely.get_coordinates(geom.centroid),
+        ]
         started = now - dt.timedelta(days=2)
         waypoints = [
-            Waypoint(uuid=str(uuid.uuid5(uuid.UUID(pid), str(i))), lon=float(px), lat=float(py),
-                     observed_at=started + dt.timedelta(minutes=5 * (i + 1)),
-                     name=f"WP N{py:.6f}",
-                     observation=Observation(
-                         category="illegal_excavation" if i == 0 else "intact",
-                         severity="high" if i == 0 else "none",
-                         description=f"new pit at {py:.6f},{px:.6f}"))
+            Waypoint(
+                uuid=str(uuid.uuid5(uuid.UUID(pid), str(i))),
+                lon=float(px),
+                lat=float(py),
+                observed_at=started + dt.timedelta(minutes=5 * (i + 1)),
+                name=f"WP N{py:.6f}",
+                observation=Observation(
+                    category="illegal_excavation" if i == 0 else "intact",
+                    severity="high" if i == 0 else "none",
+                    description=f"new pit at {py:.6f},{px:.6f}",
+                ),
+            )
             for i, (px, py) in enumerate(points)
         ]
         track = shapely.MultiLineString([[tuple(p) for p in points]])
-        patrol = Patrol(uuid=pid, started_at=started, ended_at=started + dt.timedelta(hours=2),
-                        team=["王丽"], purpose=f"check {target} at N{points[-1][1]:.6f}",
-                        notes=f"met Li at {LEAK_DMS}", target_kind="site", target_id=target,
-                        track=track, waypoints=waypoints)
+        patrol = Patrol(
+            uuid=pid,
+            started_at=started,
+            ended_at=started + dt.timedelta(hours=2),
+            team=["王丽"],
+            purpose=f"check {target} at N{points[-1][1]:.6f}",
+            notes=f"met Li at {LEAK_DMS}",
+            target_kind="site",
+            target_id=target,
+            track=track,
+            waypoints=waypoints,
+        )
         store.save_patrol(patrol, user)
 
 
@@ -146,14 +173,16 @@ def leaks(body: str, needles: set[tuple[str, str]], *, positions: bool = True) -
     found = [s for s in SECRET_TEXTS if s in body]
     if not positions:
         return found
-    numbers = [(m.start(), m.group(1)[: m.group(1).index(".") + 4], float(m.group(1)))
-               for m in _NUMBER.finditer(body)]
+    numbers = [
+        (m.start(), m.group(1)[: m.group(1).index(".") + 4], float(m.group(1)))
+        for m in _NUMBER.finditer(body)
+    ]
     for (p1, t1, v1), (p2, t2, v2) in zip(numbers, numbers[1:]):
         if p2 - p1 > _WINDOW:
             continue
         pair = (t1, t2) if v1 > v2 else (t2, t1)
         if pair in needles:
-            found.append(f"{pair} …{body[max(0, p1 - 60):p2 + 60]}…")
+            found.append(f"{pair} …{body[max(0, p1 - 60) : p2 + 60]}…")
     return found
 
 
@@ -162,19 +191,30 @@ def test_the_scanner_finds_positions_in_either_order_and_format():
     assert leaks('{"coordinates":[[106.91234,26.45678]]}', needles)
     assert leaks("北纬26.456789°，东经106.912345°", needles)
     assert leaks("<td>106.912345, 26.456789</td>", needles)
-    assert not leaks('[[106.91,26.45],[106.92,26.46]]', needles)  # generalised: 2 decimals
+    assert not leaks("[[106.91,26.45],[106.92,26.46]]", needles)  # generalised: 2 decimals
     assert not leaks("106.912 … " + "x" * 200 + " 26.456", needles)  # too far apart
     assert not leaks("[106.912,26.111],[106.111,26.456]", needles)  # two other positions
     assert leaks(f"fossils: GK {LEAK_GK}", needles)
 
 
 # -- the public functions of fossilgis.generalise ------------------------------------------
-@pytest.mark.parametrize("text", [
-    "N26.456789 E106.912345", "26.45678,106.91234", "北纬26.456789°，东经106.912345°",
-    "26°27'24.4\"N 106°54'44.4\"E", "26°07.4'N", "26度27分24秒", "106.9123°E",
-    "X=2927901 Y=36391527", "2927901, 36391527", "491527 2927901", "36391527",
-    "26.8633/105.9728",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "N26.456789 E106.912345",
+        "26.45678,106.91234",
+        "北纬26.456789°，东经106.912345°",
+        "26°27'24.4\"N 106°54'44.4\"E",
+        "26°07.4'N",
+        "26度27分24秒",
+        "106.9123°E",
+        "X=2927901 Y=36391527",
+        "2927901, 36391527",
+        "491527 2927901",
+        "36391527",
+        "26.8633/105.9728",
+    ],
+)
 def test_scrub_coordinates_withholds_every_notation(text):
     from fossilgis.generalise import WITHHELD, scrub_coordinates
 
@@ -182,10 +222,18 @@ def test_scrub_coordinates_withholds_every_notation(text):
     assert out == f"gate at {WITHHELD} (survey)"
 
 
-@pytest.mark.parametrize("text", [
-    "Kaili Fm, 541.0 Ma", "Cambrian Series 2, 200 m thick", "postcode 556000",
-    "GSSP ratified 2018", "about 26.1°", "Wuliuan Stage (GSSP 52.8 m above base)", "GZ-F01",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kaili Fm, 541.0 Ma",
+        "Cambrian Series 2, 200 m thick",
+        "postcode 556000",
+        "GSSP ratified 2018",
+        "about 26.1°",
+        "Wuliuan Stage (GSSP 52.8 m above base)",
+        "GZ-F01",
+    ],
+)
 def test_scrub_coordinates_keeps_other_numbers(text):
     from fossilgis.generalise import public_text, scrub_coordinates
 
@@ -200,20 +248,37 @@ def test_public_layer_allow_lists_scrubs_and_generalises():
     from fossilgis.rules import load_rules
 
     site = shapely.Point(106.9123, 26.4567).buffer(0.001)
-    sites = gpd.GeoDataFrame({"id": ["S1"], "name_en": ["pit N26.4567 E106.9123"],
-                              "protection_level": ["general"], "accuracy_m": [30.0],
-                              "extra": [{"locality": "26.4567,106.9123"}],
-                              "secret_column": ["x"]}, geometry=[site], crs="EPSG:4490")
+    sites = gpd.GeoDataFrame(
+        {
+            "id": ["S1"],
+            "name_en": ["pit N26.4567 E106.9123"],
+            "protection_level": ["general"],
+            "accuracy_m": [30.0],
+            "extra": [{"locality": "26.4567,106.9123"}],
+            "secret_column": ["x"],
+        },
+        geometry=[site],
+        crs="EPSG:4490",
+    )
     out = public_layer(sites, "sites")
-    assert list(out.columns) == ["id", "name_en", "protection_level", "accuracy_m",
-                                 "geometry", "generalised"]
+    assert list(out.columns) == [
+        "id",
+        "name_en",
+        "protection_level",
+        "accuracy_m",
+        "geometry",
+        "generalised",
+    ]
     assert out["name_en"].iloc[0] == f"pit {WITHHELD}" and out["generalised"].all()
     assert out.geometry.iloc[0].equals(shapely.box(106.91, 26.45, 106.92, 26.46))
     sections = gpd.GeoDataFrame(
         {"id": ["near", "far"], "boundary": ["base", "top 26.4567,106.9123"]},
-        geometry=[shapely.LineString([(106.918, 26.45), (106.925, 26.46)]),  # ~500 m away
-                  shapely.LineString([(107.5, 27.0), (107.51, 27.01)])],
-        crs="EPSG:4490")
+        geometry=[
+            shapely.LineString([(106.918, 26.45), (106.925, 26.46)]),  # ~500 m away
+            shapely.LineString([(107.5, 27.0), (107.51, 27.01)]),
+        ],
+        crs="EPSG:4490",
+    )
     pub = public_layer(sections, "sections", sites=sites, rules=load_rules())
     assert list(pub["generalised"]) == [True, False]
     assert pub.geometry.iloc[0].contains(sections.geometry.iloc[0])
@@ -226,8 +291,13 @@ def test_public_layer_allow_lists_scrubs_and_generalises():
 def test_generalise_geometries_points_lines_and_missing():
     from fossilgis.generalise import generalise_geometries
 
-    out = generalise_geometries([shapely.Point(106.9123, 26.4567), None,
-                                 shapely.LineString([(106.901, 26.451), (106.915, 26.452)])])
+    out = generalise_geometries(
+        [
+            shapely.Point(106.9123, 26.4567),
+            None,
+            shapely.LineString([(106.901, 26.451), (106.915, 26.452)]),
+        ]
+    )
     assert out[0].equals(shapely.box(106.91, 26.45, 106.92, 26.46))
     assert out[1] is None
     assert out[2].equals(shapely.box(106.90, 26.45, 106.92, 26.46))
@@ -238,9 +308,18 @@ def test_public_patrols_keep_when_and_how_much_only():
 
     from fossilgis.generalise import public_patrols
 
-    gdf = gpd.GeoDataFrame({"uuid": ["u1"], "started_at": ["2025-01-01"], "target_id": ["S1"],
-                            "purpose": ["check S1"], "team": [["王丽"]], "alert_count": [1]},
-                           geometry=[shapely.Point(106.9, 26.4)], crs="EPSG:4490")
+    gdf = gpd.GeoDataFrame(
+        {
+            "uuid": ["u1"],
+            "started_at": ["2025-01-01"],
+            "target_id": ["S1"],
+            "purpose": ["check S1"],
+            "team": [["王丽"]],
+            "alert_count": [1],
+        },
+        geometry=[shapely.Point(106.9, 26.4)],
+        crs="EPSG:4490",
+    )
     out = public_patrols(gdf)
     assert list(out.columns) == ["uuid", "started_at", "alert_count", "geometry"]
     assert out.geometry.iloc[0] is None
@@ -257,8 +336,7 @@ def exposed(new_store):
     store = new_store()
     add_users(store)
     seed(store)
-    app = create_app({"DATA_DIR": str(store.data_dir), "STORE": store_url(store),
-                      "TESTING": True})
+    app = create_app({"DATA_DIR": str(store.data_dir), "STORE": store_url(store), "TESTING": True})
     return app, store, signed_in(app, "admin1")
 
 
@@ -268,9 +346,16 @@ def _footprint_near(store) -> dict:
     d = 0.0003
     cx = x + 0.0017 + 0.0047
     ring = [[cx - d, y - d], [cx + d, y - d], [cx + d, y + d], [cx - d, y + d], [cx - d, y - d]]
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "test"},
-         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "test"},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
 
 
 def route_urls(app, store, staff_client) -> dict[str, list[str]]:
@@ -278,8 +363,9 @@ def route_urls(app, store, staff_client) -> dict[str, list[str]]:
     sites = list(store.read_layer("sites")["id"])
     sections = list(store.read_layer("sections")["id"])
     patrols = list(store.list_patrols()["uuid"])
-    r = staff_client.post("/check", data={"drawn": json.dumps(_footprint_near(store)),
-                                          "project_type": "other"})
+    r = staff_client.post(
+        "/check", data={"drawn": json.dumps(_footprint_near(store)), "project_type": "other"}
+    )
     assert r.status_code == 303, r.get_data(as_text=True)
     token = r.headers["Location"].rstrip("/").rsplit("/", 1)[1]
     fill = {
@@ -295,22 +381,33 @@ def route_urls(app, store, staff_client) -> dict[str, list[str]]:
         "/sections/<path:feature_id>": [f"/sections/{i}" for i in sections],
         "/api/layers/<kind>.geojson": [
             *(f"/api/layers/{k}.geojson" for k in ("sites", "sections", "zones")),
-            *(f"/api/layers/{k}.geojson?bbox=106.8,26.4,107,26.5"
-              for k in ("sites", "sections", "zones"))],
+            *(
+                f"/api/layers/{k}.geojson?bbox=106.8,26.4,107,26.5"
+                for k in ("sites", "sections", "zones")
+            ),
+        ],
         "/api/layers/<kind>/<path:feature_id>.geojson": [
             *(f"/api/layers/sites/{i}.geojson" for i in sites),
-            *(f"/api/layers/sections/{i}.geojson" for i in sections)],
+            *(f"/api/layers/sections/{i}.geojson" for i in sections),
+        ],
         "/api/layers/<kind>/<path:feature_id>.kml": [
             *(f"/api/layers/sites/{i}.kml" for i in sites),
-            *(f"/api/layers/sections/{i}.kml" for i in sections)],
-        "/api/search": [f"/api/search?q={q}" for q in
-                        ("GZ", "leak", "泄露", "26.45", "N26", "106.9", LEAK_SECTION_ID)],
-        "/patrols": ["/patrols", "/patrols?lang=zh", "/patrols?category=alerts",
-                     f"/patrols?target={LEAK_ID}", "/patrols?target=GZ-F01"],
+            *(f"/api/layers/sections/{i}.kml" for i in sections),
+        ],
+        "/api/search": [
+            f"/api/search?q={q}"
+            for q in ("GZ", "leak", "泄露", "26.45", "N26", "106.9", LEAK_SECTION_ID)
+        ],
+        "/patrols": [
+            "/patrols",
+            "/patrols?lang=zh",
+            "/patrols?category=alerts",
+            f"/patrols?target={LEAK_ID}",
+            "/patrols?target=GZ-F01",
+        ],
         "/patrols/new": ["/patrols/new"],
         "/patrols/<uuid>": [f"/patrols/{u}" for u in patrols],
-        "/patrols/export.<fmt>": [f"/patrols/export.{f}" for f in ("geojson", "csv", "gpx",
-                                                                    "kml")],
+        "/patrols/export.<fmt>": [f"/patrols/export.{f}" for f in ("geojson", "csv", "gpx", "kml")],
         "/api/patrols/<uuid>": [f"/api/patrols/{u}" for u in patrols],
         "/api/patrols.geojson": ["/api/patrols.geojson"],
         "/api/alerts.geojson": ["/api/alerts.geojson"],
@@ -324,29 +421,49 @@ def route_urls(app, store, staff_client) -> dict[str, list[str]]:
         "/ogcapi/api": ["/ogcapi/api", "/ogcapi/api?f=html"],
         "/ogcapi/collections": ["/ogcapi/collections", "/ogcapi/collections?f=html"],
         "/ogcapi/collections/<cid>": [
-            f"/ogcapi/collections/{c}{f}" for c in ("sites", "sections", "patrols")
-            for f in ("", "?f=html")],
+            f"/ogcapi/collections/{c}{f}"
+            for c in ("sites", "sections", "patrols")
+            for f in ("", "?f=html")
+        ],
         "/ogcapi/collections/<cid>/items": [
             f"/ogcapi/collections/{c}/items?limit=1000{f}"
-            for c in ("sites", "sections", "patrols") for f in ("", "&f=html")],
+            for c in ("sites", "sections", "patrols")
+            for f in ("", "&f=html")
+        ],
         "/ogcapi/collections/<cid>/items/<fid>": [
             *(f"/ogcapi/collections/sites/items/{i}{f}" for i in sites for f in ("", "?f=html")),
-            *(f"/ogcapi/collections/sections/items/{i}{f}" for i in sections
-              for f in ("", "?f=html")),
-            *(f"/ogcapi/collections/patrols/items/{u}{f}" for u in patrols
-              for f in ("", "?f=html"))],
+            *(
+                f"/ogcapi/collections/sections/items/{i}{f}"
+                for i in sections
+                for f in ("", "?f=html")
+            ),
+            *(
+                f"/ogcapi/collections/patrols/items/{u}{f}"
+                for u in patrols
+                for f in ("", "?f=html")
+            ),
+        ],
         "/ogcapi/<path:rest>": ["/ogcapi/nothing"],
     }
-    rules = {rule.rule for rule in app.url_map.iter_rules()
-             if "GET" in rule.methods and rule.endpoint != "static"}
+    rules = {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint != "static"
+    }
     missing = rules - set(fill)
     assert not missing, f"GET routes the scan does not call (add them): {sorted(missing)}"
     return {rule: urls for rule, urls in fill.items() if rule in rules}
 
 
 #: routes a visitor is refused (sign-in redirect or 401), scanned all the same
-_STAFF_ONLY = {"/patrols/new", "/patrols/export.<fmt>", "/api/patrols/<uuid>",
-               "/api/coverage.json", "/photos/<sha256>", "/photos/<sha256>/thumb"}
+_STAFF_ONLY = {
+    "/patrols/new",
+    "/patrols/export.<fmt>",
+    "/api/patrols/<uuid>",
+    "/api/coverage.json",
+    "/photos/<sha256>",
+    "/photos/<sha256>/thumb",
+}
 
 
 def test_anonymous_visitors_never_receive_precise_positions(exposed):
@@ -371,7 +488,8 @@ def test_anonymous_visitors_never_receive_precise_positions(exposed):
                 found[url] = hits[:3]
     assert calls > 200
     assert not found, "precise positions reach visitors:\n" + "\n".join(
-        f"{url}: {hits}" for url, hits in found.items())
+        f"{url}: {hits}" for url, hits in found.items()
+    )
 
 
 def test_public_zones_are_drawn_from_public_shapes(exposed):
@@ -382,9 +500,12 @@ def test_public_zones_are_drawn_from_public_shapes(exposed):
 
     app, store, _ = exposed
     visitor = app.test_client()
-    public = {k: gpd.GeoDataFrame.from_features(
-        visitor.get(f"/api/layers/{k}.geojson").get_json(), crs="EPSG:4490")
-        for k in ("sites", "sections", "zones")}
+    public = {
+        k: gpd.GeoDataFrame.from_features(
+            visitor.get(f"/api/layers/{k}.geojson").get_json(), crs="EPSG:4490"
+        )
+        for k in ("sites", "sections", "zones")
+    }
     expected = target_zones(public["sites"], public["sections"], load_rules())
     got = public["zones"]
     assert len(got) == len(expected)
@@ -404,23 +525,26 @@ def test_static_files_carry_no_positions(exposed):
         r.close()
 
 
-@pytest.mark.parametrize("url", [
-    "/api/layers/sites.geojson",
-    f"/api/layers/sites/{LEAK_ID}.geojson",
-    f"/api/layers/sites/{LEAK_ID}.kml",
-    f"/api/layers/sections/{LEAK_SECTION_ID}.geojson",
-    f"/sites/{LEAK_ID}",
-    f"/patrols/{PATROL_ON_LEAK}",
-    f"/api/patrols/{PATROL_ON_LEAK}",
-    "/api/patrols.geojson",
-    "/api/alerts.geojson",
-    "/alerts",
-    "/ogcapi/collections/sites/items?limit=1000",
-    f"/ogcapi/collections/sites/items/{LEAK_ID}?f=html",
-    f"/ogcapi/collections/sections/items/{LEAK_SECTION_ID}",
-    f"/ogcapi/collections/patrols/items/{PATROL_ON_LEAK}",
-    "/patrols/export.geojson",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/layers/sites.geojson",
+        f"/api/layers/sites/{LEAK_ID}.geojson",
+        f"/api/layers/sites/{LEAK_ID}.kml",
+        f"/api/layers/sections/{LEAK_SECTION_ID}.geojson",
+        f"/sites/{LEAK_ID}",
+        f"/patrols/{PATROL_ON_LEAK}",
+        f"/api/patrols/{PATROL_ON_LEAK}",
+        "/api/patrols.geojson",
+        "/api/alerts.geojson",
+        "/alerts",
+        "/ogcapi/collections/sites/items?limit=1000",
+        f"/ogcapi/collections/sites/items/{LEAK_ID}?f=html",
+        f"/ogcapi/collections/sections/items/{LEAK_SECTION_ID}",
+        f"/ogcapi/collections/patrols/items/{PATROL_ON_LEAK}",
+        "/patrols/export.geojson",
+    ],
+)
 def test_staff_still_get_precise_data(exposed, url):
     app, store, staff_client = exposed
     r = staff_client.get(url)
@@ -432,6 +556,7 @@ def test_staff_see_the_free_text_as_written(exposed):
     _, _, staff_client = exposed
     html = staff_client.get(f"/sites/{LEAK_ID}").get_data(as_text=True)
     assert LEAK_GK in html and "N26.456789" in html
-    props = staff_client.get(f"/ogcapi/collections/sites/items/{LEAK_ID}").get_json(
-        force=True)["properties"]
+    props = staff_client.get(f"/ogcapi/collections/sites/items/{LEAK_ID}").get_json(force=True)[
+        "properties"
+    ]
     assert props["formation"] == f"outcrop at {LEAK_DMS}"

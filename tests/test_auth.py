@@ -40,8 +40,9 @@ def test_password_hash_is_salted_scrypt():
 #: scrypt$N$r$p$salt$hash, base64 (salt 16 bytes 0x01..0x10)
 LEGACY_HASH = (
     "scrypt$16384$8$1$AQIDBAUGBwgJCgsMDQ4PEA==$"
-    + base64.b64encode(hashlib.scrypt(
-        b"correct horse", salt=bytes(range(1, 17)), n=16384, r=8, p=1, dklen=32)).decode()
+    + base64.b64encode(
+        hashlib.scrypt(b"correct horse", salt=bytes(range(1, 17)), n=16384, r=8, p=1, dklen=32)
+    ).decode()
 )
 
 
@@ -97,8 +98,14 @@ def test_users_roles_and_sign_in(store):
 def dump_of(store) -> str:
     """Every row of every table of ``store`` as text (either backend)."""
     if store.backend == "postgis":
-        tables = [r[0] for r in sql(store, "SELECT table_name FROM information_schema.tables "
-                                           "WHERE table_schema = current_schema()")]
+        tables = [
+            r[0]
+            for r in sql(
+                store,
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema()",
+            )
+        ]
         return "\n".join(repr(row) for t in tables for row in sql(store, f'SELECT * FROM "{t}"'))
     with store._read() as conn:
         return "\n".join(conn.iterdump())

@@ -17,10 +17,8 @@ def _footprints(path, n=2500):
     # half near sites, half anywhere in the province; two projects by a field
     m = n  # twice the candidates, to keep n that do not overlap (like a parcel map)
     c = shapely.centroid(sites.geometry.values[rng.integers(0, len(sites), m)])
-    x = np.concatenate([shapely.get_x(c) + rng.normal(0, 0.008, m),
-                        rng.uniform(104, 109, m)])
-    y = np.concatenate([shapely.get_y(c) + rng.normal(0, 0.008, m),
-                        rng.uniform(25, 28.8, m)])
+    x = np.concatenate([shapely.get_x(c) + rng.normal(0, 0.008, m), rng.uniform(104, 109, m)])
+    y = np.concatenate([shapely.get_y(c) + rng.normal(0, 0.008, m), rng.uniform(25, 28.8, m)])
     geoms = shapely.buffer(shapely.points(x, y), 0.0008, quad_segs=2)
     a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     clash = np.zeros(len(geoms), bool)
@@ -28,8 +26,11 @@ def _footprints(path, n=2500):
     near, anywhere = np.flatnonzero(~clash[:m])[: n // 2], np.flatnonzero(~clash[m:])
     geoms = geoms[np.concatenate([near, m + anywhere[: n - n // 2]])]
     assert len(geoms) == n
-    gdf = gpd.GeoDataFrame({"项目": np.where(np.arange(n) % 2, "甲", "乙"),
-                            "n": np.arange(n)}, geometry=geoms, crs=4490)
+    gdf = gpd.GeoDataFrame(
+        {"项目": np.where(np.arange(n) % 2, "甲", "乙"), "n": np.arange(n)},
+        geometry=geoms,
+        crs=4490,
+    )
     pyogrio.write_dataframe(gdf, path)
     return path
 

@@ -14,9 +14,16 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-               "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _need_browser():
@@ -170,8 +177,12 @@ def test_check_draw_polygon(page, server):
     page.wait_for_function("document.getElementById('drawn-status').textContent.length > 0")
     page.click("#check-submit")
     page.wait_for_selector("#grade", timeout=20000)
-    assert page.locator("#grade").get_attribute("data-grade") in {"none", "attention", "assess",
-                                                                   "avoid"}
+    assert page.locator("#grade").get_attribute("data-grade") in {
+        "none",
+        "attention",
+        "assess",
+        "avoid",
+    }
     assert page.problems == []
 
 

@@ -40,8 +40,13 @@ def browser_context(live):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         # a phone-sized screen: the form must work there
-        context = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844},
-                                      device_scale_factor=2, is_mobile=True, has_touch=True)
+        context = browser.new_context(
+            locale="en-GB",
+            viewport={"width": 390, "height": 844},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+        )
         page = context.new_page()
         page.problems = []
         page.outside = []
@@ -109,8 +114,9 @@ def test_patrol_form_photo_map_and_site_page(browser_context, live, tmp_path):
     try:
         page.wait_for_selector("body[data-patrols-loaded=true]", timeout=15000)
     except Exception:
-        raise AssertionError(str(page.problems) + str(page.locator("body").get_attribute(
-            "data-layers-error"))) from None
+        raise AssertionError(
+            str(page.problems) + str(page.locator("body").get_attribute("data-layers-error"))
+        ) from None
     assert page.locator(".fg-alert-icon").count() == 1
     assert page.locator(".fg-patrol-icon, .marker-cluster").count() >= 1
     assert page.locator("path.fg-overdue").count() > 0  # unpatrolled sites, for staff
@@ -130,7 +136,8 @@ def test_patrol_form_photo_map_and_site_page(browser_context, live, tmp_path):
     page.wait_for_selector("#patrol-history", timeout=10000)
     assert page.locator(f"#patrol-history a[href='/patrols/{uuid}']").count() == 1
     page.wait_for_function(
-        "[...document.querySelectorAll('#history-photos img')].every(i => i.naturalWidth > 0)")
+        "[...document.querySelectorAll('#history-photos img')].every(i => i.naturalWidth > 0)"
+    )
     page.screenshot(path=str(ARTIFACTS / "site-patrol-history.png"), full_page=True)
     assert page.problems == []
     assert page.outside == []

@@ -18,10 +18,12 @@ def test_every_command_has_help():
 
 
 def test_help_does_not_import_heavy_libraries():
-    code = ("import sys; from click.testing import CliRunner; from fossilgis.cli.main import cli;"
-            "CliRunner().invoke(cli, ['--help']);"
-            "print(','.join(m for m in ('geopandas','pyogrio','pyproj','shapely','flask') "
-            "if m in sys.modules))")
+    code = (
+        "import sys; from click.testing import CliRunner; from fossilgis.cli.main import cli;"
+        "CliRunner().invoke(cli, ['--help']);"
+        "print(','.join(m for m in ('geopandas','pyogrio','pyproj','shapely','flask') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 

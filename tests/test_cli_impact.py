@@ -25,8 +25,9 @@ def data(template_copy):
 
 
 def run(data, *args):
-    return CliRunner().invoke(cli, ["--data", str(data), "impact-check", *args],
-                              catch_exceptions=False)
+    return CliRunner().invoke(
+        cli, ["--data", str(data), "impact-check", *args], catch_exceptions=False
+    )
 
 
 def test_highway_needs_crs_and_says_which(data):
@@ -62,18 +63,33 @@ def test_json_form(data):
 
 
 def test_dxf_quarry_and_fail_on(data):
-    r = run(data, str(EXAMPLES / "quarry_kaili.dxf"), "--crs", "EPSG:4524", "--project-type",
-            "mining", "--format", "json", "--fail-on", "assess")
+    r = run(
+        data,
+        str(EXAMPLES / "quarry_kaili.dxf"),
+        "--crs",
+        "EPSG:4524",
+        "--project-type",
+        "mining",
+        "--format",
+        "json",
+        "--fail-on",
+        "assess",
+    )
     assert r.exit_code == 3
     doc = json.loads(r.stdout)
     assert doc["projects"][0]["grade"] == "assess"
-    assert run(data, str(EXAMPLES / "quarry_kaili.dxf"), "--crs", "EPSG:4524", "--fail-on",
-               "avoid").exit_code == 0
+    assert (
+        run(
+            data, str(EXAMPLES / "quarry_kaili.dxf"), "--crs", "EPSG:4524", "--fail-on", "avoid"
+        ).exit_code
+        == 0
+    )
 
 
 def test_boundary_txt_projects_by_field(data):
-    r = run(data, str(EXAMPLES / "parcels_qingyan.txt"), "--id-field", "地块编号",
-            "--format", "json")
+    r = run(
+        data, str(EXAMPLES / "parcels_qingyan.txt"), "--id-field", "地块编号", "--format", "json"
+    )
     doc = json.loads(r.stdout)
     grades = {p["project_id"]: p["grade"] for p in doc["projects"]}
     assert grades == {"QY-01": "avoid", "QY-02": "attention"}

@@ -13,7 +13,10 @@ from fossilgis.cli.main import cli
 from fossilgis.store import open_store
 
 REGISTRY_FIELDS = {
-    "编号": "id", "名称": "name_zh", "英文名": "name_en", "保护级别": "protection_level",
+    "编号": "id",
+    "名称": "name_zh",
+    "英文名": "name_en",
+    "保护级别": "protection_level",
 }
 
 
@@ -24,8 +27,9 @@ def data(tmp_path):
 
 
 def run(data, *args, input=None):
-    result = CliRunner().invoke(cli, ["--data", str(data), *args], input=input,
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["--data", str(data), *args], input=input, catch_exceptions=False
+    )
     return result
 
 
@@ -39,12 +43,18 @@ def _registry(kind: str, n: int, crs: str = "EPSG:4490"):
     else:
         geoms = [shapely.LineString([(x, y - 0.002), (x, y + 0.002)]) for x, y in zip(lon, lat)]
     prefix = "HS" if kind == "sites" else "PM"
-    gdf = gpd.GeoDataFrame({
-        "编号": [f"52-{prefix}-{i:03d}" for i in range(n)],
-        "名称": [f"贵州测试{'化石产地' if kind == 'sites' else '层型剖面'}{i}号" for i in range(n)],
-        "英文名": [f"Test {kind} {i}" for i in range(n)],
-        "保护级别": rng.choice(["national_key", "provincial_key", "general"], n),
-    }, geometry=geoms, crs=4490)
+    gdf = gpd.GeoDataFrame(
+        {
+            "编号": [f"52-{prefix}-{i:03d}" for i in range(n)],
+            "名称": [
+                f"贵州测试{'化石产地' if kind == 'sites' else '层型剖面'}{i}号" for i in range(n)
+            ],
+            "英文名": [f"Test {kind} {i}" for i in range(n)],
+            "保护级别": rng.choice(["national_key", "provincial_key", "general"], n),
+        },
+        geometry=geoms,
+        crs=4490,
+    )
     return gdf.to_crs(crs)
 
 
@@ -89,8 +99,9 @@ def test_import_round_trips_67_sites_and_16_sections_gbk(data, tmp_path):
     assert got["name_zh"].tolist() == sites.sort_values("编号")["名称"].tolist()
     assert got["boundary_status"].unique().tolist() == ["surveyed"]
     assert not store.layer_info("sites")["demonstration"]
-    assert shapely.equals_exact(got.geometry.values,
-                                sites.sort_values("编号").geometry.values, 1e-7).all()
+    assert shapely.equals_exact(
+        got.geometry.values, sites.sort_values("编号").geometry.values, 1e-7
+    ).all()
     assert run(data, "layers", "validate").exit_code == 0
     # the demonstration version is archived and can be restored
     hist = run(data, "layers", "history", "--kind", "sites")
@@ -107,8 +118,9 @@ def test_import_without_prj_proposes_crs(data, tmp_path):
     assert "noprj.shp" in result.output and "EPSG:4523" in result.output
     assert "Traceback" not in result.output
     assert open_store(data).layer_info("sites")["count"] == 36  # nothing lost
-    ok = run(data, "layers", "import", str(shp), "--kind", "sites", "--crs", "EPSG:4523",
-             *_mapping())
+    ok = run(
+        data, "layers", "import", str(shp), "--kind", "sites", "--crs", "EPSG:4523", *_mapping()
+    )
     assert ok.exit_code == 0, ok.output
     got = open_store(data).read_layer("sites")
     assert len(got) == 67
@@ -139,9 +151,10 @@ def test_import_bad_mapping_names_fields(data, tmp_path):
     assert "CODE" in result.output and "编号" in result.output
 
 
-@pytest.mark.parametrize("fmt,suffix", [("gpkg", ".gpkg"), ("shp", ".shp"),
-                                        ("geojson", ".geojson"), ("kml", ".kml"),
-                                        ("csv", ".csv")])
+@pytest.mark.parametrize(
+    "fmt,suffix",
+    [("gpkg", ".gpkg"), ("shp", ".shp"), ("geojson", ".geojson"), ("kml", ".kml"), ("csv", ".csv")],
+)
 def test_export_formats_read_back(data, tmp_path, fmt, suffix):
     out = tmp_path / "out"
     out.mkdir()
@@ -161,8 +174,12 @@ def test_export_formats_read_back(data, tmp_path, fmt, suffix):
 
 def test_export_geojson_is_valid_json(data, tmp_path):
     out = tmp_path / "s.geojson"
-    assert run(data, "layers", "export", "--format", "geojson", "--kind", "sections",
-               "-o", str(out)).exit_code == 0
+    assert (
+        run(
+            data, "layers", "export", "--format", "geojson", "--kind", "sections", "-o", str(out)
+        ).exit_code
+        == 0
+    )
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert len(doc["features"]) == 19
 
@@ -187,7 +204,11 @@ def test_chinese_protection_labels_are_recoded(data, tmp_path):
     assert run(data, "layers", "import", str(path), "--kind", "sites", *_mapping()).exit_code == 0
     got = open_store(data).read_layer("sites").sort_values("id")
     assert got["protection_level"].tolist() == [
-        "national_key", "provincial_key", "general", "national_key"]
+        "national_key",
+        "provincial_key",
+        "general",
+        "national_key",
+    ]
     sites["保护级别"] = ["重要", "省级重点", "一般", "general"]
     sites.to_file(path, driver="GeoJSON")
     bad = run(data, "layers", "import", str(path), "--kind", "sites", *_mapping())

@@ -25,8 +25,10 @@ def screen(data, *flags):
 def test_verbose_shows_the_crs_decision_on_stderr(data):
     r = screen(data, "-v")
     assert r.exit_code == 0, r.output
-    assert ("INFO fossilgis.io.read: highway_g320.zip!highway_g320.shp: CRS EPSG:4523 "
-            "(basis user), encoding gb18030") in r.stderr
+    assert (
+        "INFO fossilgis.io.read: highway_g320.zip!highway_g320.shp: CRS EPSG:4523 "
+        "(basis user), encoding gb18030"
+    ) in r.stderr
     assert "INFO fossilgis.screening: screened 1 footprints" in r.stderr
     assert "INFO" not in r.stdout and "Verdict: AVOID" in r.stdout
     # the handler and level are put back when the command ends

@@ -17,8 +17,9 @@ from fossilgis.cli.main import cli
 @pytest.fixture
 def run(store):
     """``run(*args)``: the CLI on ``store`` (either backend: ``--store`` for PostGIS)."""
-    where = ["--data", str(store.data_dir)] + (["--store", store_url(store)] if store_url(store)
-                                                else [])
+    where = ["--data", str(store.data_dir)] + (
+        ["--store", store_url(store)] if store_url(store) else []
+    )
 
     def invoke(*args, input=None):
         return CliRunner().invoke(cli, [*where, *args], input=input)
@@ -47,8 +48,11 @@ def test_import_list_show_export(run, observations_csv, tmp_path):
     path, photos = observations_csv
     result = run("patrol", "import", str(path), "--photos", str(photos), "--team", "张三,李四")
     assert result.exit_code == 0, result.output
-    uuid = re.search(r"Stored patrol ([0-9a-f-]{36}): site GZ-F03 \(inferred, 0 m\); "
-                     r"2 waypoint\(s\), 2 photo\(s\)", result.output).group(1)
+    uuid = re.search(
+        r"Stored patrol ([0-9a-f-]{36}): site GZ-F03 \(inferred, 0 m\); "
+        r"2 waypoint\(s\), 2 photo\(s\)",
+        result.output,
+    ).group(1)
     again = run("patrol", "import", str(path), "--photos", str(photos), "--team", "张三,李四")
     assert again.exit_code == 0
     assert f"Already stored, nothing changed: patrol {uuid}" in again.output
@@ -59,7 +63,8 @@ def test_import_list_show_export(run, observations_csv, tmp_path):
     listed = run("patrol", "list", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(listed.output)))
     assert [(r["uuid"], r["target_id"], r["team_names"], r["alert_count"]) for r in rows] == [
-        (uuid, "GZ-F03", "张三、李四", "1")]
+        (uuid, "GZ-F03", "张三、李四", "1")
+    ]
     assert '"feature_type": "waypoint"' in run("patrol", "show", uuid).output
 
     out = tmp_path / "out.kml"
@@ -89,7 +94,8 @@ def test_errors_are_messages(run, tmp_path):
     bad.write_text("lon,lat,time\n-71.1,42.36,2025-05-08T10:00\n")
     result = run("patrol", "import", str(bad))
     assert result.exit_code == 2 and "waypoints[0]: lon -71.1, lat 42.36 is outside Guizhou" in (
-        result.output)
+        result.output
+    )
     assert "Traceback" not in result.output
     missing = run("patrol", "delete", "00000000-0000-0000-0000-000000000000")
     assert missing.exit_code == 2 and "Error: no patrol" in missing.output
@@ -99,15 +105,28 @@ def test_errors_are_messages(run, tmp_path):
 
 def test_users_roles_delete_restore_and_audit(run, observations_csv):
     path, photos = observations_csv
-    assert run("users", "add", "ana", "--role", "admin", "--password-stdin",
-               input="admin-pass-1\n").exit_code == 0
-    assert run("users", "add", "pat", "--role", "patroller",
-               input="patrol-pass-1\npatrol-pass-1\n").exit_code == 0
-    assert run("users", "add", "vic", "--role", "viewer", "--password-stdin",
-               input="viewer-pass-1\n").exit_code == 0
+    assert (
+        run(
+            "users", "add", "ana", "--role", "admin", "--password-stdin", input="admin-pass-1\n"
+        ).exit_code
+        == 0
+    )
+    assert (
+        run(
+            "users", "add", "pat", "--role", "patroller", input="patrol-pass-1\npatrol-pass-1\n"
+        ).exit_code
+        == 0
+    )
+    assert (
+        run(
+            "users", "add", "vic", "--role", "viewer", "--password-stdin", input="viewer-pass-1\n"
+        ).exit_code
+        == 0
+    )
     denied = run("patrol", "import", str(path), "--photos", str(photos), "--user", "vic")
     assert denied.exit_code == 2 and "need the patroller or admin role; vic (viewer)" in (
-        denied.output)
+        denied.output
+    )
     stored = run("patrol", "import", str(path), "--photos", str(photos), "--user", "pat")
     uuid = re.search(r"Stored patrol ([0-9a-f-]{36})", stored.output).group(1)
     assert run("patrol", "delete", uuid, "--user", "pat").exit_code == 0

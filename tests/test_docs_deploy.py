@@ -32,7 +32,9 @@ def run_block(name: str, env: dict) -> str:
     proc = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", blocks()[name]],
         env={**os.environ, **env, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert proc.returncode == 0, f"{name}:\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
@@ -43,8 +45,7 @@ def checksums(output: str) -> list[str]:
 
 
 def test_the_page_has_the_tested_blocks():
-    assert set(blocks()) == {"migrate", "gpkg-backup", "gpkg-restore", "pg-backup",
-                             "pg-restore"}
+    assert set(blocks()) == {"migrate", "gpkg-backup", "gpkg-restore", "pg-backup", "pg-restore"}
 
 
 def test_backup_and_restore_as_documented(pg_url, tmp_path):
@@ -65,14 +66,17 @@ def test_backup_and_restore_as_documented(pg_url, tmp_path):
     store.save_patrol(patrol, "alice")
     info = ["fossilgis", "--data", str(data), "store", "info", "--checksums"]
     env = {
-        "FOSSILGIS_DATA": str(data), "BACKUP": str(tmp_path / "backup"),
-        "DATABASE_URL": f"{base}/{name}", "RESTORE_URL": f"{base}/fossilgis_restored",
+        "FOSSILGIS_DATA": str(data),
+        "BACKUP": str(tmp_path / "backup"),
+        "DATABASE_URL": f"{base}/{name}",
+        "RESTORE_URL": f"{base}/fossilgis_restored",
         "RESTORE_DATA": str(tmp_path / "restored-data"),
     }
     (tmp_path / "backup").mkdir()
     bin_env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    before = checksums(subprocess.run(info, capture_output=True, text=True, check=True,
-                                      env=bin_env).stdout)
+    before = checksums(
+        subprocess.run(info, capture_output=True, text=True, check=True, env=bin_env).stdout
+    )
     assert len(before) == 11
 
     # GeoPackage: online backup, a later change, restore brings back the backup
@@ -87,8 +91,21 @@ def test_backup_and_restore_as_documented(pg_url, tmp_path):
     out = run_block("migrate", env)
     assert "verified: every table has the same rows" in out
     pg_info = subprocess.run(
-        ["fossilgis", "--data", str(data), "--store", env["DATABASE_URL"], "store", "info",
-         "--checksums"], capture_output=True, text=True, check=True, env=bin_env).stdout
+        [
+            "fossilgis",
+            "--data",
+            str(data),
+            "--store",
+            env["DATABASE_URL"],
+            "store",
+            "info",
+            "--checksums",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=bin_env,
+    ).stdout
     run_block("pg-backup", env)
     restored_pg = run_block("pg-restore", env)
     assert "backend: postgis" in restored_pg

@@ -10,9 +10,11 @@ from fossilgis.generalise import coarse_cells, generalise_sites
 
 
 def _sites(*geoms):
-    return gpd.GeoDataFrame({"id": [f"S{i}" for i in range(len(geoms))],
-                             "extra": [{"lon": 1.0}] * len(geoms)},
-                            geometry=list(geoms), crs="EPSG:4490")
+    return gpd.GeoDataFrame(
+        {"id": [f"S{i}" for i in range(len(geoms))], "extra": [{"lon": 1.0}] * len(geoms)},
+        geometry=list(geoms),
+        crs="EPSG:4490",
+    )
 
 
 def test_small_site_becomes_its_grid_cell():
@@ -35,8 +37,9 @@ def test_vertex_on_a_cell_edge_adds_no_row():
 
 
 def test_generalise_sites_keeps_rows_drops_extra():
-    gdf = _sites(shapely.Point(106.7123, 26.5678).buffer(0.002),
-                 shapely.Point(107.3, 27.1).buffer(0.02))
+    gdf = _sites(
+        shapely.Point(106.7123, 26.5678).buffer(0.002), shapely.Point(107.3, 27.1).buffer(0.02)
+    )
     out = generalise_sites(gdf)
     assert list(out["id"]) == ["S0", "S1"]
     assert out["generalised"].all()

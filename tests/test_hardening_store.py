@@ -90,10 +90,17 @@ def assert_store_intact(data: Path, gpkg_sha: str, key_sha: str) -> None:
 # -- 1. no command writes over the store ------------------------------------------------
 #: commands that write one file, as a function of the output path
 FILE_COMMANDS = {
-    "layers-gpkg": lambda o: ["layers", "export", "--format", "gpkg", "--kind", "sites",
-                              "-o", o],
-    "layers-geojson": lambda o: ["layers", "export", "--format", "geojson", "--kind", "sites",
-                                 "-o", o],
+    "layers-gpkg": lambda o: ["layers", "export", "--format", "gpkg", "--kind", "sites", "-o", o],
+    "layers-geojson": lambda o: [
+        "layers",
+        "export",
+        "--format",
+        "geojson",
+        "--kind",
+        "sites",
+        "-o",
+        o,
+    ],
     "layers-shp": lambda o: ["layers", "export", "--format", "shp", "--kind", "sites", "-o", o],
     "impact-json": lambda o: ["impact-check", *IMPACT, "--format", "json", "-o", o],
     "impact-gpkg": lambda o: ["impact-check", *IMPACT, "--format", "gpkg", "-o", o],
@@ -138,8 +145,11 @@ def test_symlink_to_the_store_is_refused(data, tmp_path):
 @pytest.mark.parametrize("where", ["data-dir", "photos", "inside-photos"])
 def test_backup_into_the_store_is_refused(data, where):
     gpkg_sha, key_sha = _digest(data / "fossilgis.gpkg"), _digest(data / "secret_key")
-    dest = {"data-dir": data, "photos": data / "photos",
-            "inside-photos": data / "photos" / "backup"}[where]
+    dest = {
+        "data-dir": data,
+        "photos": data / "photos",
+        "inside-photos": data / "photos" / "backup",
+    }[where]
     result = run(data, "store", "backup", str(dest))
     assert result.exit_code == 2, result.output
     assert "refusing to write there" in result.output
@@ -165,23 +175,46 @@ def test_check_output_names_the_path_and_why(data):
     with pytest.raises(ProtectedPathError, match=r"fossilgis\.gpkg-wal.*SQLite write-ahead log"):
         check_output(data / "fossilgis.gpkg-wal", store.protected_paths())
     paths = store.protected_paths()
-    assert set(paths) == {data / "fossilgis.gpkg", data / "fossilgis.gpkg-wal",
-                          data / "fossilgis.gpkg-shm", data / "fossilgis.gpkg-journal",
-                          data / "photos", data / "secret_key"}
+    assert set(paths) == {
+        data / "fossilgis.gpkg",
+        data / "fossilgis.gpkg-wal",
+        data / "fossilgis.gpkg-shm",
+        data / "fossilgis.gpkg-journal",
+        data / "photos",
+        data / "secret_key",
+    }
 
 
 # -- 2. full disk: nothing left, never "wrote" ------------------------------------------
 #: every kind of output, as a function of an output folder: (args, file the command makes)
 KINDS = {
-    **{f"layers-{f}": (lambda o, f=f: (["layers", "export", "--format", f, "--kind", "sites",
-                                        "-o", str(o / f"sites.{f}")], f"sites.{f}"))
-       for f in ("gpkg", "shp", "geojson", "kml", "csv")},
-    **{f"impact-{f}": (lambda o, f=f: (["impact-check", *IMPACT, "--format", f,
-                                        "-o", str(o / f"result.{f}")], f"result.{f}"))
-       for f in ("text", "json", "csv", "html", "geojson", "gpkg")},
-    **{f"patrol-{f}": (lambda o, f=f: (["patrol", "export", "--format", f,
-                                        "-o", str(o / f"patrols.{f}")], f"patrols.{f}"))
-       for f in ("geojson", "csv", "gpx", "kml")},
+    **{
+        f"layers-{f}": (
+            lambda o, f=f: (
+                ["layers", "export", "--format", f, "--kind", "sites", "-o", str(o / f"sites.{f}")],
+                f"sites.{f}",
+            )
+        )
+        for f in ("gpkg", "shp", "geojson", "kml", "csv")
+    },
+    **{
+        f"impact-{f}": (
+            lambda o, f=f: (
+                ["impact-check", *IMPACT, "--format", f, "-o", str(o / f"result.{f}")],
+                f"result.{f}",
+            )
+        )
+        for f in ("text", "json", "csv", "html", "geojson", "gpkg")
+    },
+    **{
+        f"patrol-{f}": (
+            lambda o, f=f: (
+                ["patrol", "export", "--format", f, "-o", str(o / f"patrols.{f}")],
+                f"patrols.{f}",
+            )
+        )
+        for f in ("geojson", "csv", "gpx", "kml")
+    },
     "store-backup": lambda o: (["store", "backup", str(o / "backup")], None),
 }
 
@@ -263,7 +296,10 @@ def test_exports_work_when_the_disk_has_room(data, tmp_path, kind):
     assert made == [name or "backup"]  # no temporary files next to it
     if kind == "store-backup":
         assert sorted(p.name for p in (out / "backup").iterdir()) == [
-            "fossilgis.gpkg", "photos", "secret_key"]
+            "fossilgis.gpkg",
+            "photos",
+            "secret_key",
+        ]
         copy = open_store(out / "backup", create=False)
         assert len(copy.list_patrols()) == 1
 
@@ -272,8 +308,9 @@ def _can_mount_tmpfs(where: Path) -> bool:
     if os.geteuid() != 0 or shutil.which("mount") is None:
         return False
     where.mkdir(exist_ok=True)
-    probe = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)],
-                           capture_output=True)
+    probe = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], capture_output=True
+    )
     if probe.returncode != 0:
         return False
     subprocess.run(["umount", str(where)], check=True)
@@ -285,8 +322,10 @@ def real_full_disk(tmp_path):
     """A 64 KiB tmpfs filled to the last byte (root only; skipped where mount is refused)."""
     out = tmp_path / "tmpfs"
     if not _can_mount_tmpfs(out):
-        pytest.skip("cannot mount a tmpfs here (needs root and mount rights); the "
-                    "monkeypatched full disk covers the same paths")
+        pytest.skip(
+            "cannot mount a tmpfs here (needs root and mount rights); the "
+            "monkeypatched full disk covers the same paths"
+        )
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(out)], check=True)
     try:
         with open(out / "filler", "wb", buffering=0) as fh:
@@ -343,22 +382,33 @@ def _square(x, y, d=0.004):
 
 with warnings.catch_warnings():  # a NaN coordinate on purpose: shapely warns when building it
     warnings.simplefilter("ignore", RuntimeWarning)
-    NAN_POLYGON = shapely.Polygon([(106.0, 26.0), (math.nan, 26.0), (106.01, 26.01),
-                                   (106.0, 26.0)])
+    NAN_POLYGON = shapely.Polygon([(106.0, 26.0), (math.nan, 26.0), (106.01, 26.01), (106.0, 26.0)])
 
 
 def _registry(geoms, ids=None):
     n = len(geoms)
-    return gpd.GeoDataFrame({
-        "编号": ids or [f"52-HS-{i:03d}" for i in range(n)],
-        "名称": [f"测试产地{i}" for i in range(n)],
-        "英文名": [f"Test site {i}" for i in range(n)],
-        "保护级别": ["general"] * n,
-    }, geometry=list(geoms), crs=4490)
+    return gpd.GeoDataFrame(
+        {
+            "编号": ids or [f"52-HS-{i:03d}" for i in range(n)],
+            "名称": [f"测试产地{i}" for i in range(n)],
+            "英文名": [f"Test site {i}" for i in range(n)],
+            "保护级别": ["general"] * n,
+        },
+        geometry=list(geoms),
+        crs=4490,
+    )
 
 
-MAPPING = ["--map", "id=编号", "--map", "name_zh=名称", "--map", "name_en=英文名",
-           "--map", "protection_level=保护级别"]
+MAPPING = [
+    "--map",
+    "id=编号",
+    "--map",
+    "name_zh=名称",
+    "--map",
+    "name_en=英文名",
+    "--map",
+    "protection_level=保护级别",
+]
 
 
 def _good(n):
@@ -366,28 +416,50 @@ def _good(n):
 
 
 BAD_REGISTRIES = {
-    "null-geometry": (lambda: _registry(_good(2) + [None] + _good(1)),
-                      ["feature 2 (id 52-HS-002): has no geometry"]),
-    "empty-geometry": (lambda: _registry(_good(1) + [shapely.Polygon()] + _good(2)),
-                       ["feature 1 (id 52-HS-001): has no geometry"]),
-    "nan-coordinate": (lambda: _registry(_good(3) + [NAN_POLYGON]),
-                       ["feature 3 (id 52-HS-003): has NaN or infinite coordinates"]),
-    "duplicate-id": (lambda: _registry(_good(4), ["A", "B", "A", "B"]),
-                     ["feature 2 (id A): id 'A' is used again",
-                      "feature 3 (id B): id 'B' is used again"]),
-    "not-polygonal": (lambda: _registry(_good(2) + [shapely.Point(105.5, 26.5)]),
-                      ["feature 2 (id 52-HS-002): geometry is Point"]),
-    "same-geometry-twice": (lambda: _registry(_good(2) + _good(1)),
-                            ["feature 2 (id 52-HS-002): repeats the geometry of registry.gpkg "
-                             "feature 0 (id 52-HS-000)"]),
-    "outside-guizhou": (lambda: _registry(_good(2) + [_square(116.4, 39.9)]),
-                        ["feature 2 (id 52-HS-002): lies outside Guizhou"]),
-    "all-at-once": (lambda: _registry(
-        [None, NAN_POLYGON, _square(105, 26), _square(105.1, 26), shapely.Point(105.5, 26.5)],
-        ["X1", "X2", "X3", "X3", ""]),
-        ["feature 0 (id X1): has no geometry", "feature 1 (id X2): has NaN",
-         "feature 3 (id X3): id 'X3' is used again", "feature 4: required field 'id' is empty",
-         "feature 4: geometry is Point"]),
+    "null-geometry": (
+        lambda: _registry(_good(2) + [None] + _good(1)),
+        ["feature 2 (id 52-HS-002): has no geometry"],
+    ),
+    "empty-geometry": (
+        lambda: _registry(_good(1) + [shapely.Polygon()] + _good(2)),
+        ["feature 1 (id 52-HS-001): has no geometry"],
+    ),
+    "nan-coordinate": (
+        lambda: _registry(_good(3) + [NAN_POLYGON]),
+        ["feature 3 (id 52-HS-003): has NaN or infinite coordinates"],
+    ),
+    "duplicate-id": (
+        lambda: _registry(_good(4), ["A", "B", "A", "B"]),
+        ["feature 2 (id A): id 'A' is used again", "feature 3 (id B): id 'B' is used again"],
+    ),
+    "not-polygonal": (
+        lambda: _registry(_good(2) + [shapely.Point(105.5, 26.5)]),
+        ["feature 2 (id 52-HS-002): geometry is Point"],
+    ),
+    "same-geometry-twice": (
+        lambda: _registry(_good(2) + _good(1)),
+        [
+            "feature 2 (id 52-HS-002): repeats the geometry of registry.gpkg "
+            "feature 0 (id 52-HS-000)"
+        ],
+    ),
+    "outside-guizhou": (
+        lambda: _registry(_good(2) + [_square(116.4, 39.9)]),
+        ["feature 2 (id 52-HS-002): lies outside Guizhou"],
+    ),
+    "all-at-once": (
+        lambda: _registry(
+            [None, NAN_POLYGON, _square(105, 26), _square(105.1, 26), shapely.Point(105.5, 26.5)],
+            ["X1", "X2", "X3", "X3", ""],
+        ),
+        [
+            "feature 0 (id X1): has no geometry",
+            "feature 1 (id X2): has NaN",
+            "feature 3 (id X3): id 'X3' is used again",
+            "feature 4: required field 'id' is empty",
+            "feature 4: geometry is Point",
+        ],
+    ),
 }
 
 
@@ -419,8 +491,14 @@ def test_import_of_a_clean_registry_still_works(data, tmp_path):
 @pytest.mark.parametrize("case", ["null-geometry", "nan-coordinate", "duplicate-id"])
 def test_validate_catches_the_same(case):
     make, expected = BAD_REGISTRIES[case]
-    gdf = make().rename(columns={"编号": "id", "名称": "name_zh", "英文名": "name_en",
-                                 "保护级别": "protection_level"})
+    gdf = make().rename(
+        columns={
+            "编号": "id",
+            "名称": "name_zh",
+            "英文名": "name_en",
+            "保护级别": "protection_level",
+        }
+    )
     gdf["boundary_status"] = "surveyed"
     problems = validate_layer(gdf, "sites")
     for text in expected:
@@ -429,14 +507,24 @@ def test_validate_catches_the_same(case):
 
 def test_validate_file_streams_and_names_each_bad_feature(tmp_path):
     make, _ = BAD_REGISTRIES["all-at-once"]
-    gdf = make().rename(columns={"编号": "id", "名称": "name_zh", "英文名": "name_en",
-                                 "保护级别": "protection_level"})
+    gdf = make().rename(
+        columns={
+            "编号": "id",
+            "名称": "name_zh",
+            "英文名": "name_en",
+            "保护级别": "protection_level",
+        }
+    )
     gdf["boundary_status"] = "surveyed"
     path = tmp_path / "sites.gpkg"
     pyogrio.write_dataframe(gdf, path)
     problems = validate_file(path, "sites")
-    for text in ("feature 0 (id X1): has no geometry", "feature 1 (id X2): has NaN",
-                 "feature 3 (id X3): id 'X3' is used again", "feature 4: geometry is Point"):
+    for text in (
+        "feature 0 (id X1): has no geometry",
+        "feature 1 (id X2): has NaN",
+        "feature 3 (id X3): id 'X3' is used again",
+        "feature 4: geometry is Point",
+    ):
         assert any(text in p for p in problems), problems
 
 

@@ -39,8 +39,9 @@ def run(data, *args):
 
 
 def _geojson(path, geoms, props=None):
-    gdf = gpd.GeoDataFrame(props or {"name": [f"f{i}" for i in range(len(geoms))]},
-                           geometry=list(geoms), crs=4490)
+    gdf = gpd.GeoDataFrame(
+        props or {"name": [f"f{i}" for i in range(len(geoms))]}, geometry=list(geoms), crs=4490
+    )
     gdf.to_file(path, driver="GeoJSON")
     return str(path)
 
@@ -58,8 +59,9 @@ def _sites(data):
 def test_degenerate_widths_are_refused(data, tmp_path, option, value):
     site = _sites(data).geometry.iloc[0]
     c = site.centroid
-    path = _geojson(tmp_path / "road.geojson",
-                    [shapely.LineString([(c.x - 0.05, c.y), (c.x + 0.05, c.y)])])
+    path = _geojson(
+        tmp_path / "road.geojson", [shapely.LineString([(c.x - 0.05, c.y), (c.x + 0.05, c.y)])]
+    )
     r = run(data, path, option, value)
     assert r.exit_code == 2, r.output
     assert "out of range" in r.output and option in r.output and "Traceback" not in r.output

@@ -160,8 +160,9 @@ def test_ellipsoidal_area_of_holes_and_multipolygons():
     outer = _disc(106.0, 26.0, 1000, 96)
     holed = outer.difference(_disc(106.0, 26.0, 400, 96))
     multi = shapely.MultiPolygon([holed, _disc(108.8, 28.5, 700, 96)])
-    geoms = np.array([holed, multi, shapely.LineString([(106, 26), (106.1, 26.1)]),
-                      shapely.Polygon(), outer])
+    geoms = np.array(
+        [holed, multi, shapely.LineString([(106, 26), (106.1, 26.1)]), shapely.Polygon(), outer]
+    )
     got = ellipsoidal_area_m2(geoms)
     for g, a in zip(geoms, got):
         truth = abs(GEOD.geometry_area_perimeter(g)[0]) if g.area else 0.0

@@ -101,8 +101,7 @@ def _rewrite_member(path: Path, member: str, edit) -> None:
         for info, data in items:
             if info.filename == member:
                 data = edit(data)
-            zf.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED,
-                        compresslevel=9)
+            zf.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
 def _table_rows() -> list[list]:
@@ -123,7 +122,7 @@ def xlsx_dimension_bomb(path: Path) -> Path:
 def xlsx_comment_bomb(path: Path, mb: int = 300) -> Path:
     """A small workbook with a comments part that inflates to ``mb`` MB."""
     _xlsx(path, _table_rows())
-    blob = b"<comments><commentList><comment ref=\"A1\"><text><t>" + b"A" * (mb << 20)
+    blob = b'<comments><commentList><comment ref="A1"><text><t>' + b"A" * (mb << 20)
     blob += b"</t></text></comment></commentList></comments>"
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("xl/comments1.xml", blob, compresslevel=9)
@@ -154,9 +153,7 @@ def _dxf_polyline(path: Path, pts, *, bulges=None, close=True, twice=False) -> P
     msp = doc.modelspace()
     bulges = bulges or [0.0] * len(pts)
     for _ in range(2 if twice else 1):
-        msp.add_lwpolyline(
-            [(x, y, b) for (x, y), b in zip(pts, bulges)], format="xyb", close=close
-        )
+        msp.add_lwpolyline([(x, y, b) for (x, y), b in zip(pts, bulges)], format="xyb", close=close)
     doc.saveas(path)
     return path
 
@@ -251,9 +248,11 @@ def test_zip_with_a_repeated_member_name_reads_each_copy_once(tmp_path):
     with zipfile.ZipFile(path, "w") as zf:
         for members in (shp_members(a), shp_members(b)):
             for name, data in members.items():
-                with pytest.warns(UserWarning, match="Duplicate name") if name in (
-                    zf.namelist()
-                ) else _nothing():
+                with (
+                    pytest.warns(UserWarning, match="Duplicate name")
+                    if name in (zf.namelist())
+                    else _nothing()
+                ):
                     zf.writestr(name, data)
     results = read_footprints(path)
     assert sorted((r.layer, len(r.gdf)) for r in results) == [("road", 2), ("road (2)", 3)]
@@ -320,8 +319,9 @@ def test_xlsx_comment_under_the_limit_is_skipped(tmp_path):
 
 def test_xlsx_long_text_cell(tmp_path):
     path = _xlsx(tmp_path / "t.xlsx", [*_table_rows(), ["J3", X0, Y0 + 5, "x" * 100]])
-    with use_limits(ReadLimits(text_bytes=50)), pytest.raises(
-        InputTooLargeError, match=r"text_bytes=50"
+    with (
+        use_limits(ReadLimits(text_bytes=50)),
+        pytest.raises(InputTooLargeError, match=r"text_bytes=50"),
     ):
         read_footprints(path, crs="EPSG:4523")
 
@@ -439,10 +439,13 @@ def test_geojson_nan_and_unclosed_rings_are_named(tmp_path):
     ring = [[lon, lat], [lon + 0.01, lat], [lon + 0.01, lat + 0.01], [lon, lat + 0.01]]
     point = {"type": "Point", "coordinates": [lon, lat]}
     polygon = {"type": "Polygon", "coordinates": [ring]}
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": point},
-        {"type": "Feature", "properties": {}, "geometry": polygon},
-    ]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {}, "geometry": point},
+            {"type": "Feature", "properties": {}, "geometry": polygon},
+        ],
+    }
     path = tmp_path / "p.geojson"
     path.write_text(json.dumps(fc))
     with pytest.raises(InputFileError, match=r"feature 1: a ring of the Polygon is not closed"):
@@ -660,8 +663,10 @@ _CELL = st.one_of(
     kind=st.sampled_from(["csv", "xlsx"]),
 )
 def test_property_tables(rows, header, kind):
-    with tempfile.TemporaryDirectory() as tmp, use_limits(ReadLimits(csv_field_bytes=2000,
-                                                                    text_bytes=2000)):
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        use_limits(ReadLimits(csv_field_bytes=2000, text_bytes=2000)),
+    ):
         if kind == "csv":
             path = Path(tmp, "t.csv")
             lines = [",".join(header)] + [
@@ -674,8 +679,10 @@ def test_property_tables(rows, header, kind):
                 [c if not (isinstance(c, float) and not math.isfinite(c)) else str(c) for c in r]
                 for r in rows
             ]
-            clean = [[c if not isinstance(c, int) or abs(c) < 2**53 else str(c) for c in r]
-                     for r in clean]
+            clean = [
+                [c if not isinstance(c, int) or abs(c) < 2**53 else str(c) for c in r]
+                for r in clean
+            ]
             try:
                 _xlsx(path, [header, *clean])
             except (ValueError, openpyxl.utils.exceptions.IllegalCharacterError):
@@ -726,8 +733,9 @@ def test_property_dxf(bulges, scale, fanout, levels, minsert):
 @given(
     cut=st.floats(0, 1),
     counts=st.lists(st.integers(0, 12), min_size=1, max_size=3),
-    areas=st.lists(st.sampled_from([25.0, 0.0, -1.0, 1e300, float("nan"), 250000.0]), min_size=3,
-                   max_size=3),
+    areas=st.lists(
+        st.sampled_from([25.0, 0.0, -1.0, 1e300, float("nan"), 250000.0]), min_size=3, max_size=3
+    ),
     by_line=st.booleans(),
 )
 def test_property_boundary_txt(cut, counts, areas, by_line):
@@ -771,11 +779,22 @@ def test_cli_bombs_exit_2_within_budget(tmp_path, cli_store, make, name, limit):
     path = make(tmp_path / name)
     assert path.stat().st_size <= 1 << 20
     cmd = [
-        sys.executable, "-c", "from fossilgis.cli.main import cli; cli()",
-        "--data", str(cli_store), "impact-check", str(path), "--crs", "EPSG:4523",
+        sys.executable,
+        "-c",
+        "from fossilgis.cli.main import cli; cli()",
+        "--data",
+        str(cli_store),
+        "impact-check",
+        str(path),
+        "--crs",
+        "EPSG:4523",
     ]
     proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=60, preexec_fn=_limit_memory,
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_limit_memory,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     assert proc.returncode == 2, proc.stderr[-2000:]

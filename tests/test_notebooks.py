@@ -52,7 +52,8 @@ def test_cells_match_the_jupytext_source(path):
     paired = jupytext.read(source, fmt="py:percent")
     cells = [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
     assert cells == [(c.cell_type, c.source) for c in paired.cells], (
-        f"{path.name} and {source.name} differ: run notebooks/build_notebooks.py")
+        f"{path.name} and {source.name} differ: run notebooks/build_notebooks.py"
+    )
     assert nb["metadata"]["jupytext"]["formats"] == "ipynb,py:percent"
 
 

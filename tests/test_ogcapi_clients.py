@@ -28,8 +28,9 @@ def test_gdal_reads_every_site_with_its_attributes(live_url, ogc_store):
     by_id = gdf.set_index("id")
     for rec in sites.to_dict("records"):
         got = by_id.loc[rec["id"]]
-        assert got["name_zh"] == rec["name_zh"] and got["protection_level"] == rec[
-            "protection_level"]
+        assert (
+            got["name_zh"] == rec["name_zh"] and got["protection_level"] == rec["protection_level"]
+        )
         assert got["accuracy_m"] == pytest.approx(rec["accuracy_m"], nan_ok=True)
         assert bool(got["generalised"])  # anonymous: public shapes
         assert got.geometry.covers(rec["geometry"])
@@ -39,8 +40,9 @@ def test_gdal_reads_every_site_with_its_attributes(live_url, ogc_store):
 def test_gdal_attribute_and_spatial_filters(live_url):
     import pyogrio
 
-    national = pyogrio.read_dataframe(f"OAPIF:{live_url}", layer="sites",
-                                      where="protection_level = 'national_key'")
+    national = pyogrio.read_dataframe(
+        f"OAPIF:{live_url}", layer="sites", where="protection_level = 'national_key'"
+    )
     assert sorted(national["protection_level"]) == ["national_key"] * 3
     box = (106.0, 26.0, 107.5, 27.0)
     some = pyogrio.read_dataframe(f"OAPIF:{live_url}", layer="sections", bbox=box)
@@ -78,8 +80,10 @@ def test_owslib_features_client(live_url):
     from owslib.ogcapi.features import Features
 
     api = Features(live_url)
-    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in (
-        api.conformance()["conformsTo"])
+    assert (
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
+        in (api.conformance()["conformsTo"])
+    )
     assert [c["id"] for c in api.collections()["collections"]] == COLLECTIONS
     assert api.collection("sites")["id"] == "sites"
     page = api.collection_items("sites", limit=100)
@@ -108,8 +112,12 @@ def test_schemathesis_finds_no_server_error(live_url, mode):
         status_code_conformance,
     )
 
-    checks = [not_a_server_error, status_code_conformance, content_type_conformance,
-              response_schema_conformance]
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
     schema = schemathesis.openapi.from_url(f"{live_url}/api?f=json")
     operations = [result.ok() for result in schema.get_all_operations()]
     labels = {op.label for op in operations}  # schemathesis leaves out the schema's own URL
@@ -117,8 +125,9 @@ def test_schemathesis_finds_no_server_error(live_url, mode):
     for operation in operations:
 
         @given(case=operation.as_strategy(schemathesis.GenerationMode(mode)))
-        @settings(max_examples=15, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
         def call(case):
             case.call_and_validate(checks=checks if mode == "positive" else checks[:1])
 

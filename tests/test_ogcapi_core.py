@@ -42,7 +42,8 @@ def test_landing_links_to_everything_with_media_types(api):
     assert by_rel["self"]["href"] == f"{BASE}?f=json"
     assert by_rel["alternate"]["type"] == "text/html"
     assert by_rel["service-desc"] == {
-        "href": f"{BASE}/api?f=json", "rel": "service-desc",
+        "href": f"{BASE}/api?f=json",
+        "rel": "service-desc",
         "type": "application/vnd.oai.openapi+json;version=3.0",
         "title": "API definition (OpenAPI 3.0)",
     }
@@ -123,17 +124,22 @@ def test_collection_and_its_links(api):
     }
 
 
-@pytest.mark.parametrize("call", [
-    lambda a: a.collection("fossils"),
-    lambda a: a.items("fossils", {}, staff=False),
-    lambda a: a.item("fossils", "GZ-F01", staff=False),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: a.collection("fossils"),
+        lambda a: a.items("fossils", {}, staff=False),
+        lambda a: a.item("fossils", "GZ-F01", staff=False),
+    ],
+)
 def test_unknown_collection_is_404(api, call):
     r = call(api)
     assert r.status == 404
     assert r.json()["code"] == "NotFound"
-    assert "no collection 'fossils'; the collections are: sites, sections, patrols" in (
-        r.json()["description"])
+    assert (
+        "no collection 'fossils'; the collections are: sites, sections, patrols"
+        in (r.json()["description"])
+    )
 
 
 # -- items: limit, paging, bbox, filters, datetime ---------------------------------------
@@ -208,12 +214,15 @@ def test_bbox_selects_features(api, ogc_store):
 
 def test_bbox_with_heights_and_across_the_antimeridian():
     assert parse_bbox("1,2,0,3,4,100") == [(1.0, 2.0, 3.0, 4.0)]
-    assert parse_bbox("170,-10,-170,10") == [(170.0, -10.0, 180.0, 10.0),
-                                             (-180.0, -10.0, -170.0, 10.0)]
+    assert parse_bbox("170,-10,-170,10") == [
+        (170.0, -10.0, 180.0, 10.0),
+        (-180.0, -10.0, -170.0, 10.0),
+    ]
 
 
-@pytest.mark.parametrize("value", ["1,2,3", "a,b,c,d", "0,10,1,5", "0,0,1,nan", "0,-91,1,1",
-                                   "0,0,181,1", ""])
+@pytest.mark.parametrize(
+    "value", ["1,2,3", "a,b,c,d", "0,10,1,5", "0,0,1,nan", "0,-91,1,1", "0,0,181,1", ""]
+)
 def test_bad_bbox_is_400(api, value):
     r = api.items("sites", {"bbox": value}, staff=False)
     assert r.status == 400
@@ -221,12 +230,14 @@ def test_bad_bbox_is_400(api, value):
 
 
 def test_equality_filters(api):
-    doc = api.items("sites", {"protection_level": "national_key", "limit": "50"},
-                    staff=False).json()
+    doc = api.items(
+        "sites", {"protection_level": "national_key", "limit": "50"}, staff=False
+    ).json()
     assert doc["numberMatched"] == 3
     assert {f["properties"]["protection_level"] for f in doc["features"]} == {"national_key"}
-    both = api.items("sites", {"protection_level": "general", "accuracy_m": "2000"},
-                     staff=False).json()
+    both = api.items(
+        "sites", {"protection_level": "general", "accuracy_m": "2000"}, staff=False
+    ).json()
     assert all(f["properties"]["accuracy_m"] == 2000 for f in both["features"])
     assert 0 < both["numberMatched"] < 31
     assert api.items("sites", {"generalised": "true"}, staff=False).json()["numberMatched"] == 36
@@ -234,52 +245,71 @@ def test_equality_filters(api):
     assert api.items("sites", {"county_en": "Atlantis"}, staff=False).json()["features"] == []
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"accuracy_m": "far"}, "accuracy_m='far' is not a number; expected e.g. accuracy_m=100"),
-    ({"generalised": "yes"}, "generalised='yes': expected true or false"),
-    ({"colour": "red"}, "unknown parameter 'colour' for sites; use f, bbox, limit, offset, "
-                        "datetime or a property filter: accuracy_class, accuracy_m, age, "),
-    ({"bbox-crs": CRS84}, "unknown parameter 'bbox-crs'"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"accuracy_m": "far"}, "accuracy_m='far' is not a number; expected e.g. accuracy_m=100"),
+        ({"generalised": "yes"}, "generalised='yes': expected true or false"),
+        (
+            {"colour": "red"},
+            "unknown parameter 'colour' for sites; use f, bbox, limit, offset, "
+            "datetime or a property filter: accuracy_class, accuracy_m, age, ",
+        ),
+        ({"bbox-crs": CRS84}, "unknown parameter 'bbox-crs'"),
+    ],
+)
 def test_bad_filters_and_unknown_parameters_are_400(api, params, message):
     r = api.items("sites", params, staff=False)
     assert r.status == 400
     assert r.json()["description"].startswith(message)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2024-05-01T02:00:00Z", ["1111"]),  # inside the first patrol
-    ("2024-05-01", ["1111"]),  # a date is its whole day
-    ("2024-05-01T12:00:00+08:00", ["1111"]),  # 04:00Z: the patrol ends at 04:00Z
-    ("2024-05-01T04:00:01Z", []),
-    ("2024-06-01/2024-12-31", ["2222"]),
-    ("../2024-06-30", ["1111", "2222"]),
-    ("2024-06-11/..", ["3333"]),
-    ("2024-06-11/", ["3333"]),
-    ("../..", ["1111", "2222", "3333"]),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2024-05-01T02:00:00Z", ["1111"]),  # inside the first patrol
+        ("2024-05-01", ["1111"]),  # a date is its whole day
+        ("2024-05-01T12:00:00+08:00", ["1111"]),  # 04:00Z: the patrol ends at 04:00Z
+        ("2024-05-01T04:00:01Z", []),
+        ("2024-06-01/2024-12-31", ["2222"]),
+        ("../2024-06-30", ["1111", "2222"]),
+        ("2024-06-11/..", ["3333"]),
+        ("2024-06-11/", ["3333"]),
+        ("../..", ["1111", "2222", "3333"]),
+    ],
+)
 def test_datetime_selects_patrols_whose_span_meets_it(api, value, expected):
     doc = api.items("patrols", {"datetime": value}, staff=False).json()
     assert sorted(f["id"][:4] for f in doc["features"]) == expected
 
 
-@pytest.mark.parametrize("value", ["yesterday", "2024-13-01", "2024-06-01/2024-05-01",
-                                   "2024/05/01", "..", "2024-05-01T25:00:00Z"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yesterday",
+        "2024-13-01",
+        "2024-06-01/2024-05-01",
+        "2024/05/01",
+        "..",
+        "2024-05-01T25:00:00Z",
+    ],
+)
 def test_bad_datetime_is_400(api, value):
     r = api.items("patrols", {"datetime": value}, staff=False)
     assert r.status == 400 and "datetime" in r.json()["description"]
 
 
 def test_datetime_is_checked_but_does_not_filter_layers_without_time(api):
-    assert api.items("sites", {"datetime": "2024-05-01"}, staff=False).json()[
-        "numberMatched"] == 36
+    assert api.items("sites", {"datetime": "2024-05-01"}, staff=False).json()["numberMatched"] == 36
     assert api.items("sites", {"datetime": "soon"}, staff=False).status == 400
 
 
 def test_parse_datetime_interval_ends():
     start, end = parse_datetime("2024-05-01/2024-05-02")
     assert (start.isoformat(), end.isoformat()) == (
-        "2024-05-01T00:00:00+00:00", "2024-05-02T23:59:59.999999+00:00")
+        "2024-05-01T00:00:00+00:00",
+        "2024-05-02T23:59:59.999999+00:00",
+    )
     with pytest.raises(ParameterError, match="more than one '/'"):
         parse_datetime("2024-05-01/2024-05-02/2024-05-03")
 
@@ -301,7 +331,7 @@ def test_unknown_feature_is_404(api):
     assert r.json() == {
         "code": "NotFound",
         "description": "sites has no feature with id 'GZ-F99'; list them at "
-                       f"{BASE}/collections/sites/items",
+        f"{BASE}/collections/sites/items",
     }
     assert "GZ-F99" in api.item("sites", "GZ-F99", {"f": "html"}, staff=False).body
 
@@ -363,20 +393,24 @@ def test_filtering_on_personal_data_needs_staff(api):
     r = api.items("patrols", {"created_by": "patroller1"}, staff=False)
     assert r.status == 400
     assert r.json()["description"] == (
-        "created_by is personal data: filtering on it needs a staff bearer token")
+        "created_by is personal data: filtering on it needs a staff bearer token"
+    )
     staff = api.items("patrols", {"created_by": "patroller1"}, staff=True).json()
     assert staff["numberMatched"] == 2
 
 
 # -- HTML views --------------------------------------------------------------------------
-@pytest.mark.parametrize("call, text", [
-    (lambda a: a.landing({"f": "html"}), "API documentation"),
-    (lambda a: a.collections({"f": "html"}), "browse the features"),
-    (lambda a: a.collection("sites", {"f": "html"}), "Fossil sites"),
-    (lambda a: a.items("sites", {"f": "html", "offset": "10"}, staff=False), "next »"),
-    (lambda a: a.item("sites", "GZ-F01", {"f": "html"}, staff=False), "凯里生物群"),
-    (lambda a: a.openapi({"f": "html"}), "GET /collections/patrols/items"),
-])
+@pytest.mark.parametrize(
+    "call, text",
+    [
+        (lambda a: a.landing({"f": "html"}), "API documentation"),
+        (lambda a: a.collections({"f": "html"}), "browse the features"),
+        (lambda a: a.collection("sites", {"f": "html"}), "Fossil sites"),
+        (lambda a: a.items("sites", {"f": "html", "offset": "10"}, staff=False), "next »"),
+        (lambda a: a.item("sites", "GZ-F01", {"f": "html"}, staff=False), "凯里生物群"),
+        (lambda a: a.openapi({"f": "html"}), "GET /collections/patrols/items"),
+    ],
+)
 def test_html_views(api, call, text):
     r = call(api)
     assert r.status == 200 and r.headers["Content-Type"] == "text/html; charset=utf-8"
@@ -385,8 +419,13 @@ def test_html_views(api, call, text):
 
 
 def test_html_escapes_values():
-    doc = {"type": "Feature", "id": "<x>", "geometry": None,
-           "properties": {"name_en": "<script>alert(1)</script>"}, "links": []}
+    doc = {
+        "type": "Feature",
+        "id": "<x>",
+        "geometry": None,
+        "properties": {"name_en": "<script>alert(1)</script>"},
+        "links": [],
+    }
     page = html.item(doc, BASE, "sites")
     assert "<script>" not in page and "&lt;script&gt;" in page
 
@@ -400,7 +439,8 @@ def test_routes_answer_what_the_core_answers(ogc_client):
     assert links(doc, "self")[0]["href"].startswith("http://localhost/ogcapi/collections/sites/")
     assert ogc_client.get("/ogcapi/").status_code == 200
     assert ogc_client.get("/ogcapi", headers={"Accept": "text/html"}).content_type.startswith(
-        "text/html")
+        "text/html"
+    )
     r = ogc_client.get("/ogcapi/collections/sites/items/GZ-F99")
     assert r.status_code == 404 and r.get_json()["code"] == "NotFound"
 
@@ -435,8 +475,7 @@ def test_injected_staff_check(ogc_store):
 
     app = make_app(ogc_store, is_staff=lambda request: request.headers.get("X-Staff") == "1")
     c = app.test_client()
-    doc = c.get("/ogcapi/collections/patrols/items", headers={"X-Staff": "1"}).get_json(
-        force=True)
+    doc = c.get("/ogcapi/collections/patrols/items", headers={"X-Staff": "1"}).get_json(force=True)
     assert "team" in doc["features"][0]["properties"]
 
 

@@ -68,9 +68,11 @@ def test_not_a_gpx(tmp_path):
 
 
 def test_csv_import_gbk_with_chinese_headers(tmp_path):
-    rows = ("经度,纬度,时间,类别,严重程度,描述\n"
-            "105.401,25.901,2025-05-08 10:00,非法采挖,high,新挖坑\n"
-            "105.402,25.902,2025-05-08 11:30,完好,,\n")
+    rows = (
+        "经度,纬度,时间,类别,严重程度,描述\n"
+        "105.401,25.901,2025-05-08 10:00,非法采挖,high,新挖坑\n"
+        "105.402,25.902,2025-05-08 11:30,完好,,\n"
+    )
     path = tmp_path / "obs.csv"
     path.write_bytes(rows.encode("gbk"))
     (patrol,), notes = read_patrol_file(path, target_id="GZ-F03", team=["王五"])
@@ -93,7 +95,7 @@ def test_csv_errors_name_the_line(tmp_path):
 @pytest.fixture
 def two_patrols(store):
     a, b = make_patrol(2), make_patrol(0, site_id="GZ-F04", centre=(104.898, 25.089))
-    a.waypoints[0].observation.description = "=HYPERLINK(\"http://x\")"
+    a.waypoints[0].observation.description = '=HYPERLINK("http://x")'
     for p in (a, b):
         submit_patrol(store, p, user="alice", now=NOW)
     return store, a, b
@@ -123,7 +125,7 @@ def test_csv_export_is_excel_friendly(two_patrols, tmp_path):
     path, _ = export_patrols(store, "csv", tmp_path / "w.csv", waypoints=True)
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert len(rows) == 2 and rows[0]["category_zh"] == "非法采挖"
-    assert {r["description"] for r in rows} >= {"'=HYPERLINK(\"http://x\")"}  # no formula
+    assert {r["description"] for r in rows} >= {'\'=HYPERLINK("http://x")'}  # no formula
 
 
 @pytest.mark.parametrize("fmt", ["gpx", "kml"])

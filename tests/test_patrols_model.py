@@ -42,8 +42,11 @@ def test_categories_are_the_issue_list_with_both_languages():
         "construction_encroachment", "signage_damaged", "other",
     ]  # fmt: skip
     assert all(label.zh and label.en for label in OBSERVATION_CATEGORIES.values())
-    assert set(ALERT_CATEGORIES) == {"human_damage", "illegal_excavation",
-                                     "construction_encroachment"}
+    assert set(ALERT_CATEGORIES) == {
+        "human_damage",
+        "illegal_excavation",
+        "construction_encroachment",
+    }
     assert category_code("非法采挖") == category_code("Illegal Excavation") == "illegal_excavation"
     assert category_code("looting") is None
 
@@ -92,14 +95,20 @@ def test_valid_patrol_passes(targets):
     [
         ({"uuid": "patrol-1"}, r"uuid: 'patrol-1' is not a UUID"),
         ({"ended_at": NOW - dt.timedelta(days=3)}, r"ended_at: .* is before started_at"),
-        ({"started_at": NOW + dt.timedelta(hours=1), "ended_at": NOW + dt.timedelta(hours=2)},
-         r"started_at: 2025-05-10T13:00:00Z is in the future"),
-        ({"track": shapely.MultiLineString([[(-71.1, 42.36), (-71.2, 42.37)]])},
-         r"track: 2 point\(s\) outside Guizhou .* first at lon -71.100000, lat 42.360000"),
+        (
+            {"started_at": NOW + dt.timedelta(hours=1), "ended_at": NOW + dt.timedelta(hours=2)},
+            r"started_at: 2025-05-10T13:00:00Z is in the future",
+        ),
+        (
+            {"track": shapely.MultiLineString([[(-71.1, 42.36), (-71.2, 42.37)]])},
+            r"track: 2 point\(s\) outside Guizhou .* first at lon -71.100000, lat 42.360000",
+        ),
         ({"target_id": "GZ-F99"}, r"target_id: no site with id 'GZ-F99'"),
         ({"target_kind": "cave"}, r"target_kind: 'cave' is unknown"),
-        ({"track": None, "waypoints": [], "target_id": None, "target_kind": None},
-         r"the patrol has no location"),
+        (
+            {"track": None, "waypoints": [], "target_id": None, "target_kind": None},
+            r"the patrol has no location",
+        ),
     ],
 )
 def test_errors_name_the_field(targets, change, message):
@@ -153,8 +162,13 @@ def test_coverage_lists_unpatrolled_targets(targets):
             "target_kind": ["site", "site", "section"],
             "target_id": ["GZ-F03", "GZ-F04", "GZ-S01"],
             "ended_at": pd.to_datetime(
-                [NOW - dt.timedelta(days=5), NOW - dt.timedelta(days=200),
-                 NOW - dt.timedelta(days=89)], utc=True),
+                [
+                    NOW - dt.timedelta(days=5),
+                    NOW - dt.timedelta(days=200),
+                    NOW - dt.timedelta(days=89),
+                ],
+                utc=True,
+            ),
         }
     )
     table = coverage(patrols, targets, NOW)
@@ -191,9 +205,15 @@ def test_alert_clocks():
     fresh, old = table.iloc[0], table.iloc[1]
     assert fresh["on_site_due"] == pd.Timestamp(NOW + dt.timedelta(hours=22))
     assert (fresh["on_site_status"], fresh["opinion_status"], fresh["status"]) == (
-        "open", "open", "open")
+        "open",
+        "open",
+        "open",
+    )
     assert old["on_site_due"] == pd.Timestamp(seen + dt.timedelta(hours=24))
     assert old["opinion_due"] == pd.Timestamp(seen + dt.timedelta(days=7))
     assert (old["on_site_status"], old["opinion_status"], old["status"]) == (
-        "overdue", "open", "overdue")
+        "overdue",
+        "open",
+        "overdue",
+    )
     assert old["category_zh"] == "非法采挖"

@@ -79,10 +79,19 @@ def test_submit_places_photos_by_exif_and_never_drops_one(store):
     assert rec.waypoints[1].photos[0].lon == pytest.approx(wp.lon + 0.0001, abs=1e-6)
     assert sorted(p.name for p in rec.photos) == ["far.jpg", "overview.png"]
     assert store.list_patrols()["photo_count"].iloc[0] == 3
-    again = submit_patrol(store, make_patrol(0).replace(
-        uuid=patrol.uuid, started_at=patrol.started_at, ended_at=patrol.ended_at,
-        waypoints=patrol.waypoints[:1] + [wp.__class__(**{**wp.__dict__, "photos": []})],
-        photos=[PhotoRef(name="overview.png")]), user="alice", files=files, now=NOW)
+    again = submit_patrol(
+        store,
+        make_patrol(0).replace(
+            uuid=patrol.uuid,
+            started_at=patrol.started_at,
+            ended_at=patrol.ended_at,
+            waypoints=patrol.waypoints[:1] + [wp.__class__(**{**wp.__dict__, "photos": []})],
+            photos=[PhotoRef(name="overview.png")],
+        ),
+        user="alice",
+        files=files,
+        now=NOW,
+    )
     assert not again.created
 
 

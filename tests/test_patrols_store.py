@@ -50,7 +50,8 @@ def test_schema_is_migrated_and_readable_by_gis_clients(store):
     store.save_patrol(patrol, "alice")
     if store.backend == "postgis":
         assert sql(store, "SELECT uuid, GeometryType(geom) FROM patrols") == [
-            (patrol.uuid, "MULTILINESTRING")]
+            (patrol.uuid, "MULTILINESTRING")
+        ]
         assert sql(store, "SELECT count(*) FROM waypoints WHERE ST_SRID(geom) = 4490") == [(3,)]
         return
     via_gdal = pyogrio.read_dataframe(store.path, layer="patrols")
@@ -72,10 +73,25 @@ def test_round_trip_keeps_the_content(store):
 def test_same_uuid_same_content_is_stored_once(store):
     patrol = make_patrol(2)
     first, created = store.save_patrol(patrol, "alice")
-    again, created_again = store.save_patrol(make_patrol(0).replace(**{
-        f: getattr(patrol, f) for f in ("uuid", "started_at", "ended_at", "team", "purpose",
-                                        "target_kind", "target_id", "track", "waypoints")
-    }), "bob")
+    again, created_again = store.save_patrol(
+        make_patrol(0).replace(
+            **{
+                f: getattr(patrol, f)
+                for f in (
+                    "uuid",
+                    "started_at",
+                    "ended_at",
+                    "team",
+                    "purpose",
+                    "target_kind",
+                    "target_id",
+                    "track",
+                    "waypoints",
+                )
+            }
+        ),
+        "bob",
+    )
     assert created and not created_again
     assert again.created_by == "alice" and again.content_hash == first.content_hash
     assert counts(store) == {"patrols": 1, "waypoints": 2, "audit": 1}
@@ -84,8 +100,9 @@ def test_same_uuid_same_content_is_stored_once(store):
 def test_same_uuid_different_content_is_a_conflict(store):
     patrol = make_patrol(2)
     store.save_patrol(patrol, "alice")
-    with pytest.raises(ConflictError, match=f"patrol {patrol.uuid} is already stored with "
-                                            "different content"):
+    with pytest.raises(
+        ConflictError, match=f"patrol {patrol.uuid} is already stored with different content"
+    ):
         store.save_patrol(patrol.replace(notes="changed"), "alice")
     assert store.get_patrol(patrol.uuid).notes == ""
     assert counts(store) == {"patrols": 1, "waypoints": 2, "audit": 1}
@@ -128,7 +145,10 @@ def test_soft_delete_restore_and_audit(store):
     assert len(store.list_patrols()) == 1
     rows = store.audit_rows(object_id=patrol.uuid)
     assert [(r["action"], r["username"]) for r in rows] == [
-        ("restore", "root"), ("delete", "bob"), ("create", "alice")]
+        ("restore", "root"),
+        ("delete", "bob"),
+        ("create", "alice"),
+    ]
     assert rows[2]["detail"]["content_hash"] == content_hash(patrol)
     with pytest.raises(RecordNotFoundError, match="no patrol"):
         store.delete_patrol("00000000-0000-0000-0000-000000000000", "bob")
@@ -251,9 +271,18 @@ KILLED_WRITER = textwrap.dedent(
 def test_killed_upload_leaves_no_partial_record(store, tmp_path):
     marker = tmp_path / "in-transaction"
     proc = subprocess.Popen(
-        [sys.executable, "-c", KILLED_WRITER, str(store.data_dir), str(marker), str(TESTS),
-         store_url(store) or ""],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            KILLED_WRITER,
+            str(store.data_dir),
+            str(marker),
+            str(TESTS),
+            store_url(store) or "",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 60
     while not marker.exists():

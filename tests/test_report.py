@@ -21,7 +21,7 @@ from fossilgis.store import open_store
 
 SCRIPT = "<script>alert('x')</script>"
 #: breaks out of an attribute or a tag if it is not escaped
-ATTRIBUTE = '"><img src=x onerror=alert(1)> & \'q\''
+ATTRIBUTE = "\"><img src=x onerror=alert(1)> & 'q'"
 HOSTILE = f"{SCRIPT} {ATTRIBUTE}"
 GUANLING = shapely.box(105.399, 25.899, 105.401, 25.901)  # inside the core of GZ-F03
 
@@ -44,8 +44,9 @@ def screening(hostile_store, tmp_path_factory):
     """A project named by a hostile footprint attribute, inside GZ-F03."""
     path = tmp_path_factory.mktemp("in") / "hostile.geojson"
     gpd.GeoDataFrame({"name": [HOSTILE]}, geometry=[GUANLING], crs=4490).to_file(path)
-    result = screen_paths([path], hostile_store, id_field="name",
-                          options=ScreenOptions(project_type="building"))
+    result = screen_paths(
+        [path], hostile_store, id_field="name", options=ScreenOptions(project_type="building")
+    )
     assert [i["target_id"] for i in result.projects[0]["impacts"]] == ["GZ-F03"]
     return result
 
@@ -106,7 +107,8 @@ def test_csv_rows_carry_the_values_as_they_are(screening):
     assert row["project_id"] == HOSTILE and row["target_name_en"] == f"Guanling {HOSTILE}"
     assert row["follow_up"] == "; ".join(imp["follow_up"])
     assert row["grade"] == imp["grade"] and row["rules_version"] == str(
-        screening.to_dict()["rules"]["version"])
+        screening.to_dict()["rules"]["version"]
+    )
 
 
 def test_csv_row_for_a_clear_project(hostile_store, tmp_path):
@@ -114,7 +116,8 @@ def test_csv_row_for_a_clear_project(hostile_store, tmp_path):
     gpd.GeoDataFrame(geometry=[shapely.box(104.0, 27.0, 104.01, 27.01)], crs=4490).to_file(path)
     rows = list(csv.DictReader(io.StringIO(render_csv(screen_paths([path], hostile_store))[1:])))
     assert [(r["project_grade"], r["grade"], r["target_id"]) for r in rows] == [
-        ("none", "none", "")]
+        ("none", "none", "")
+    ]
 
 
 def test_json_is_the_dict_form(screening):

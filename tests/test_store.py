@@ -30,15 +30,29 @@ def test_is_readable_by_gis_clients(store):
         assert info["features"] == 36
         return
     # normal PostGIS tables (QGIS lists them from geometry_columns) with GiST indexes
-    columns = sql(store, "SELECT f_table_name, type, srid FROM geometry_columns "
-                         "WHERE f_table_schema = ? ORDER BY 1", (store.schema,))
-    assert columns == [("patrols", "GEOMETRY", 4490), ("sections", "GEOMETRY", 4490),
-                       ("sites", "GEOMETRY", 4490), ("waypoints", "POINT", 4490)]
-    gist = sql(store, "SELECT tablename FROM pg_indexes WHERE schemaname = ? "
-                      "AND indexdef LIKE '%%USING gist%%' ORDER BY 1", (store.schema,))
+    columns = sql(
+        store,
+        "SELECT f_table_name, type, srid FROM geometry_columns WHERE f_table_schema = ? ORDER BY 1",
+        (store.schema,),
+    )
+    assert columns == [
+        ("patrols", "GEOMETRY", 4490),
+        ("sections", "GEOMETRY", 4490),
+        ("sites", "GEOMETRY", 4490),
+        ("waypoints", "POINT", 4490),
+    ]
+    gist = sql(
+        store,
+        "SELECT tablename FROM pg_indexes WHERE schemaname = ? "
+        "AND indexdef LIKE '%%USING gist%%' ORDER BY 1",
+        (store.schema,),
+    )
     assert [r[0] for r in gist] == ["patrols", "sections", "sites", "waypoints"]
-    ids = sql(store, "SELECT id FROM sites WHERE ST_Intersects(geom, "
-                     "ST_MakeEnvelope(104, 24, 110, 30, 4490)) ORDER BY id")
+    ids = sql(
+        store,
+        "SELECT id FROM sites WHERE ST_Intersects(geom, "
+        "ST_MakeEnvelope(104, 24, 110, 30, 4490)) ORDER BY id",
+    )
     assert [r[0] for r in ids] == sorted(store.read_layer("sites")["id"])
 
 

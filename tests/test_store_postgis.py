@@ -40,22 +40,36 @@ def test_store_url_or_env_selects_postgis(pg_url, tmp_path, monkeypatch):
 
 
 def test_bad_store_urls_are_explained(tmp_path):
-    with pytest.raises(StoreError, match=r"--store 'mysql://x' is not a store URL; expected "
-                                         r"postgresql://"):
+    with pytest.raises(
+        StoreError,
+        match=r"--store 'mysql://x' is not a store URL; expected "
+        r"postgresql://",
+    ):
         open_store(tmp_path, store="mysql://x")
     with pytest.raises(StoreError, match=r"schema 'Bad-Name' is not a plain lower-case SQL"):
         split_url("postgresql://u@h/db?schema=Bad-Name")
     assert split_url("postgresql://u@h/db?sslmode=disable&schema=abc") == (
-        "postgresql://u@h/db?sslmode=disable", "abc")
+        "postgresql://u@h/db?sslmode=disable",
+        "abc",
+    )
 
 
 def test_unreachable_server_is_a_message(tmp_path):
-    result = CliRunner().invoke(cli, ["--data", str(tmp_path), "--store",
-                                      "postgresql://nobody:secret@127.0.0.1:9/none",
-                                      "store", "info"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--data",
+            str(tmp_path),
+            "--store",
+            "postgresql://nobody:secret@127.0.0.1:9/none",
+            "store",
+            "info",
+        ],
+    )
     assert result.exit_code == 2
     assert "cannot connect to the PostGIS store postgresql://nobody:***@127.0.0.1:9/none" in (
-        result.output)
+        result.output
+    )
     assert "secret" not in result.output and "Traceback" not in result.output
 
 
@@ -80,8 +94,9 @@ def _footprints(n=3000, seed=7):
     from fossilgis.layers import read_source_layer
 
     rng = np.random.default_rng(seed)
-    targets = np.concatenate([read_source_layer("sites").geometry.values,
-                              read_source_layer("sections").geometry.values])
+    targets = np.concatenate(
+        [read_source_layer("sites").geometry.values, read_source_layer("sections").geometry.values]
+    )
     cx, cy = rng.uniform(104.0, 109.0, n), rng.uniform(25.0, 28.8, n)
     near = rng.random(n) < 0.25
     c = shapely.centroid(targets[rng.integers(0, len(targets), near.sum())])
@@ -126,8 +141,10 @@ def test_database_pairs_are_a_superset_of_the_exact_ones(pg_url, tmp_path):
     # points due east of the site's east edge at 100 m … 3 km; the attention distance is
     # what the caller passes (here 1000 m)
     east = site.bounds[2]
-    fps = np.array([shapely.Point(east + m / 100_000, site.centroid.y) for m in
-                    (100, 500, 990, 1500, 3000)], dtype=object)
+    fps = np.array(
+        [shapely.Point(east + m / 100_000, site.centroid.y) for m in (100, 500, 990, 1500, 3000)],
+        dtype=object,
+    )
     pos, kinds, ids = pg.candidate_pairs(fps, 1000.0)
     mine = sorted(p for p, k, i in zip(pos, kinds, ids) if i == pg.read_layer("sites")["id"][0])
     assert mine[:3] == [0, 1, 2] and 4 not in mine
@@ -138,8 +155,14 @@ def test_database_pairs_are_a_superset_of_the_exact_ones(pg_url, tmp_path):
 def _filled_gpkg(data_dir):
     store = open_store(data_dir)
     sites = store.read_layer("sites")
-    store.replace_layer("sites", sites.iloc[:30], source="office.shp", demonstration=False,
-                        user="admin", note="registry 2025")
+    store.replace_layer(
+        "sites",
+        sites.iloc[:30],
+        source="office.shp",
+        demonstration=False,
+        user="admin",
+        note="registry 2025",
+    )
     create_user(store, "alice", "alice-password-1", "patroller", by="root")
     create_user(store, "bob", "bob-password-22", "viewer", by="root")
     store.set_user_disabled("bob", by="root")
@@ -162,8 +185,19 @@ def test_migrate_copies_everything_and_verifies(pg_url, tmp_path):
     source, patrols = _filled_gpkg(tmp_path / "gpkg")
     url = schema_url(pg_url)
     target_dir = tmp_path / "pgdata"
-    result = CliRunner().invoke(cli, ["--data", str(target_dir), "store", "migrate",
-                                      "--from", str(source.data_dir), "--to", url])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--data",
+            str(target_dir),
+            "store",
+            "migrate",
+            "--from",
+            str(source.data_dir),
+            "--to",
+            url,
+        ],
+    )
     assert result.exit_code == 0, result.output
     for name in TABLE_NAMES:
         assert re.search(rf"^{name} +\d+ +\d+ +[0-9a-f]{{64}}  ok$", result.output, re.M), name
@@ -179,8 +213,9 @@ def test_migrate_copies_everything_and_verifies(pg_url, tmp_path):
         assert rows == dump_table(source, name), name
     for p in patrols:
         assert target.get_patrol(p.uuid) == source.get_patrol(p.uuid)
-    gpd.testing.assert_geodataframe_equal(target.list_patrols(include_deleted=True),
-                                          source.list_patrols(include_deleted=True))
+    gpd.testing.assert_geodataframe_equal(
+        target.list_patrols(include_deleted=True), source.list_patrols(include_deleted=True)
+    )
     gpd.testing.assert_geodataframe_equal(target.read_layer("sites"), source.read_layer("sites"))
     assert target.layer_history("sites") == source.layer_history("sites")
     assert target.audit_rows(None)[1:] == source.audit_rows(None)
@@ -193,13 +228,36 @@ def test_migrate_copies_everything_and_verifies(pg_url, tmp_path):
     target.append_audit("root", "after", "system")
     assert target.audit_rows(1)[0]["id"] == 16  # 14 copied, 1 migrate row, then this one
 
-    again = CliRunner().invoke(cli, ["--data", str(target_dir), "store", "migrate",
-                                     "--from", str(source.data_dir), "--to", url])
+    again = CliRunner().invoke(
+        cli,
+        [
+            "--data",
+            str(target_dir),
+            "store",
+            "migrate",
+            "--from",
+            str(source.data_dir),
+            "--to",
+            url,
+        ],
+    )
     assert again.exit_code == 2
     assert "is not empty (sites 30, sections 19, layer_meta 2, layer_archive 1" in again.output
     assert "--force" in again.output
-    forced = CliRunner().invoke(cli, ["--data", str(target_dir), "store", "migrate",
-                                      "--from", str(source.data_dir), "--to", url, "--force"])
+    forced = CliRunner().invoke(
+        cli,
+        [
+            "--data",
+            str(target_dir),
+            "store",
+            "migrate",
+            "--from",
+            str(source.data_dir),
+            "--to",
+            url,
+            "--force",
+        ],
+    )
     assert forced.exit_code == 0, forced.output
     # 14 copied rows + the migrate row
     assert len(open_store(target_dir, store=url).audit_rows(None)) == 15
@@ -214,16 +272,30 @@ def test_store_info_on_both(pg_url, tmp_path):
         assert result.exit_code == 0, result.output
         assert re.search(r"^  sites +36$", result.output, re.M)
         assert "schema version: 3" in result.output
-    assert "backend: postgis" in CliRunner().invoke(
-        cli, ["--data", str(tmp_path), "--store", url, "store", "info"]).output
+    assert (
+        "backend: postgis"
+        in CliRunner()
+        .invoke(cli, ["--data", str(tmp_path), "--store", url, "store", "info"])
+        .output
+    )
 
 
 def test_migrate_refuses_bad_arguments(tmp_path):
-    result = CliRunner().invoke(cli, ["store", "migrate", "--from", str(tmp_path / "none"),
-                                      "--to", "postgresql://x@127.0.0.1:9/db"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "store",
+            "migrate",
+            "--from",
+            str(tmp_path / "none"),
+            "--to",
+            "postgresql://x@127.0.0.1:9/db",
+        ],
+    )
     assert result.exit_code == 2 and "no such directory" in result.output
-    result = CliRunner().invoke(cli, ["store", "migrate", "--from", str(tmp_path),
-                                      "--to", "sqlite:///x"])
+    result = CliRunner().invoke(
+        cli, ["store", "migrate", "--from", str(tmp_path), "--to", "sqlite:///x"]
+    )
     assert result.exit_code == 2 and "is not a postgresql:// URL" in result.output
 
 

@@ -26,8 +26,12 @@ PUBLIC = """
 @pytest.mark.parametrize("module", MODULES)
 def test_each_module_imports_alone(module):
     """Imported first, in a fresh interpreter: an import cycle would fail here."""
-    done = subprocess.run([sys.executable, "-c", f"import fossilgis.store.{module}"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", f"import fossilgis.store.{module}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -56,8 +60,13 @@ def test_a_store_is_composed_of_repositories(tmp_path):
     store = open_store(tmp_path)
     assert [type(c).__mro__[1] for c in (store.layers, store.patrols)] == [object, object]
     assert isinstance(store, Store) and len(type(store).__mro__) == 3  # GeoPackageStore
-    for name, cls in (("layers", Layers), ("patrols", Patrols), ("photos", Photos),
-                      ("accounts", Accounts), ("audit", AuditLog)):
+    for name, cls in (
+        ("layers", Layers),
+        ("patrols", Patrols),
+        ("photos", Photos),
+        ("accounts", Accounts),
+        ("audit", AuditLog),
+    ):
         assert type(getattr(store, name)) is cls
     assert store.read_layer("sites").equals(store.layers.read("sites"))
     assert store.layer_info("sites") == store.layers.info("sites")

@@ -17,8 +17,9 @@ def test_vocabulary_api():
     assert levels.label("unknown", "en") == "unknown"
     assert "general" in levels and "国家级重点" not in levels and len(levels) == 3
     assert levels.as_dicts()["general"] == {"zh": "一般", "en": "General"}
-    assert levels.choices() == ("national_key (国家级重点), provincial_key (省级重点), "
-                                "general (一般)")
+    assert levels.choices() == (
+        "national_key (国家级重点), provincial_key (省级重点), general (一般)"
+    )
     cats = vocab.OBSERVATION_CATEGORIES
     assert cats.code_for("非法采挖") == "illegal_excavation"
     assert cats.code_for(" Illegal Excavation ") == "illegal_excavation"
@@ -65,23 +66,26 @@ def test_cli_choices_come_from_the_vocabulary():
     assert choices(import_, "boundary_status") == vocab.BOUNDARY_STATUSES.codes
 
 
-@pytest.mark.parametrize("exc, status", [
-    (errors.FossilGISError("x"), 400),
-    (errors.InputFileError("x"), 422),
-    (errors.CRSError("x"), 422),
-    (errors.InputNotFoundError("x"), 400),
-    (errors.InputTooLargeError("x"), 413),
-    (errors.UnsafeArchiveError("x"), 422),
-    (errors.ConflictError("x"), 409),
-    (errors.AuthError("x"), 403),
-    (errors.ProtectedPathError("x"), 400),
-    (errors.RecordNotFoundError("x"), 404),
-    (errors.StoreError("x"), 500),
-    (errors.RulesError("x"), 500),
-    (errors.PatrolValidationError("x"), 400),
-    (errors.PhotoError("x"), 400),
-    (errors.PhotoTooLargeError("x"), 413),
-])
+@pytest.mark.parametrize(
+    "exc, status",
+    [
+        (errors.FossilGISError("x"), 400),
+        (errors.InputFileError("x"), 422),
+        (errors.CRSError("x"), 422),
+        (errors.InputNotFoundError("x"), 400),
+        (errors.InputTooLargeError("x"), 413),
+        (errors.UnsafeArchiveError("x"), 422),
+        (errors.ConflictError("x"), 409),
+        (errors.AuthError("x"), 403),
+        (errors.ProtectedPathError("x"), 400),
+        (errors.RecordNotFoundError("x"), 404),
+        (errors.StoreError("x"), 500),
+        (errors.RulesError("x"), 500),
+        (errors.PatrolValidationError("x"), 400),
+        (errors.PhotoError("x"), 400),
+        (errors.PhotoTooLargeError("x"), 413),
+    ],
+)
 def test_errors_carry_their_http_status(exc, status):
     assert exc.http_status == status and exc.code
 

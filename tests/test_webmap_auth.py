@@ -72,8 +72,9 @@ def test_sign_in_wrong_then_right_is_audited(app, webmap_data):
     assert ("sign_in_failed", "viewer1") in actions and ("sign_in_failed", "nobody") in actions
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil",
-                                    "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/x", "https://evil.example/", "/\\evil", "javascript:alert(1)"]
+)
 def test_next_never_leaves_the_site(app, target):
     r = login(app.test_client(), "viewer1", next_url=target)
     assert r.status_code == 303 and r.headers["Location"] == "/"
@@ -115,12 +116,20 @@ def test_disabled_account_loses_its_session_at_once(app, webmap_data):
 
 
 # -- what needs which role -----------------------------------------------------------------
-PAGES_NEEDING_SIGN_IN = [("post", "/check"), ("get", "/patrols/new"), ("post", "/patrols/new"),
-                         ("get", "/patrols/export.csv"), ("get", "/photos/" + "a" * 64)]
-API_NEEDING_SIGN_IN = [("post", "/api/impact"), ("post", "/api/patrols"),
-                       ("get", "/api/coverage.json"),
-                       ("get", "/api/patrols/11111111-1111-4111-8111-111111111111"),
-                       ("delete", "/api/patrols/11111111-1111-4111-8111-111111111111")]
+PAGES_NEEDING_SIGN_IN = [
+    ("post", "/check"),
+    ("get", "/patrols/new"),
+    ("post", "/patrols/new"),
+    ("get", "/patrols/export.csv"),
+    ("get", "/photos/" + "a" * 64),
+]
+API_NEEDING_SIGN_IN = [
+    ("post", "/api/impact"),
+    ("post", "/api/patrols"),
+    ("get", "/api/coverage.json"),
+    ("get", "/api/patrols/11111111-1111-4111-8111-111111111111"),
+    ("delete", "/api/patrols/11111111-1111-4111-8111-111111111111"),
+]
 
 
 @pytest.mark.parametrize("method,path", PAGES_NEEDING_SIGN_IN)
@@ -139,8 +148,11 @@ def test_anonymous_api_is_401_json(client, method, path):
 
 
 def test_bad_bearer_token_is_401_invalid_token(client):
-    r = client.post("/api/impact", json=drawn_geojson(),
-                    headers={"Authorization": "Bearer fgis_not-a-real-token"})
+    r = client.post(
+        "/api/impact",
+        json=drawn_geojson(),
+        headers={"Authorization": "Bearer fgis_not-a-real-token"},
+    )
     assert r.status_code == 401 and "invalid_token" in r.headers["WWW-Authenticate"]
     # a public page still answers, as to a visitor
     assert client.get("/", headers={"Authorization": "Bearer fgis_nope"}).status_code == 200
@@ -148,8 +160,9 @@ def test_bad_bearer_token_is_401_invalid_token(client):
 
 def test_bearer_token_needs_no_csrf(client, webmap_data):
     token = _token(webmap_data, "viewer1")
-    r = client.post("/api/impact", json=drawn_geojson(),
-                    headers={"Authorization": f"Bearer {token}"})
+    r = client.post(
+        "/api/impact", json=drawn_geojson(), headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 200 and r.get_json()["projects"][0]["grade"] == "avoid"
 
 
@@ -222,8 +235,9 @@ def test_results_are_files_any_process_can_serve(webmap_data):
     assert not (webmap_data / "results" / f"{token}.pickle").exists()
 
 
-@pytest.mark.parametrize("token", ["../secret_key", "..%2Fsecret_key", "a" * 21, "a" * 23,
-                                   "secret_key", "x.pickle"])
+@pytest.mark.parametrize(
+    "token", ["../secret_key", "..%2Fsecret_key", "a" * 21, "a" * 23, "secret_key", "x.pickle"]
+)
 def test_result_tokens_are_checked_before_any_path_is_built(client, token):
     assert client.get(f"/check/{token}.json").status_code == 404
 

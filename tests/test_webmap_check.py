@@ -22,8 +22,11 @@ def visitor(app):
 
 
 def _upload(client, path, name=None, **fields):
-    data = {"footprint": (open(path, "rb"), name or path.name), "project_type": "building",
-            **fields}
+    data = {
+        "footprint": (open(path, "rb"), name or path.name),
+        "project_type": "building",
+        **fields,
+    }
     return client.post("/check", data=data, content_type="multipart/form-data")
 
 
@@ -52,15 +55,20 @@ def test_zipped_shapefile_gives_a_graded_result(client, tmp_path):
 def test_result_shows_generalised_targets_to_visitors(client, visitor, tmp_path):
     r = client.post("/check", data={"drawn": json.dumps(drawn_geojson())})
     url = r.headers["Location"]
-    target = [f for f in visitor.get(url + "/result.geojson").get_json()["features"]
-              if f["properties"]["role"] == "target"][0]
+    target = [
+        f
+        for f in visitor.get(url + "/result.geojson").get_json()["features"]
+        if f["properties"]["role"] == "target"
+    ][0]
     ring = target["geometry"]["coordinates"][0]
     assert all(abs(v * 100 - round(v * 100)) < 1e-6 for xy in ring for v in xy)
 
 
 def test_drawn_polygon_on_check(client):
-    r = client.post("/check?lang=zh", data={"drawn": json.dumps(drawn_geojson()),
-                                            "project_type": "linear", "line_width_m": "20"})
+    r = client.post(
+        "/check?lang=zh",
+        data={"drawn": json.dumps(drawn_geojson()), "project_type": "linear", "line_width_m": "20"},
+    )
     assert r.status_code == 303
     html = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "须避让" in html
@@ -83,24 +91,30 @@ BAD_UPLOADS = [
 
 @pytest.mark.parametrize("name,content,status", BAD_UPLOADS)
 def test_bad_upload_gets_the_form_with_the_problem(client, name, content, status):
-    r = client.post("/check", data={"footprint": (io.BytesIO(content), name)},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/check",
+        data={"footprint": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == status, r.get_data(as_text=True)[:500]
     html = r.get_data(as_text=True)
     assert 'class="error"' in html and 'id="check-form"' in html
     assert "Traceback" not in html
 
 
-@pytest.mark.parametrize("data,status,needle", [
-    ({}, 400, "Choose a footprint file or draw"),
-    ({"drawn": "{oops"}, 400, "cannot be parsed"),
-    ({"drawn": json.dumps({"type": "Topology"})}, 400, "'Topology'"),
-    ({"drawn": json.dumps({"type": "FeatureCollection", "features": []})}, 400, "no features"),
-    ({"drawn": json.dumps(drawn_geojson()), "line_width_m": "-3"}, 400, "positive number"),
-    ({"drawn": json.dumps(drawn_geojson()), "point_radius_m": "abc"}, 400, "positive number"),
-    ({"drawn": json.dumps(drawn_geojson()), "project_type": "rocket"}, 400, "rocket"),
-    ({"drawn": json.dumps(drawn_geojson(80.0, 40.0))}, 422, ""),
-])
+@pytest.mark.parametrize(
+    "data,status,needle",
+    [
+        ({}, 400, "Choose a footprint file or draw"),
+        ({"drawn": "{oops"}, 400, "cannot be parsed"),
+        ({"drawn": json.dumps({"type": "Topology"})}, 400, "'Topology'"),
+        ({"drawn": json.dumps({"type": "FeatureCollection", "features": []})}, 400, "no features"),
+        ({"drawn": json.dumps(drawn_geojson()), "line_width_m": "-3"}, 400, "positive number"),
+        ({"drawn": json.dumps(drawn_geojson()), "point_radius_m": "abc"}, 400, "positive number"),
+        ({"drawn": json.dumps(drawn_geojson()), "project_type": "rocket"}, 400, "rocket"),
+        ({"drawn": json.dumps(drawn_geojson(80.0, 40.0))}, 422, ""),
+    ],
+)
 def test_bad_check_inputs_are_4xx_pages(client, data, status, needle):
     r = client.post("/check", data=data)
     assert r.status_code == status
@@ -110,9 +124,11 @@ def test_bad_check_inputs_are_4xx_pages(client, data, status, needle):
 
 def test_both_file_and_drawing_is_refused(client, tmp_path):
     path = zipped_shapefile(tmp_path)
-    r = client.post("/check", data={"footprint": (open(path, "rb"), "a.zip"),
-                                    "drawn": json.dumps(drawn_geojson())},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/check",
+        data={"footprint": (open(path, "rb"), "a.zip"), "drawn": json.dumps(drawn_geojson())},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 400 and "one input only" in r.get_data(as_text=True)
 
 
@@ -124,8 +140,11 @@ def test_too_large_upload_is_413(webmap_data):
     big = {"footprint": (io.BytesIO(b"x" * 5000), "big.zip")}
     r = client.post("/check", data=big, content_type="multipart/form-data")
     assert r.status_code == 413 and "too large" in r.get_data(as_text=True)
-    r = client.post("/api/impact", data={"file": (io.BytesIO(b"x" * 5000), "big.zip")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/api/impact",
+        data={"file": (io.BytesIO(b"x" * 5000), "big.zip")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 413 and r.get_json()["code"] == "too_large"
 
 
@@ -138,9 +157,11 @@ def test_unknown_or_expired_result_is_404(client):
 
 def test_api_impact_multipart(client, tmp_path):
     path = zipped_shapefile(tmp_path)
-    r = client.post("/api/impact", data={"file": (open(path, "rb"), "site.zip"),
-                                         "project_type": "mining"},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/api/impact",
+        data={"file": (open(path, "rb"), "site.zip"), "project_type": "mining"},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 200
     body = r.get_json()
     assert body["options"]["project_type"] == "mining"
@@ -149,22 +170,37 @@ def test_api_impact_multipart(client, tmp_path):
 
 
 def test_api_impact_geojson_body(client):
-    r = client.post("/api/impact?project_type=linear&line_width_m=30",
-                    data=json.dumps(drawn_geojson()), content_type="application/geo+json")
+    r = client.post(
+        "/api/impact?project_type=linear&line_width_m=30",
+        data=json.dumps(drawn_geojson()),
+        content_type="application/geo+json",
+    )
     assert r.status_code == 200
     assert r.get_json()["options"]["line_width_m"] == 30.0
 
 
-@pytest.mark.parametrize("kwargs,status,code", [
-    ({"data": b"", "content_type": "application/json"}, 400, "bad_request"),
-    ({"data": b"{nope", "content_type": "application/json"}, 400, "bad_request"),
-    ({"data": b"x", "content_type": "text/plain"}, 415, "unsupported_media_type"),
-    ({"data": {}, "content_type": "multipart/form-data"}, 400, "bad_request"),
-    ({"data": {"file": (io.BytesIO(b"junk"), "x.zip")}, "content_type": "multipart/form-data"},
-     422, None),
-    ({"data": json.dumps(drawn_geojson(80.0, 40.0)), "content_type": "application/json"},
-     422, None),
-])
+@pytest.mark.parametrize(
+    "kwargs,status,code",
+    [
+        ({"data": b"", "content_type": "application/json"}, 400, "bad_request"),
+        ({"data": b"{nope", "content_type": "application/json"}, 400, "bad_request"),
+        ({"data": b"x", "content_type": "text/plain"}, 415, "unsupported_media_type"),
+        ({"data": {}, "content_type": "multipart/form-data"}, 400, "bad_request"),
+        (
+            {
+                "data": {"file": (io.BytesIO(b"junk"), "x.zip")},
+                "content_type": "multipart/form-data",
+            },
+            422,
+            None,
+        ),
+        (
+            {"data": json.dumps(drawn_geojson(80.0, 40.0)), "content_type": "application/json"},
+            422,
+            None,
+        ),
+    ],
+)
 def test_api_impact_errors_are_json(client, kwargs, status, code):
     r = client.post("/api/impact", **kwargs)
     assert r.status_code == status
@@ -188,4 +224,5 @@ def test_safe_name_keeps_chinese_and_drops_paths():
     assert safe_name(".hidden.shp") == "hidden.shp"
     assert safe_name("a<b>|c.zip") == "abc.zip"
     assert len(safe_name("长" * 500 + ".zip")) <= 120 and safe_name("长" * 500 + ".zip").endswith(
-        ".zip")
+        ".zip"
+    )

@@ -19,7 +19,8 @@ def extracted(root: Path = ROOT, config: Path = ROOT / "babel.cfg") -> set[tuple
         method_map, options_map = parse_mapping_cfg(f)
     found = set()
     for _file, _line, message, _comments, context in extract_from_dir(
-            root, method_map, options_map):
+        root, method_map, options_map
+    ):
         msgid = message[0] if isinstance(message, (list, tuple)) else message
         found.add((context, msgid))
     return found
@@ -40,8 +41,9 @@ def entries(cat) -> dict[tuple, object]:
 def untranslated(used: set[tuple], cat) -> list[tuple]:
     """The texts in use that ``cat`` lacks, leaves empty or marks fuzzy."""
     have = entries(cat)
-    return sorted((k for k in used if k not in have or not have[k].string
-                   or have[k].fuzzy), key=str)
+    return sorted(
+        (k for k in used if k not in have or not have[k].string or have[k].fuzzy), key=str
+    )
 
 
 def test_every_text_in_use_has_a_chinese_translation():
@@ -55,11 +57,15 @@ def test_every_text_in_use_has_a_chinese_translation():
 def test_the_check_catches_a_missing_msgid(tmp_path):
     (tmp_path / "webmap" / "templates").mkdir(parents=True)
     (tmp_path / "webmap" / "templates" / "x.html").write_text(
-        '{{ _("Sign in") }} {{ _("A text nobody translated") }}', encoding="utf-8")
+        '{{ _("Sign in") }} {{ _("A text nobody translated") }}', encoding="utf-8"
+    )
     (tmp_path / "webmap" / "v.py").write_text('_("Stored by the server.")\n', encoding="utf-8")
     used = extracted(tmp_path)
-    assert used == {(None, "Sign in"), (None, "A text nobody translated"),
-                    (None, "Stored by the server.")}
+    assert used == {
+        (None, "Sign in"),
+        (None, "A text nobody translated"),
+        (None, "Stored by the server."),
+    }
     assert untranslated(used, catalogue("zh_CN")) == [(None, "A text nobody translated")]
 
 
@@ -86,9 +92,11 @@ def test_keyed_messages_and_code_labels_in_both_languages():
     from webmap.i18n import MESSAGES, text, vocab
 
     assert text("err_need_admin", "zh", user="wang", role="viewer") == (
-        "此操作需要管理员权限；当前账号 wang（viewer）。")
+        "此操作需要管理员权限；当前账号 wang（viewer）。"
+    )
     assert text("err_bad_bbox", "en", value="1") == (
-        "bbox must be four numbers minx,miny,maxx,maxy in degrees, got '1'.")
+        "bbox must be four numbers minx,miny,maxx,maxy in degrees, got '1'."
+    )
     for key in MESSAGES:
         assert text(key, "zh") != text(key, "en"), key
     assert vocab("role", "patroller", "zh") == codes.ROLES.zh("patroller")
@@ -106,12 +114,23 @@ def test_client_strings_keep_their_keys_and_placeholders():
     assert zh["status:overdue"] == "已超期" and en["level:national_key"] == "National key"
 
 
-@pytest.mark.parametrize("header,lang", [
-    ("zh-CN,zh;q=0.9,en;q=0.8", "zh"), ("zh-TW", "zh"), ("en-GB,en;q=0.9", "en"),
-    ("fr-FR", "en"), ("", "en"), ("de;q=0.9,zh-Hans;q=0.8", "zh"),
-    ("zh-CN, en", "zh"), ("en, zh-CN", "en"), ("zh-Hant-TW,en;q=0.5", "zh"), ("*", "en"),
-    ("en;q=0.5, zh;q=0.6", "zh"), ("zh_CN", "zh"),
-])
+@pytest.mark.parametrize(
+    "header,lang",
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        ("zh-TW", "zh"),
+        ("en-GB,en;q=0.9", "en"),
+        ("fr-FR", "en"),
+        ("", "en"),
+        ("de;q=0.9,zh-Hans;q=0.8", "zh"),
+        ("zh-CN, en", "zh"),
+        ("en, zh-CN", "en"),
+        ("zh-Hant-TW,en;q=0.5", "zh"),
+        ("*", "en"),
+        ("en;q=0.5, zh;q=0.6", "zh"),
+        ("zh_CN", "zh"),
+    ],
+)
 def test_language_from_accept_language(client, header, lang):
     html = client.get("/", headers={"Accept-Language": header}).get_data(as_text=True)
     assert ('<html lang="zh-CN">' in html) == (lang == "zh")
@@ -121,11 +140,11 @@ def test_switch_is_remembered_in_a_cookie(client):
     r = client.get("/?lang=zh", headers={"Accept-Language": "en"})
     assert "lang=zh" in r.headers["Set-Cookie"]
     assert "贵州省古生物化石保护地图" in r.get_data(as_text=True)
-    assert '>English</a>' in r.get_data(as_text=True)  # the switch names the other language
+    assert ">English</a>" in r.get_data(as_text=True)  # the switch names the other language
     html = client.get("/sites/GZ-F01", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "保护级别" in html  # the cookie wins over Accept-Language
     html = client.get("/?lang=en").get_data(as_text=True)
-    assert "Guizhou fossil protection map" in html and '>中文</a>' in html
+    assert "Guizhou fossil protection map" in html and ">中文</a>" in html
     assert client.get("/?lang=xx").status_code == 200
 
 

@@ -28,15 +28,17 @@ def test_pages_load_nothing_from_the_internet(client, path):
     assert urls_in(r.get_data(as_text=True)) == set()
 
 
-@pytest.mark.parametrize("basemap,expected", [
-    ("osm", {"https://tile.openstreetmap.org/{z}/{x}/{y}.png"}),
-    ("tianditu", None),
-])
+@pytest.mark.parametrize(
+    "basemap,expected",
+    [
+        ("osm", {"https://tile.openstreetmap.org/{z}/{x}/{y}.png"}),
+        ("tianditu", None),
+    ],
+)
 def test_only_the_configured_tile_template_appears(webmap_data, basemap, expected):
     from webmap import create_app
 
-    app = create_app({"DATA_DIR": str(webmap_data), "BASEMAP": basemap,
-                      "TIANDITU_KEY": "testkey"})
+    app = create_app({"DATA_DIR": str(webmap_data), "BASEMAP": basemap, "TIANDITU_KEY": "testkey"})
     allowed = {layer["url"] for layer in app.config["TILE_LAYERS"]}
     if expected:
         assert allowed == expected
@@ -75,12 +77,16 @@ def test_config_from_environment(webmap_data, monkeypatch):
 
 
 def test_static_vendor_assets_are_served(client):
-    for path in ["/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
-                 "/static/vendor/leaflet/images/layers.png",
-                 "/static/vendor/leaflet-draw/leaflet.draw.js",
-                 "/static/vendor/leaflet-measure/leaflet-measure.en.js",
-                 "/static/vendor/leaflet.fullscreen/Control.FullScreen.js",
-                 "/static/js/fossilgis-map.js", "/static/css/fossilgis.css"]:
+    for path in [
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/vendor/leaflet/leaflet.css",
+        "/static/vendor/leaflet/images/layers.png",
+        "/static/vendor/leaflet-draw/leaflet.draw.js",
+        "/static/vendor/leaflet-measure/leaflet-measure.en.js",
+        "/static/vendor/leaflet.fullscreen/Control.FullScreen.js",
+        "/static/js/fossilgis-map.js",
+        "/static/css/fossilgis.css",
+    ]:
         r = client.get(path)
         assert r.status_code == 200, path
         r.close()
@@ -109,8 +115,7 @@ def test_sites_geojson_is_generalised_for_visitors(client, staff_client):
 def test_layer_etag_and_cache_headers(client):
     r = client.get("/api/layers/sections.geojson")
     assert r.headers["Cache-Control"].startswith("private, max-age=")
-    again = client.get("/api/layers/sections.geojson",
-                       headers={"If-None-Match": r.headers["ETag"]})
+    again = client.get("/api/layers/sections.geojson", headers={"If-None-Match": r.headers["ETag"]})
     assert again.status_code == 304
 
 
@@ -143,7 +148,9 @@ def test_unknown_layer_and_feature_are_404_json(client):
     assert r.status_code == 404 and "NOPE" in r.get_json()["description"]
     r = client.get("/api/nothing-here")
     assert r.status_code == 404 and r.get_json() == {
-        "code": "not_found", "description": "No such page or target."}
+        "code": "not_found",
+        "description": "No such page or target.",
+    }
 
 
 def test_feature_exports(client, staff_client):

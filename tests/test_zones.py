@@ -14,8 +14,11 @@ from fossilgis.zones import target_zones
 def test_zone_widths_match_the_rules_geodesically():
     rules = load_rules()
     lon, lat = 106.7, 26.6
-    sites = gpd.GeoDataFrame({"id": ["S"], "protection_level": ["national_key"]},
-                             geometry=[shapely.Point(lon, lat).buffer(0.002)], crs="EPSG:4490")
+    sites = gpd.GeoDataFrame(
+        {"id": ["S"], "protection_level": ["national_key"]},
+        geometry=[shapely.Point(lon, lat).buffer(0.002)],
+        crs="EPSG:4490",
+    )
     zones = target_zones(sites, None, rules)
     assert list(zones["zone"]) == ["control", "attention"]
     control = zones.geometry.iloc[0]
@@ -35,9 +38,11 @@ def test_zone_widths_match_the_rules_geodesically():
 
 def test_sections_get_zones_around_their_core():
     rules = load_rules()
-    sections = gpd.GeoDataFrame({"id": ["L"], "protection_level": ["general"]},
-                                geometry=[shapely.LineString([(106.7, 26.6), (106.71, 26.6)])],
-                                crs="EPSG:4490")
+    sections = gpd.GeoDataFrame(
+        {"id": ["L"], "protection_level": ["general"]},
+        geometry=[shapely.LineString([(106.7, 26.6), (106.71, 26.6)])],
+        crs="EPSG:4490",
+    )
     zones = target_zones(None, sections, rules)
     assert set(zones["target_kind"]) == {"section"}
     assert not zones.geometry.iloc[0].contains(shapely.Point(106.705, 26.6))  # the core

@@ -43,8 +43,10 @@ def csrf_of(client, path: str = "/login") -> str:
 def login(client, username: str, password: str = PASSWORD, next_url: str = "/"):
     """Sign ``client`` in through the form; its later requests send the CSRF header."""
     token = csrf_of(client)
-    r = client.post("/login", data={"username": username, "password": password,
-                                    "csrf_token": token, "next": next_url})
+    r = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": next_url},
+    )
     if r.status_code == 303:
         client.environ_base["HTTP_X_CSRF_TOKEN"] = csrf_of(client, "/patrols")
     return r
@@ -146,9 +148,16 @@ def zipped_shapefile(directory, geom=None, name="footprint", crs="EPSG:4490"):
 
 def drawn_geojson(x=INSIDE_SITE[0], y=INSIDE_SITE[1], d=0.001) -> dict:
     ring = [[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
-                                                             "coordinates": [ring]}}]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
 
 
 def urls_in(text: str) -> set[str]:

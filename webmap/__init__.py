@@ -34,8 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     store = open_store(app.config["DATA_DIR"], store=app.config.get("STORE"))
     data_dir = getattr(store, "data_dir", None) or app.config["DATA_DIR"]
     if data_dir is None:
-        raise FossilGISError("the web app needs a data directory (FOSSILGIS_DATA) for its "
-                             "secret key and screening results")
+        raise FossilGISError(
+            "the web app needs a data directory (FOSSILGIS_DATA) for its "
+            "secret key and screening results"
+        )
     data_dir = Path(data_dir)
     if not app.config.get("SECRET_KEY"):
         # shared by every process on this data directory: sessions work across them
@@ -45,10 +47,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["fossilgis_private_roots"] = errors.private_roots(app, store)
     app.extensions["fossilgis_layers"] = LayerCache(store, load_rules)
     app.extensions["fossilgis_results"] = ResultStore(
-        app.config.get("RESULTS_DIR") or data_dir / "results", app.config["RESULT_MAX"],
-        app.config["RESULT_TTL_S"])
+        app.config.get("RESULTS_DIR") or data_dir / "results",
+        app.config["RESULT_MAX"],
+        app.config["RESULT_TTL_S"],
+    )
     app.extensions["fossilgis_login_limiter"] = auth.LoginLimiter(
-        app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_WINDOW_S"])
+        app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_WINDOW_S"]
+    )
 
     @app.before_request
     def _who_and_language():
@@ -69,11 +74,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         return resp
 
     i18n.install_jinja(app.jinja_env)  # {{ _("…") }} in the request's language
-    app.jinja_env.globals.update(vocab=i18n.vocab, current_lang=i18n.current_lang,
-                                 is_staff=auth.is_staff, current_user=auth.current_user,
-                                 can_write=auth.can_write, is_admin=auth.is_admin,
-                                 csrf_token=csrf.csrf_token, cst=i18n.cst,
-                                 csp_nonce=headers.csp_nonce)
+    app.jinja_env.globals.update(
+        vocab=i18n.vocab,
+        current_lang=i18n.current_lang,
+        is_staff=auth.is_staff,
+        current_user=auth.current_user,
+        can_write=auth.can_write,
+        is_admin=auth.is_admin,
+        csrf_token=csrf.csrf_token,
+        cst=i18n.cst,
+        csp_nonce=headers.csp_nonce,
+    )
     app.jinja_env.filters["nonced"] = headers.nonced
     for module in (map, targets, check, api, ogcapi, account, patrols):
         app.register_blueprint(module.bp)

@@ -10,8 +10,7 @@ MAP_CSS = [("leaflet_css", f"{VENDOR}/leaflet/leaflet.css")]
 DRAW_JS = [("leaflet_draw_js", f"{VENDOR}/leaflet-draw/leaflet.draw.js")]
 DRAW_CSS = [("leaflet_draw_css", f"{VENDOR}/leaflet-draw/leaflet.draw.css")]
 FULLSCREEN_JS = [("Control.Fullscreen.js", f"{VENDOR}/leaflet.fullscreen/Control.FullScreen.js")]
-FULLSCREEN_CSS = [("Control.FullScreen.css",
-                   f"{VENDOR}/leaflet.fullscreen/Control.FullScreen.css")]
+FULLSCREEN_CSS = [("Control.FullScreen.css", f"{VENDOR}/leaflet.fullscreen/Control.FullScreen.css")]
 MEASURE_CSS = [("leaflet_measure_css", f"{VENDOR}/leaflet-measure/leaflet-measure.css")]
 
 

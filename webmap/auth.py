@@ -155,7 +155,8 @@ class LoginLimiter:
     def blocked(self, address: str, name: str) -> bool:
         with self._lock:
             return len(self._recent((address, name.lower()), time.monotonic())) >= (
-                self.max_failures)
+                self.max_failures
+            )
 
     def failed(self, address: str, name: str) -> None:
         now = time.monotonic()

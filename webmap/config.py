@@ -44,6 +44,7 @@ def _boolean(value: str) -> bool:
 def _megabytes(value: str) -> int:
     return int(float(value) * 1024 * 1024)
 
+
 #: environment variables read at start-up: name -> (config key, type)
 ENV = {
     "FOSSILGIS_DATA": ("DATA_DIR", str),
@@ -97,8 +98,14 @@ def tile_layers(config) -> list[dict]:
     if basemap == "none":
         return []
     if basemap == "osm":
-        return [{"url": OSM_TEMPLATE, "attr": "© OpenStreetMap contributors",
-                 "subdomains": "abc", "max_zoom": 19}]
+        return [
+            {
+                "url": OSM_TEMPLATE,
+                "attr": "© OpenStreetMap contributors",
+                "subdomains": "abc",
+                "max_zoom": 19,
+            }
+        ]
     key = config.get("TIANDITU_KEY")
     if not key:
         raise FossilGISError(
@@ -109,7 +116,11 @@ def tile_layers(config) -> list[dict]:
     if style not in TIANDITU_LAYERS:
         raise FossilGISError(f"TIANDITU_STYLE {style!r} is unknown; choose vec or img")
     return [
-        {"url": TIANDITU_TEMPLATE.replace("{layer}", layer).replace("{key}", key),
-         "attr": "天地图 Tianditu", "subdomains": "01234567", "max_zoom": 18}
+        {
+            "url": TIANDITU_TEMPLATE.replace("{layer}", layer).replace("{key}", key),
+            "attr": "天地图 Tianditu",
+            "subdomains": "01234567",
+            "max_zoom": 18,
+        }
         for layer in TIANDITU_LAYERS[style]
     ]

@@ -42,8 +42,10 @@ def check_csrf():
         return None
     expected = session.get(SESSION_KEY)
     sent = request.headers.get(HEADER)
-    if sent is None and request.mimetype in ("multipart/form-data",
-                                             "application/x-www-form-urlencoded"):
+    if sent is None and request.mimetype in (
+        "multipart/form-data",
+        "application/x-www-form-urlencoded",
+    ):
         sent = request.form.get(FIELD)
     if expected and sent and hmac.compare_digest(str(sent), str(expected)):
         return None

@@ -47,21 +47,30 @@ _HTTP_MESSAGES = {
 #: in a message is ``…/`` and its last part (``…/garbage.gpkg``)
 _SYSTEM_PATH = re.compile(
     r"(?<![\w.~/-])/(?:tmp|var|home|root|srv|opt|usr|etc|mnt|media|run|private|Users|proc"
-    r"|sys|dev|work|data|nix|snap|boot|lib|lib64)(?:/[^\s'\"<>]*)?")
+    r"|sys|dev|work|data|nix|snap|boot|lib|lib64)(?:/[^\s'\"<>]*)?"
+)
 
 
 def private_roots(app, store=None) -> list[str]:
     """The directories whose paths must never reach a browser: the data directory, the
     store's file, the temporary directory, the code and the Python installation."""
-    roots = {tempfile.gettempdir(), sys.prefix, os.getcwd(), str(Path.home()),
-             str(Path(app.root_path).parent)}
-    for value in (app.config.get("DATA_DIR"), app.config.get("RESULTS_DIR"),
-                  getattr(store, "data_dir", None), getattr(store, "path", None)):
+    roots = {
+        tempfile.gettempdir(),
+        sys.prefix,
+        os.getcwd(),
+        str(Path.home()),
+        str(Path(app.root_path).parent),
+    }
+    for value in (
+        app.config.get("DATA_DIR"),
+        app.config.get("RESULTS_DIR"),
+        getattr(store, "data_dir", None),
+        getattr(store, "path", None),
+    ):
         if value:
             roots.add(str(value))
             roots.add(str(Path(value).resolve()))
-    return sorted((r.rstrip("/") for r in roots if len(r.rstrip("/")) > 1), key=len,
-                  reverse=True)
+    return sorted((r.rstrip("/") for r in roots if len(r.rstrip("/")) > 1), key=len, reverse=True)
 
 
 def _short(match: re.Match) -> str:
@@ -76,8 +85,9 @@ def hide_paths(message: str, roots: list[str] | None = None) -> str:
     file; a visitor learns nothing useful from them and an attacker learns the layout.
     """
     if roots is None:
-        roots = (current_app.extensions.get("fossilgis_private_roots", [])
-                 if has_app_context() else [])
+        roots = (
+            current_app.extensions.get("fossilgis_private_roots", []) if has_app_context() else []
+        )
     for root in roots:
         if root in message:
             message = re.sub(re.escape(root) + r"(?:/[^\s'\"<>]*)?", _short, message)
@@ -109,8 +119,13 @@ def _back() -> str | None:
     return path if safe_next(path) == path else None
 
 
-def error_response(status: int, code: str, description: str, title: str | None = None,
-                   problems: list[str] | None = None):
+def error_response(
+    status: int,
+    code: str,
+    description: str,
+    title: str | None = None,
+    problems: list[str] | None = None,
+):
     description = public_text(description)
     problems = [public_text(p) for p in problems or []]
     if wants_json():
@@ -119,8 +134,14 @@ def error_response(status: int, code: str, description: str, title: str | None =
             body["problems"] = problems
         resp = jsonify(body)
     else:
-        resp = render_template("error.html", status=status, title=title or text("error_title"),
-                               description=description, problems=problems, back=_back())
+        resp = render_template(
+            "error.html",
+            status=status,
+            title=title or text("error_title"),
+            description=description,
+            problems=problems,
+            back=_back(),
+        )
     return resp, status
 
 

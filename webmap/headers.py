@@ -62,18 +62,20 @@ def page_policy(nonce: str | None, tile_hosts: list[str], allow_eval: bool = Fal
         script.append(f"'nonce-{nonce}'")
     if allow_eval:
         script.append("'unsafe-eval'")
-    return "; ".join([
-        "default-src 'self'",
-        "script-src " + " ".join(script),
-        "style-src 'self' 'unsafe-inline'",
-        "img-src " + " ".join(["'self'", "data:", "blob:", *tile_hosts]),
-        "connect-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src " + " ".join(script),
+            "style-src 'self' 'unsafe-inline'",
+            "img-src " + " ".join(["'self'", "data:", "blob:", *tile_hosts]),
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ]
+    )
 
 
 #: anything that is not a page (JSON, GeoJSON, files): nothing may run or frame it
@@ -96,7 +98,9 @@ def harden(resp):
             allow_eval = not resp.direct_passthrough and NEEDS_EVAL in resp.get_data()
             resp.headers["Content-Security-Policy"] = page_policy(
                 getattr(g, "csp_nonce", None),
-                current_app.config.get("CSP_TILE_SOURCES", []), allow_eval)
+                current_app.config.get("CSP_TILE_SOURCES", []),
+                allow_eval,
+            )
         else:
             resp.headers["Content-Security-Policy"] = DATA_POLICY
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -37,34 +37,46 @@ MESSAGES: dict[str, str] = {
     "err_not_found": N_("No such page or target."),
     "err_method": N_("This address does not accept that request method."),
     "err_bad_request": N_("Bad request."),
-    "err_unsupported_media": N_("Send multipart/form-data (field 'file') or GeoJSON "
-                                "(application/json)."),
+    "err_unsupported_media": N_(
+        "Send multipart/form-data (field 'file') or GeoJSON (application/json)."
+    ),
     "err_too_many": N_("Too many requests; try again later."),
     "error_title": N_("Something went wrong"),
     "err_input": N_("The footprint file cannot be read"),
     "err_too_large": N_("The upload is too large: the limit is %(mb)s MB. Zip or split the file."),
-    "err_internal": N_("Internal server error; it has been logged. Try again later or tell the "
-                       "administrator."),
-    "err_bad_token": N_("The API token is unknown, revoked or of a disabled account; ask an "
-                        "administrator for a new one."),
-    "err_sign_in_api": N_("Sign-in needed: send Authorization: Bearer <API token>, or sign in "
-                          "on the web page first."),
+    "err_internal": N_(
+        "Internal server error; it has been logged. Try again later or tell the administrator."
+    ),
+    "err_bad_token": N_(
+        "The API token is unknown, revoked or of a disabled account; ask an "
+        "administrator for a new one."
+    ),
+    "err_sign_in_api": N_(
+        "Sign-in needed: send Authorization: Bearer <API token>, or sign in on the web page first."
+    ),
     "err_need_admin": N_("This needs the admin role; %(user)s is %(role)s."),
-    "err_need_write": N_("This needs the patroller or admin role; %(user)s (%(role)s) may only "
-                         "read."),
-    "err_csrf": N_("The form has expired or did not come from this site (CSRF check failed). "
-                   "Reload the page and send it again."),
+    "err_need_write": N_(
+        "This needs the patroller or admin role; %(user)s (%(role)s) may only read."
+    ),
+    "err_csrf": N_(
+        "The form has expired or did not come from this site (CSRF check failed). "
+        "Reload the page and send it again."
+    ),
     "err_bad_number": N_("%(field)s must be a positive number of metres, got %(value)r."),
     "err_bad_geojson": N_("The drawn or posted GeoJSON cannot be parsed: %(detail)s"),
     "err_both_inputs": N_("Give one input only: an uploaded file or a drawn shape, not both."),
     "err_no_input": N_("Choose a footprint file or draw the footprint on the map."),
-    "err_result_expired": N_("This screening result does not exist or has expired (results are "
-                             "kept %(hours)s h); run the check again."),
+    "err_result_expired": N_(
+        "This screening result does not exist or has expired (results are "
+        "kept %(hours)s h); run the check again."
+    ),
     "err_target_not_found": N_("There is no %(kind)s with id %(id)s."),
     "err_bad_kind": N_("Unknown layer %(kind)r; known: %(known)s."),
     "err_bad_bbox": N_("bbox must be four numbers minx,miny,maxx,maxy in degrees, got %(value)r."),
-    "err_patrol_media": N_("Send application/json (the GeoJSON exchange format) or "
-                           "multipart/form-data (a 'patrol' part and photo files)."),
+    "err_patrol_media": N_(
+        "Send application/json (the GeoJSON exchange format) or "
+        "multipart/form-data (a 'patrol' part and photo files)."
+    ),
     "err_patrol_not_found": N_("There is no patrol %(uuid)s."),
     "err_bad_date": N_("%(field)s must be a date YYYY-MM-DD, got %(value)r."),
     "err_bad_category": N_("Unknown category %(value)r; known: %(known)s."),
@@ -92,8 +104,10 @@ FIELD_LABELS: dict[str, str] = {
 
 #: the labels the map's JavaScript looks up by key (``{n}``/``{days}`` are filled in there)
 CLIENT_STRINGS: dict[str, str] = {
-    **{k: FIELD_LABELS[k] for k in ("id", "age", "formation", "fossils", "boundary",
-                                     "protection_level", "accuracy")},
+    **{
+        k: FIELD_LABELS[k]
+        for k in ("id", "age", "formation", "fossils", "boundary", "protection_level", "accuracy")
+    },
     "layer_sites": N_("Fossil sites"),
     "layer_sections": N_("Type sections"),
     "layer_control": N_("Construction-control zones"),
@@ -115,6 +129,7 @@ CLIENT_STRINGS: dict[str, str] = {
     "target": N_("Target"),
     "layer_coverage": N_("Not patrolled in {days} days"),
 }
+
 
 @cache
 def translations(lang: str):
@@ -180,8 +195,9 @@ def lang_from_request() -> str:
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in LANGS:
         return cookie
-    accepted = LanguageAccept([(_primary(tag), q) for tag, q in request.accept_languages
-                               if tag != "*"])  # "*" says nothing about Chinese
+    accepted = LanguageAccept(
+        [(_primary(tag), q) for tag, q in request.accept_languages if tag != "*"]
+    )  # "*" says nothing about Chinese
     listed = [lang for lang in LANGS if lang in accepted]
     order = sorted(listed, key=accepted.find) + [lang for lang in LANGS if lang not in listed]
     return accepted.best_match(order, default="en")
@@ -208,8 +224,12 @@ def install_jinja(env) -> None:
 def client_strings(lang: str) -> dict[str, str]:
     """The labels the map's JavaScript needs, in one language."""
     out = {k: gettext(msgid, lang) for k, msgid in CLIENT_STRINGS.items()}
-    for prefix, vocabulary in (("grade", codes.GRADES), ("level", codes.PROTECTION_LEVELS),
-                               ("severity", codes.SEVERITIES), ("status", codes.ALERT_STATUSES)):
+    for prefix, vocabulary in (
+        ("grade", codes.GRADES),
+        ("level", codes.PROTECTION_LEVELS),
+        ("severity", codes.SEVERITIES),
+        ("status", codes.ALERT_STATUSES),
+    ):
         out.update({f"{prefix}:{code}": vocabulary.label(code, lang) for code in vocabulary})
     return out
 

@@ -10,6 +10,7 @@ import numpy as np
 import shapely
 from flask import current_app
 
+from fossilgis.generalise import PUBLIC_FIELDS
 from fossilgis.schema import LAYER_KINDS
 from fossilgis.serving import (
     PRECISE_DECIMALS,  # noqa: F401  (webmap.views.check imports it from here)
@@ -24,12 +25,7 @@ from fossilgis.serving import (
 SERVED_KINDS = (*LAYER_KINDS, "zones")
 
 TARGET_PROPS = {
-    "sites": ["id", "name_zh", "name_en", "county_zh", "county_en", "age", "formation",
-              "fossils", "protection_level", "status", "accuracy_class", "accuracy_m",
-              "boundary_status", "source"],
-    "sections": ["id", "name_zh", "name_en", "county_zh", "county_en", "age", "formation",
-                 "boundary", "protection_level", "status", "accuracy_class", "accuracy_m",
-                 "boundary_status", "source"],
+    **{kind: list(fields) for kind, fields in PUBLIC_FIELDS.items()},
     "zones": ["target_kind", "target_id", "protection_level", "zone", "outer_m"],
 }
 
@@ -50,14 +46,14 @@ class ServedLayer:
 
     def in_bbox(self, bbox) -> bytes:
         idx = self.gdf.sindex.query(shapely.box(*bbox), predicate="intersects")
-        return features_to_geojson(self.gdf.iloc[np.sort(idx)], TARGET_PROPS[self.kind],
-                                   self.decimals)
+        return features_to_geojson(
+            self.gdf.iloc[np.sort(idx)], TARGET_PROPS[self.kind], self.decimals
+        )
 
 
 def features_to_geojson(gdf, props: list[str], decimals: int) -> bytes:
     """A FeatureCollection (UTF-8 bytes) with the listed properties, coordinates rounded."""
-    geoms = shapely.transform(np.asarray(gdf.geometry.values),
-                              lambda xy: np.round(xy, decimals))
+    geoms = shapely.transform(np.asarray(gdf.geometry.values), lambda xy: np.round(xy, decimals))
     geo_json = shapely.to_geojson(geoms)
     # "generalised" (public layers only) says which shapes are grid cells
     cols = [c for c in [*props, "generalised"] if c in gdf.columns]
@@ -65,11 +61,11 @@ def features_to_geojson(gdf, props: list[str], decimals: int) -> bytes:
     parts = []
     for rec, geom in zip(records, geo_json):
         properties = {k: json_safe(v) for k, v in rec.items()}
-        fid = json.dumps(properties.get("id") or properties.get("target_id"),
-                         ensure_ascii=False)
+        fid = json.dumps(properties.get("id") or properties.get("target_id"), ensure_ascii=False)
         props_json = json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
-        parts.append(f'{{"type":"Feature","id":{fid},"properties":{props_json},'
-                     f'"geometry":{geom or "null"}}}')
+        parts.append(
+            f'{{"type":"Feature","id":{fid},"properties":{props_json},"geometry":{geom or "null"}}}'
+        )
     return ('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}").encode()
 
 
@@ -94,8 +90,9 @@ class LayerCache:
             sections = self.get("sections", staff).gdf
             gdf = target_zones(sites, sections, self.rules())
         else:
-            gdf = for_audience(self.store, kind, self.store.read_layer(kind), staff=staff,
-                               rules=self.rules)
+            gdf = for_audience(
+                self.store, kind, self.store.read_layer(kind), staff=staff, rules=self.rules
+            )
         return ServedLayer(kind, gdf, served_decimals(kind, staff=staff))
 
 
@@ -131,11 +128,17 @@ def search(query: str, staff: bool, limit: int = 20) -> list[dict]:
     out = []
     for kind in LAYER_KINDS:
         gdf = served_layer(kind, staff).gdf
-        text = (gdf["id"].astype(str) + "\n" + gdf["name_zh"].fillna("").astype(str) + "\n"
-                + gdf["name_en"].fillna("").astype(str)).str.lower()
+        text = (
+            gdf["id"].astype(str)
+            + "\n"
+            + gdf["name_zh"].fillna("").astype(str)
+            + "\n"
+            + gdf["name_en"].fillna("").astype(str)
+        ).str.lower()
         hits = gdf[text.str.contains(q, regex=False)]
-        for rec, geom in zip(hits[["id", "name_zh", "name_en"]].to_dict("records"),
-                             hits.geometry.values):
+        for rec, geom in zip(
+            hits[["id", "name_zh", "name_en"]].to_dict("records"), hits.geometry.values
+        ):
             rec["kind"] = kind
             rec["bbox"] = [round(v, 5) for v in geom.bounds]
             out.append(rec)

@@ -38,12 +38,16 @@ class ClusterAssets(JSCSSMixin, MacroElement):
     """Loads the vendored leaflet.markercluster; the markers come as GeoJSON, not inlined."""
 
     _template = Template("")
-    default_js = [("leaflet_markercluster_js",
-                   f"{VENDOR}/leaflet.markercluster/leaflet.markercluster.js")]
-    default_css = [("leaflet_markercluster_css",
-                    f"{VENDOR}/leaflet.markercluster/MarkerCluster.css"),
-                   ("leaflet_markercluster_default_css",
-                    f"{VENDOR}/leaflet.markercluster/MarkerCluster.Default.css")]
+    default_js = [
+        ("leaflet_markercluster_js", f"{VENDOR}/leaflet.markercluster/leaflet.markercluster.js")
+    ]
+    default_css = [
+        ("leaflet_markercluster_css", f"{VENDOR}/leaflet.markercluster/MarkerCluster.css"),
+        (
+            "leaflet_markercluster_default_css",
+            f"{VENDOR}/leaflet.markercluster/MarkerCluster.Default.css",
+        ),
+    ]
 
     def __init__(self):
         super().__init__()
@@ -69,25 +73,39 @@ class LocalMeasureControl(MeasureControl):
     """)
 
     def __init__(self, lang: str):
-        super().__init__(position="topleft", primary_length_unit="meters",
-                         secondary_length_unit="kilometers", primary_area_unit="sqmeters",
-                         secondary_area_unit="hectares")
+        super().__init__(
+            position="topleft",
+            primary_length_unit="meters",
+            secondary_length_unit="kilometers",
+            primary_area_unit="sqmeters",
+            secondary_area_unit="hectares",
+        )
         self.default_js = measure_js(lang)  # instance attribute: the class list stays as is
 
 
 def _base_map(location=PROVINCE_CENTRE, zoom=PROVINCE_ZOOM) -> folium.Map:
-    m = folium.Map(location=location, zoom_start=zoom, tiles=None, control_scale=True,
-                   prefer_canvas=False)
+    m = folium.Map(
+        location=location, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False
+    )
     for layer in current_app.config["TILE_LAYERS"]:
-        folium.TileLayer(tiles=layer["url"], attr=layer["attr"], subdomains=layer["subdomains"],
-                         max_zoom=layer["max_zoom"], overlay=False, control=False).add_to(m)
+        folium.TileLayer(
+            tiles=layer["url"],
+            attr=layer["attr"],
+            subdomains=layer["subdomains"],
+            max_zoom=layer["max_zoom"],
+            overlay=False,
+            control=False,
+        ).add_to(m)
     return m
 
 
 def main_map(lang: str) -> folium.Map:
     m = _base_map()
-    Fullscreen(position="topleft", title=text("fullscreen", lang),
-               title_cancel=text("exit_fullscreen", lang)).add_to(m)
+    Fullscreen(
+        position="topleft",
+        title=text("fullscreen", lang),
+        title_cancel=text("exit_fullscreen", lang),
+    ).add_to(m)
     LocalMeasureControl(lang).add_to(m)
     ClusterAssets().add_to(m)
     PageScript().add_to(m)
@@ -102,11 +120,24 @@ def small_map() -> folium.Map:
 
 def draw_map(lang: str) -> folium.Map:
     m = _base_map()
-    Draw(export=False, show_geometry_on_click=False, position="topleft",
-         draw_options={"polyline": True, "polygon": True, "rectangle": True, "circle": False,
-                       "marker": False, "circlemarker": False}).add_to(m)
-    Fullscreen(position="topleft", title=text("fullscreen", lang),
-               title_cancel=text("exit_fullscreen", lang)).add_to(m)
+    Draw(
+        export=False,
+        show_geometry_on_click=False,
+        position="topleft",
+        draw_options={
+            "polyline": True,
+            "polygon": True,
+            "rectangle": True,
+            "circle": False,
+            "marker": False,
+            "circlemarker": False,
+        },
+    ).add_to(m)
+    Fullscreen(
+        position="topleft",
+        title=text("fullscreen", lang),
+        title_cancel=text("exit_fullscreen", lang),
+    ).add_to(m)
     PageScript().add_to(m)
     return m
 
@@ -119,8 +150,11 @@ def render_parts(m: folium.Map) -> dict[str, str]:
     """
     root = m.get_root()
     root.render()
-    return {"header": root.header.render(), "html": root.html.render(),
-            "script": root.script.render()}
+    return {
+        "header": root.header.render(),
+        "html": root.html.render(),
+        "script": root.script.render(),
+    }
 
 
 def page_map(name: str, lang: str) -> dict[str, str]:

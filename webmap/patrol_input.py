@@ -60,10 +60,12 @@ def patrol_from_json(body: bytes) -> Patrol:
         obj = json.loads(body, parse_constant=_no_constant)
     except RecursionError:
         raise PatrolValidationError(
-            "body: JSON nested too deeply; send the exchange format / JSON 嵌套过深") from None
+            "body: JSON nested too deeply; send the exchange format / JSON 嵌套过深"
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise PatrolValidationError(
-            f"body: not JSON ({str(exc)[:200]}) / 不是有效的 JSON") from None
+            f"body: not JSON ({str(exc)[:200]}) / 不是有效的 JSON"
+        ) from None
     return _one_patrol(obj)
 
 
@@ -115,8 +117,9 @@ def _gpx(storage):
             from fossilgis.errors import InputFileError
 
             if isinstance(exc, InputFileError):
-                raise InputFileError(str(exc).replace("track.gpx", safe_name(
-                    storage.filename, "track.gpx"))) from None
+                raise InputFileError(
+                    str(exc).replace("track.gpx", safe_name(storage.filename, "track.gpx"))
+                ) from None
             raise
 
 
@@ -131,10 +134,18 @@ def _merge_gpx(patrol: Patrol, content, notes: list[str]) -> None:
         if w.time is None:
             raise PatrolValidationError(
                 f"gpx: waypoint {i + 1} ({w.name or 'unnamed'}) has no <time>; every waypoint "
-                "needs its time / GPX 航点缺少时间")
-        patrol.waypoints.append(Waypoint(
-            uuid=str(uuidlib.uuid5(uuidlib.UUID(patrol.uuid), f"gpx/{i}")), lon=w.lon,
-            lat=w.lat, observed_at=w.time, name=w.name, observation=w.observation()))
+                "needs its time / GPX 航点缺少时间"
+            )
+        patrol.waypoints.append(
+            Waypoint(
+                uuid=str(uuidlib.uuid5(uuidlib.UUID(patrol.uuid), f"gpx/{i}")),
+                lon=w.lon,
+                lat=w.lat,
+                observed_at=w.time,
+                name=w.name,
+                observation=w.observation(),
+            )
+        )
     notes.extend(content.notes)
 
 
@@ -154,8 +165,9 @@ def _float(form, key: str, label: str, problems: list[str]) -> float | None:
     try:
         return float(raw)
     except ValueError:
-        problems.append(f"{label}: {raw!r} is not a number of degrees" if raw else
-                        f"{label}: missing / 未填写")
+        problems.append(
+            f"{label}: {raw!r} is not a number of degrees" if raw else f"{label}: missing / 未填写"
+        )
         return None
 
 
@@ -174,18 +186,24 @@ def patrol_from_form(form, by_field: dict[str, list[str]], gpx_content) -> Patro
     except PatrolValidationError as exc:
         raise PatrolValidationError(str(exc)) from None
     times = {}
-    for key, default in (("started_at", gpx_content and gpx_content.started_at),
-                         ("ended_at", gpx_content and gpx_content.ended_at)):
+    for key, default in (
+        ("started_at", gpx_content and gpx_content.started_at),
+        ("ended_at", gpx_content and gpx_content.ended_at),
+    ):
         raw = (form.get(key) or "").strip()
         try:
             times[key] = parse_time(raw or default, key)
         except PatrolValidationError as exc:
-            problems.append(str(exc) if raw else
-                            f"{key}: missing; give the time or upload a GPX track with times "
-                            "/ 请填写时间或上传带时间的 GPX 轨迹")
+            problems.append(
+                str(exc)
+                if raw
+                else f"{key}: missing; give the time or upload a GPX track with times "
+                "/ 请填写时间或上传带时间的 GPX 轨迹"
+            )
     rows = sorted({int(m.group(1)) for k in form if (m := _OBS_FIELD.match(k))})
     waypoints = []
     for n in rows[:MAX_OBSERVATIONS]:
+
         def f(name, n=n):
             return (form.get(f"obs-{n}-{name}") or "").strip()
 
@@ -213,19 +231,33 @@ def patrol_from_form(form, by_field: dict[str, list[str]], gpx_content) -> Patro
         except PatrolValidationError as exc:
             problems.append(str(exc))
             continue
-        waypoints.append(Waypoint(
-            uuid=wp_uuid, lon=lon, lat=lat, observed_at=observed, name=f("name"),
-            observation=Observation(code, f("severity") or "none", description),
-            photos=[PhotoRef(name=name) for name in photos]))
+        waypoints.append(
+            Waypoint(
+                uuid=wp_uuid,
+                lon=lon,
+                lat=lat,
+                observed_at=observed,
+                name=f("name"),
+                observation=Observation(code, f("severity") or "none", description),
+                photos=[PhotoRef(name=name) for name in photos],
+            )
+        )
     if problems:
         raise PatrolValidationError("; ".join(problems), problems)
     kind, ident = _target(form.get("target", ""))
     team = [t.strip() for t in re.split(r"[,，、;；]", form.get("team") or "") if t.strip()]
-    return Patrol(uuid=uid, started_at=times["started_at"], ended_at=times["ended_at"],
-                  team=team, purpose=(form.get("purpose") or "").strip(),
-                  notes=(form.get("notes") or "").strip(), target_kind=kind, target_id=ident,
-                  waypoints=waypoints,
-                  photos=[PhotoRef(name=name) for name in by_field.get("photos", [])])
+    return Patrol(
+        uuid=uid,
+        started_at=times["started_at"],
+        ended_at=times["ended_at"],
+        team=team,
+        purpose=(form.get("purpose") or "").strip(),
+        notes=(form.get("notes") or "").strip(),
+        target_kind=kind,
+        target_id=ident,
+        waypoints=waypoints,
+        photos=[PhotoRef(name=name) for name in by_field.get("photos", [])],
+    )
 
 
 def upload_from_request(request) -> PatrolUpload:

@@ -96,18 +96,32 @@ def write_geojson(text_or_obj, directory: Path) -> Path:
             raise WebInputError("err_bad_geojson", detail=str(exc)) from None
         # measured before parsing: a deeply nested body must not exhaust the stack
         if json_depth(text) > WEB_LIMITS.json_depth:
-            raise WebInputError("err_bad_geojson", detail=(
-                f"its arrays/objects are nested deeper than {WEB_LIMITS.json_depth} levels"))
+            raise WebInputError(
+                "err_bad_geojson",
+                detail=(
+                    f"its arrays/objects are nested deeper than {WEB_LIMITS.json_depth} levels"
+                ),
+            )
         try:
             obj = json.loads(text)
         except (ValueError, RecursionError) as exc:
             raise WebInputError("err_bad_geojson", detail=str(exc)) from None
-    kinds = ("FeatureCollection", "Feature", "Polygon", "MultiPolygon", "LineString",
-             "MultiLineString", "Point", "MultiPoint", "GeometryCollection")
+    kinds = (
+        "FeatureCollection",
+        "Feature",
+        "Polygon",
+        "MultiPolygon",
+        "LineString",
+        "MultiLineString",
+        "Point",
+        "MultiPoint",
+        "GeometryCollection",
+    )
     if not isinstance(obj, dict) or obj.get("type") not in kinds:
         found = obj.get("type") if isinstance(obj, dict) else type(obj).__name__
-        raise WebInputError("err_bad_geojson",
-                            detail=f"type {found!r}; expected one of {', '.join(kinds)}")
+        raise WebInputError(
+            "err_bad_geojson", detail=f"type {found!r}; expected one of {', '.join(kinds)}"
+        )
     if obj["type"] == "FeatureCollection" and not obj.get("features"):
         raise WebInputError("err_bad_geojson", detail="the FeatureCollection has no features")
     path = directory / "drawn.geojson"
@@ -137,8 +151,9 @@ def screen_request(*, files, geojson, form, store):
     try:
         paths = save_uploads(files, workdir) if files else [write_geojson(geojson, workdir)]
         with use_limits(WEB_LIMITS):  # uploads: the lower web limits
-            screening = screen_paths(paths, store, options=options, crs=crs, layer=layer,
-                                     encoding=encoding)
+            screening = screen_paths(
+                paths, store, options=options, crs=crs, layer=layer, encoding=encoding
+            )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for project in screening.projects:  # the temporary directory means nothing to users

@@ -27,8 +27,10 @@ def audit(ctx, limit, object_id, username, as_json):
             click.echo(esc(json.dumps(row, ensure_ascii=False)))
             continue
         detail = "" if row["detail"] is None else json.dumps(row["detail"], ensure_ascii=False)
-        click.echo(f"{row['id']:>6} {row['at']} {esc(row['username']) or '-':<16} "
-                   f"{esc(row['action']):<8} {esc(row['object_kind']):<7} "
-                   f"{esc(row['object_id']) or ''} {esc(detail)}".rstrip())
+        click.echo(
+            f"{row['id']:>6} {row['at']} {esc(row['username']) or '-':<16} "
+            f"{esc(row['action']):<8} {esc(row['object_kind']):<7} "
+            f"{esc(row['object_id']) or ''} {esc(detail)}".rstrip()
+        )
     if not rows and not as_json:
         click.echo("(no audit rows)")

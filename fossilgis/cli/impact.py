@@ -133,7 +133,6 @@ def impact_check(
     quiet = ctx.obj.get("quiet")
     store = open_store(ctx)
     if output is not None:
-
         check_output(store, output)  # before the screening, which may take minutes
     bar = None
     if not quiet:
@@ -149,9 +148,17 @@ def impact_check(
 
     try:
         with use_limits(limits):
-            screening = screen_files(files, store, options=options, crs=crs, layer=layer,
-                                     encoding=encoding, id_field=id_field,
-                                     chunk_size=chunk_size, progress=progress)
+            screening = screen_files(
+                files,
+                store,
+                options=options,
+                crs=crs,
+                layer=layer,
+                encoding=encoding,
+                id_field=id_field,
+                chunk_size=chunk_size,
+                progress=progress,
+            )
     finally:
         if bar is not None:
             bar.close()

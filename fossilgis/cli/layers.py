@@ -115,11 +115,22 @@ def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_s
         fills[name.strip()] = value.strip()
     # every feature is checked; any unusable one stops the import with the full list
     with use_limits(limits):
-        gdf, result = read_registry(file, kind, mapping=parse_mapping(mapping), defaults=fills,
-                                    crs=crs, layer=layer, encoding=encoding)
+        gdf, result = read_registry(
+            file,
+            kind,
+            mapping=parse_mapping(mapping),
+            defaults=fills,
+            crs=crs,
+            layer=layer,
+            encoding=encoding,
+        )
     store = _store(ctx)
     version = store.replace_layer(
-        kind, gdf, source=str(file.name), demonstration=False, user=operator(),
+        kind,
+        gdf,
+        source=str(file.name),
+        demonstration=False,
+        user=operator(),
         note=f"imported from {file.name}",
     )
     click.echo(

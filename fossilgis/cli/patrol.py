@@ -51,24 +51,45 @@ def patrol():
 
 @patrol.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--site", "site_id", metavar="ID",
-              help="Site or section id (e.g. GZ-F03); default: the nearest within 5 km.")
-@click.option("--photos", "photos_dir", metavar="DIR",
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="JPEG/PNG photos of the patrol; placed by EXIF GPS at the nearest waypoint.")
-@click.option("--team", multiple=True, metavar="NAME",
-              help="Team member (repeat, or separate with commas). 巡护人员。")
+@click.option(
+    "--site",
+    "site_id",
+    metavar="ID",
+    help="Site or section id (e.g. GZ-F03); default: the nearest within 5 km.",
+)
+@click.option(
+    "--photos",
+    "photos_dir",
+    metavar="DIR",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="JPEG/PNG photos of the patrol; placed by EXIF GPS at the nearest waypoint.",
+)
+@click.option(
+    "--team",
+    multiple=True,
+    metavar="NAME",
+    help="Team member (repeat, or separate with commas). 巡护人员。",
+)
 @click.option("--purpose", default="", help="Purpose of the patrol. 巡护目的。")
 @click.option("--notes", default="", help="Notes. 备注。")
-@click.option("--uuid", "patrol_uuid", metavar="UUID",
-              help="Record UUID; default derived from the file content (re-import = no-op).")
+@click.option(
+    "--uuid",
+    "patrol_uuid",
+    metavar="UUID",
+    help="Record UUID; default derived from the file content (re-import = no-op).",
+)
 @time_option("--start", "Patrol start when the file has no times (ISO 8601; naive = UTC+8).")
 @time_option("--end", "Patrol end when the file has no times.")
-@click.option("--user", "username", metavar="NAME",
-              help="Import as this patroller/admin (audit log); default the OS user.")
+@click.option(
+    "--user",
+    "username",
+    metavar="NAME",
+    help="Import as this patroller/admin (audit log); default the OS user.",
+)
 @click.pass_context
-def import_(ctx, file, site_id, photos_dir, team, purpose, notes, patrol_uuid, start, end,
-            username):
+def import_(
+    ctx, file, site_id, photos_dir, team, purpose, notes, patrol_uuid, start, end, username
+):
     """Import a patrol from FILE (.gpx, .geojson, .csv) with its photos.
 
     导入巡护记录（GPX 轨迹、GeoJSON 交换格式、CSV 航点表）及照片。Importing the same file
@@ -82,16 +103,25 @@ def import_(ctx, file, site_id, photos_dir, team, purpose, notes, patrol_uuid, s
     user = _acting_user(store, username)
     members = [m.strip() for t in team for m in t.replace("，", ",").split(",") if m.strip()]
     patrols, notes_read = read_patrol_file(
-        file, target_id=site_id, team=members, purpose=purpose, notes=notes,
-        patrol_uuid=patrol_uuid, started_at=start, ended_at=end,
+        file,
+        target_id=site_id,
+        team=members,
+        purpose=purpose,
+        notes=notes,
+        patrol_uuid=patrol_uuid,
+        started_at=start,
+        ended_at=end,
     )
     for note in notes_read:
         click.echo(f"  note: {note}")
     files = {}
     if photos_dir is not None:
         suffixes = {".jpeg", *MIME_EXTENSIONS.values()}
-        files = {p.name: p.read_bytes() for p in sorted(photos_dir.iterdir())
-                 if p.is_file() and p.suffix.lower() in suffixes}
+        files = {
+            p.name: p.read_bytes()
+            for p in sorted(photos_dir.iterdir())
+            if p.is_file() and p.suffix.lower() in suffixes
+        }
         if len(patrols) > 1 and files:
             raise click.UsageError("--photos works with a file holding one patrol")
     targets = load_targets(store)
@@ -100,11 +130,12 @@ def import_(ctx, file, site_id, photos_dir, team, purpose, notes, patrol_uuid, s
         rec = result.record
         target = "no site/section"
         if rec.target_id:
-            how = (f"inferred, {rec.target_distance_m:.0f} m" if rec.target_inferred
-                   else "given")
+            how = f"inferred, {rec.target_distance_m:.0f} m" if rec.target_inferred else "given"
             target = f"{rec.target_kind} {rec.target_id} ({how})"
-        counts = (f"{len(rec.waypoints)} waypoint(s), {len(rec.all_photos())} photo(s), "
-                  f"{0 if rec.track is None else len(rec.track.geoms)} track part(s)")
+        counts = (
+            f"{len(rec.waypoints)} waypoint(s), {len(rec.all_photos())} photo(s), "
+            f"{0 if rec.track is None else len(rec.track.geoms)} track part(s)"
+        )
         if result.created:
             click.echo(f"Stored patrol {rec.uuid}: {target}; {counts}. 已保存。")
         else:
@@ -133,8 +164,17 @@ def list_(ctx, site_id, since, until, deleted, limit, fmt):
         team_names=table["team"].map("、".join),
         deleted_at_cst=table["deleted_at"].map(format_cst),
     )
-    cols = ["uuid", "started", "target_kind", "target_id", "team_names", "waypoint_count",
-            "alert_count", "photo_count", "created_by"]
+    cols = [
+        "uuid",
+        "started",
+        "target_kind",
+        "target_id",
+        "team_names",
+        "waypoint_count",
+        "alert_count",
+        "photo_count",
+        "created_by",
+    ]
     _echo_table(table, cols + (["deleted_at_cst"] if deleted else []), fmt)
 
 
@@ -155,8 +195,12 @@ def show(ctx, uuid):
 
 
 @patrol.command()
-@click.option("--days", type=click.IntRange(min=1), default=None,
-              help="Window in days (default 90). 统计天数。")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Window in days (default 90). 统计天数。",
+)
 @click.option("--all", "show_all", is_flag=True, help="Also list targets patrolled in time.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context
@@ -181,13 +225,20 @@ def coverage(ctx, days, show_all, fmt):
     cols = ["kind", "id", "name_zh", "last_patrol_cst", "days_since", "patrols_in_window"]
     _echo_table(table, cols + (["overdue"] if show_all else []), fmt)
     if fmt == "text":
-        click.echo(f"{overdue} site(s)/section(s) not patrolled in the last {days} days "
-                   f"/ {overdue} 处保护对象 {days} 天内未巡护")
+        click.echo(
+            f"{overdue} site(s)/section(s) not patrolled in the last {days} days "
+            f"/ {overdue} 处保护对象 {days} 天内未巡护"
+        )
 
 
 @patrol.command()
-@click.option("--status", type=click.Choice(("all", *vocab.ALERT_STATUSES)), default="all",
-              show_default=True, help="Which alerts.")
+@click.option(
+    "--status",
+    type=click.Choice(("all", *vocab.ALERT_STATUSES)),
+    default="all",
+    show_default=True,
+    help="Which alerts.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context
 def alerts(ctx, status, fmt):
@@ -207,15 +258,28 @@ def alerts(ctx, status, fmt):
     if fmt == "csv":
         _echo_table(table, list(table.columns), fmt)
         return
-    table = table.assign(**{c: table[c].map(format_cst) for c in
-                            ("report_time", "on_site_due", "opinion_due")})
-    _echo_table(table, ["report_time", "category_zh", "severity", "target_id", "on_site_due",
-                        "on_site_status", "opinion_due", "opinion_status", "patrol_uuid"], fmt)
+    table = table.assign(
+        **{c: table[c].map(format_cst) for c in ("report_time", "on_site_due", "opinion_due")}
+    )
+    _echo_table(
+        table,
+        [
+            "report_time",
+            "category_zh",
+            "severity",
+            "target_id",
+            "on_site_due",
+            "on_site_status",
+            "opinion_due",
+            "opinion_status",
+            "patrol_uuid",
+        ],
+        fmt,
+    )
 
 
 @patrol.command()
-@click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "gpx", "kml"]),
-              required=True)
+@click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "gpx", "kml"]), required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--site", "site_id", metavar="ID", help="Only patrols of this site or section.")
 @time_option("--since", "Only patrols ending on or after this time/date.")
@@ -231,8 +295,14 @@ def export(ctx, fmt, output, site_id, since, until, deleted, waypoints):
     store = open_store(ctx)
     check_output(store, output)
     path, count = export_patrols(
-        store, fmt, output, target_id=site_id, since=since, until=until,
-        include_deleted=deleted, waypoints=waypoints,
+        store,
+        fmt,
+        output,
+        target_id=site_id,
+        since=since,
+        until=until,
+        include_deleted=deleted,
+        waypoints=waypoints,
     )
     click.echo(f"Wrote {count} patrol(s) to {path}")
 

@@ -32,10 +32,20 @@ def info(ctx, checksums):
 
 
 @store.command()
-@click.option("--from", "source", required=True, metavar="DIR|URL",
-              help="The store to copy: a data directory (GeoPackage) or a postgresql:// URL.")
-@click.option("--to", "target", required=True, metavar="URL",
-              help="The PostGIS store to fill: postgresql://USER@HOST/DB[?schema=NAME].")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    metavar="DIR|URL",
+    help="The store to copy: a data directory (GeoPackage) or a postgresql:// URL.",
+)
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="URL",
+    help="The PostGIS store to fill: postgresql://USER@HOST/DB[?schema=NAME].",
+)
 @click.option("--force", is_flag=True, help="Replace a target that already holds data.")
 @click.pass_context
 def migrate(ctx, source, target, force):
@@ -53,9 +63,7 @@ def migrate(ctx, source, target, force):
     from fossilgis.store.transfer import copy_store
 
     if not is_postgres_url(target):
-        raise click.BadParameter(
-            f"{target!r} is not a postgresql:// URL", param_hint="--to"
-        )
+        raise click.BadParameter(f"{target!r} is not a postgresql:// URL", param_hint="--to")
     if is_postgres_url(source):
         src = open_store(ctx.obj["data_dir"], store=source, create=False)
         data_dir = resolve_data_dir(ctx.obj["data_dir"])
@@ -85,7 +93,7 @@ def backup(ctx, dest):
     leaves nothing), and DEST may not be the data directory itself.
     """
     from fossilgis.cli._common import open_store
-    from fossilgis.store.transfer import backup_gpkg
+    from fossilgis.store.backup import backup_gpkg
 
     path = backup_gpkg(open_store(ctx, create=False), dest)
     click.echo(f"backed up to {path} (+ photos/, secret_key)")

@@ -18,8 +18,11 @@ def users():
 @users.command()
 @click.argument("name")
 @click.option("--role", type=click.Choice(vocab.ROLES.codes), required=True)
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of standard input (scripts).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (scripts).",
+)
 @click.pass_context
 def add(ctx, name, role, password_stdin):
     """Add user NAME; the password is asked twice (never given as an argument)."""
@@ -37,8 +40,11 @@ def _read_password(password_stdin: bool) -> str:
 
 @users.command()
 @click.argument("name")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of standard input (scripts).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (scripts).",
+)
 @click.pass_context
 def password(ctx, name, password_stdin):
     """Set a new password for NAME; every web sign-in of NAME ends (API tokens stay)."""
@@ -73,8 +79,9 @@ def list_(ctx):
         state = "disabled 已停用" if user.disabled else "active"
         created = user.created_at.date().isoformat() if user.created_at else ""
         name = escape_control(user.username)
-        click.echo(f"{name:<24} {user.role:<10} {vocab.ROLES.zh(user.role):<4} {state:<16} "
-                   f"{created}")
+        click.echo(
+            f"{name:<24} {user.role:<10} {vocab.ROLES.zh(user.role):<4} {state:<16} {created}"
+        )
 
 
 @users.command()
@@ -109,7 +116,6 @@ def token(ctx, name, label):
     value = issue_token(open_store(ctx), name, label, by=operator())
     click.echo(value)
     click.echo(
-        "Shown once: copy it now. Send it as `Authorization: Bearer <token>`. "
-        "令牌仅显示一次。",
+        "Shown once: copy it now. Send it as `Authorization: Bearer <token>`. 令牌仅显示一次。",
         err=True,
     )

@@ -80,7 +80,9 @@ def check_member_sizes(zf: zipfile.ZipFile, source: str, *, ratio_check: bool = 
         total += info.file_size
         if total > limit:
             raise too_large(
-                source, "decompressed_bytes", total,
+                source,
+                "decompressed_bytes",
+                total,
                 what=f"its members expand to more bytes (at {info.filename!r})",
             )
         ratio = info.file_size / max(info.compress_size, 1)

@@ -42,7 +42,9 @@ def count_expanded(doc, source: str) -> int:
             )
         if depth > limits.block_depth:
             raise too_large(
-                source, "block_depth", depth,
+                source,
+                "block_depth",
+                depth,
                 what=f"block references are nested deeper ({' → '.join((*stack, name))})",
             )
         block = doc.blocks.get(name)
@@ -60,7 +62,9 @@ def count_expanded(doc, source: str) -> int:
             if total > limits.dxf_entities:
                 where = f" (inside block {stack[-1]!r})" if stack else ""
                 raise too_large(
-                    source, "dxf_entities", total,
+                    source,
+                    "dxf_entities",
+                    total,
                     what=f"its block references expand to at least this many entities{where}",
                 )
         return total

@@ -122,7 +122,8 @@ def _check_geojson(doc, source: str) -> None:
             for key, value in props.items():
                 if isinstance(value, str) and len(value) > limit:
                     raise too_large(
-                        source, "text_bytes", len(value),
+                        source,
+                        "text_bytes",
+                        len(value),
                         what=f"feature {i}, property {str(key)[:40]!r} holds a longer text",
                     )
-

@@ -158,8 +158,9 @@ def read_ogr(path, source: str, *, layer=None, encoding=None, notes: list[str]):
             # encoding and keeps the classic reader so that raw DBF bytes come through
             arrow = _HAS_ARROW and encoding is None
             try:
-                gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding,
-                                             use_arrow=arrow, **extra)
+                gdf = pyogrio.read_dataframe(
+                    path, layer=layer, encoding=encoding, use_arrow=arrow, **extra
+                )
             except NotImplementedError:  # curves: only the classic reader linearises them
                 gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, **extra)
         except GEOSException as exc:

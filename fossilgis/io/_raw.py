@@ -52,10 +52,19 @@ def read_single_text(path: Path, source: str, layer, encoding) -> tuple[str, str
     return decode_text_bytes(path.read_bytes(), source=source, user_encoding=encoding)
 
 
-def single_layer(gdf, source: str, notes: list[str], *, crs, crs_missing: str, encoding,
-                 layer=None) -> list[RawLayer]:
+def single_layer(
+    gdf, source: str, notes: list[str], *, crs, crs_missing: str, encoding, layer=None
+) -> list[RawLayer]:
     """The answer of a reader whose file holds one layer; ``encoding`` is (codec, basis)."""
     enc, basis = encoding
-    raw = RawLayer(gdf=gdf, source=source, layer=layer, crs=crs, crs_missing=crs_missing,
-                   encoding=enc, encoding_basis=basis, notes=notes)
+    raw = RawLayer(
+        gdf=gdf,
+        source=source,
+        layer=layer,
+        crs=crs,
+        crs_missing=crs_missing,
+        encoding=enc,
+        encoding_basis=basis,
+        notes=notes,
+    )
     return [raw]

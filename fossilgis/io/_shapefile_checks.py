@@ -28,8 +28,10 @@ def _shp_record_count(shp: Path, source: str, size: int, expected_end: int | Non
             fh.seek(pos)
             head = fh.read(8)
             if len(head) < 8:
-                raise _shp_truncated(source, f"record {count + 1} starts at byte {pos} but only "
-                                     f"{size - pos} bytes remain")
+                raise _shp_truncated(
+                    source,
+                    f"record {count + 1} starts at byte {pos} but only {size - pos} bytes remain",
+                )
             _num, words = struct.unpack(">ii", head)
             end = pos + 8 + 2 * words
             if words < 0 or end > size:
@@ -142,5 +144,3 @@ def _dbf_record_count(dbf: Path, source: str) -> int:
             f"attributes, remove the .dbf."
         )
     return count
-
-

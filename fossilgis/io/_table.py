@@ -36,6 +36,7 @@ def _csv_field_limit(limit: int):
         finally:
             csv.field_size_limit(before)
 
+
 #: normalised header names of coordinate columns, as (first, second) pairs in preference order
 COORD_PAIRS = (
     ("x", "y"),
@@ -214,7 +215,9 @@ def read_csv(path: Path, source: str, layer, encoding) -> list[RawLayer]:
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
                 raise too_large(
-                    source, "csv_field_bytes", f"more than {limits.csv_field_bytes:,}",
+                    source,
+                    "csv_field_bytes",
+                    f"more than {limits.csv_field_bytes:,}",
                     what=f"line {reader.line_num} holds a longer field",
                 ) from None
             raise InputFileError(
@@ -240,7 +243,9 @@ def _sheet_rows(ws, source: str) -> list[list]:
     declared_cols = getattr(ws, "max_column", None) or 0
     if declared_rows * declared_cols > limits.xlsx_cells:
         raise too_large(
-            where, "xlsx_cells", declared_rows * declared_cols,
+            where,
+            "xlsx_cells",
+            declared_rows * declared_cols,
             what=f"the sheet declares {declared_rows:,} rows × {declared_cols:,} columns "
             f"in its dimension, that many cells",
         )

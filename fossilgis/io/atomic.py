@@ -67,8 +67,10 @@ def protected_hit(path, protected) -> tuple[Path, str] | None:
     for prot, what in _as_mapping(protected).items():
         real = _real(prot)
         pkey = _key(real)
-        if tkey == pkey or tkey.startswith(pkey.rstrip(os.sep) + os.sep) or _same_file(
-            target, real
+        if (
+            tkey == pkey
+            or tkey.startswith(pkey.rstrip(os.sep) + os.sep)
+            or _same_file(target, real)
         ):
             return real, what
     return None

@@ -38,8 +38,9 @@ def _gpkg_key_range(path: Path, table: str):
         pk = next((c[1] for c in cols if c[5] == 1 and c[2].upper() == "INTEGER"), None)
         if pk is None:
             return None, 0, -1, 0
-        lo, hi, count = conn.execute(f'SELECT min("{pk}"), max("{pk}"), count(*) FROM "{table}"'
-                                     ).fetchone()
+        lo, hi, count = conn.execute(
+            f'SELECT min("{pk}"), max("{pk}"), count(*) FROM "{table}"'
+        ).fetchone()
         return pk, int(lo), int(hi), int(count)
     except sqlite3.Error:
         return None, 0, -1, 0
@@ -66,8 +67,9 @@ def _windows(path: Path, layer, total: int, chunk_size: int):
                 a, b = lo + start, lo + min(start + chunk_size, total) - 1
                 yield start, {"where": f'"{pk}" >= {a} AND "{pk}" <= {b}'}
             return
-        fids = pyogrio.read_dataframe(path, layer=layer, read_geometry=False, columns=[],
-                                      fid_as_index=True).index.to_numpy()
+        fids = pyogrio.read_dataframe(
+            path, layer=layer, read_geometry=False, columns=[], fid_as_index=True
+        ).index.to_numpy()
         fids = np.sort(fids)
         for start in range(0, total, chunk_size):
             a, b = fids[start], fids[min(start + chunk_size, total) - 1]
@@ -77,8 +79,9 @@ def _windows(path: Path, layer, total: int, chunk_size: int):
             yield start, {"skip_features": start, "max_features": chunk_size}
 
 
-def iter_footprint_chunks(path, *, chunk_size: int, crs=None, layer=None,
-                          encoding=None) -> Iterator[ReadResult]:
+def iter_footprint_chunks(
+    path, *, chunk_size: int, crs=None, layer=None, encoding=None
+) -> Iterator[ReadResult]:
     """Yield the footprints of ``path`` ``chunk_size`` features at a time.
 
     Each chunk goes through the full reading pipeline of :func:`read_footprints`

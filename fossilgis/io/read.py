@@ -149,17 +149,16 @@ def _read_vector(p: Path, *, crs, layer, encoding) -> list[ReadResult]:
     path = p
     source = display_name(p.name)
     if not p.exists():
-        raise InputNotFoundError(
-            f"{source}: no such file (文件不存在): {display_name(str(path))}"
-        )
+        raise InputNotFoundError(f"{source}: no such file (文件不存在): {display_name(str(path))}")
     if p.is_dir():
         raise InputFileError(
             f"{source} is a folder; give a file ({KINDS_TEXT}), e.g. the .shp or a .zip of it."
         )
     if p.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise _unsupported(source, p.suffix.lower())
-    log.debug("%s: read as %s, layer %s, crs %s, encoding %s", source, p.suffix, layer, crs,
-              encoding)
+    log.debug(
+        "%s: read as %s, layer %s, crs %s, encoding %s", source, p.suffix, layer, crs, encoding
+    )
     user_crs = parse_user_crs(crs) if crs is not None else None
     if encoding is not None:
         check_user_codec(encoding)

@@ -17,9 +17,11 @@ def _impact_frame(screening):
         imp[col] = imp[col].map(lambda v: json.dumps(list(v), ensure_ascii=False))
     geoms = imp.geometry.values
     empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
-    imp = gpd.GeoDataFrame(imp.drop(columns="geometry"),
-                           geometry=[None if e else g for g, e in zip(geoms, empty)],
-                           crs="EPSG:4490")
+    imp = gpd.GeoDataFrame(
+        imp.drop(columns="geometry"),
+        geometry=[None if e else g for g, e in zip(geoms, empty)],
+        crs="EPSG:4490",
+    )
     grade_of = {p["project_id"]: p["grade"] for p in screening.projects}
     imp.insert(1, "project_grade", imp["project_id"].map(grade_of))
     imp["footprint_index"] = imp["footprint_index"].astype(str)
@@ -44,14 +46,16 @@ def write_screening(screening, path, fmt: str, *, protected=None) -> Path:
     imp = _impact_frame(screening)
     with atomic_output(path, protected) as tmp:
         if fmt == "geojson":
-            write_frame(imp, tmp, driver="GeoJSON", layer="impacts",
-                        layer_options={"RFC7946": "YES"})
+            write_frame(
+                imp, tmp, driver="GeoJSON", layer="impacts", layer_options={"RFC7946": "YES"}
+            )
         else:
             write_frame(imp, tmp, driver="GPKG", layer="impacts", geometry_type="Unknown")
             fps = screening.footprints.copy()
             fps["footprint_index"] = fps["footprint_index"].astype(str)
             grade_of = {p["project_id"]: p["grade"] for p in screening.projects}
             fps["project_grade"] = fps["project_id"].map(grade_of)
-            write_frame(fps, tmp, driver="GPKG", layer="footprints",
-                        geometry_type="Unknown", append=False)
+            write_frame(
+                fps, tmp, driver="GPKG", layer="footprints", geometry_type="Unknown", append=False
+            )
     return path

@@ -172,16 +172,21 @@ class OGCAPI:
             doc = {
                 "title": TITLE,
                 "description": "Fossil sites, stratigraphic sections and patrols of Guizhou "
-                               "province (贵州省古生物化石保护). Coordinates in CRS84.",
+                "province (贵州省古生物化石保护). Coordinates in CRS84.",
                 "links": [
                     *self._self_links("", fmt, JSON, "landing page"),
-                    self._link("/api", "service-desc", OPENAPI_MEDIA,
-                               "API definition (OpenAPI 3.0)", f="json"),
+                    self._link(
+                        "/api",
+                        "service-desc",
+                        OPENAPI_MEDIA,
+                        "API definition (OpenAPI 3.0)",
+                        f="json",
+                    ),
                     self._link("/api", "service-doc", HTML, "API documentation", f="html"),
-                    self._link("/conformance", "conformance", JSON, "conformance classes",
-                               f="json"),
-                    self._link("/collections", "data", JSON, "the feature collections",
-                               f="json"),
+                    self._link(
+                        "/conformance", "conformance", JSON, "conformance classes", f="json"
+                    ),
+                    self._link("/collections", "data", JSON, "the feature collections", f="json"),
                 ],
             }
             return self._answer(fmt, doc, JSON, lambda d: html.landing(d, self.base_url))
@@ -205,8 +210,9 @@ class OGCAPI:
         """``/api``: the OpenAPI 3.0 document (JSON) or its HTML summary."""
 
         def build(params, fmt):
-            return self._answer(fmt, self.openapi_document(), OPENAPI_MEDIA,
-                                lambda d: html.api(d, self.base_url))
+            return self._answer(
+                fmt, self.openapi_document(), OPENAPI_MEDIA, lambda d: html.api(d, self.base_url)
+            )
 
         return self._run(params, accept, build)
 
@@ -219,8 +225,7 @@ class OGCAPI:
             "description": provider.description,
             "itemType": "feature",
             "crs": [CRS84],
-            "extent": {"spatial": {"bbox": [extent["bbox"] or [-180, -90, 180, 90]],
-                                   "crs": CRS84}},
+            "extent": {"spatial": {"bbox": [extent["bbox"] or [-180, -90, 180, 90]], "crs": CRS84}},
             "links": [
                 *self._self_links(path, "json", JSON, provider.title),
                 self._link(f"{path}/items", "items", GEOJSON, "features (GeoJSON)", f="json"),
@@ -228,8 +233,10 @@ class OGCAPI:
             ],
         }
         if provider.time_fields:
-            doc["extent"]["temporal"] = {"interval": [extent["interval"] or [None, None]],
-                                         "trs": GREGORIAN}
+            doc["extent"]["temporal"] = {
+                "interval": [extent["interval"] or [None, None]],
+                "trs": GREGORIAN,
+            }
         return doc
 
     def collections(self, params: Mapping[str, str] | None = None, accept: str = "") -> Response:
@@ -284,15 +291,15 @@ class OGCAPI:
             provider = self._provider(cid)
             visible = provider.visible_fields(staff=staff)
             filterable = {f.name for f in visible if f.filterable}
-            private = {f.name: f.why for f in provider.fields
-                       if f.private and f.name not in filterable}
+            private = {
+                f.name: f.why for f in provider.fields if f.private and f.name not in filterable
+            }
             for name in params:
                 if name in ITEMS_PARAMS or name in filterable:
                     continue
                 if name in private:
                     raise ParameterError(
-                        f"{name} is {private[name]}: filtering on it needs a staff bearer "
-                        "token"
+                        f"{name} is {private[name]}: filtering on it needs a staff bearer token"
                     )
                 raise ParameterError(
                     f"unknown parameter {name!r} for {cid}; use {', '.join(ITEMS_PARAMS)} or "
@@ -311,16 +318,17 @@ class OGCAPI:
             doc = {
                 "type": "FeatureCollection",
                 "features": features,
-                "links": self._items_links(cid, params, fmt, offset, limit, len(features),
-                                           matched),
-                "timeStamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+                "links": self._items_links(cid, params, fmt, offset, limit, len(features), matched),
+                "timeStamp": dt.datetime.now(dt.timezone.utc)
+                .isoformat(timespec="seconds")
                 .replace("+00:00", "Z"),
                 "numberMatched": matched,
                 "numberReturned": len(features),
             }
             names = [f.name for f in visible]
-            return self._answer(fmt, doc, GEOJSON,
-                                lambda d: html.items(d, self.base_url, cid, names), staff=staff)
+            return self._answer(
+                fmt, doc, GEOJSON, lambda d: html.items(d, self.base_url, cid, names), staff=staff
+            )
 
         return self._run(params, accept, build)
 
@@ -345,8 +353,9 @@ class OGCAPI:
             prev = max(0, offset - limit)
             links.append(link("prev", fmt, prev, "previous page"))
             links.append(link("prev", other, prev, f"previous page as {other}"))
-        links.append(self._link(f"/collections/{cid}", "collection", JSON, "the collection",
-                                f="json"))
+        links.append(
+            self._link(f"/collections/{cid}", "collection", JSON, "the collection", f="json")
+        )
         return links
 
     def item(
@@ -378,7 +387,8 @@ class OGCAPI:
                 *self._self_links(path, fmt, GEOJSON, fid),
                 self._link(f"/collections/{cid}", "collection", JSON, "the collection", f="json"),
             ]
-            return self._answer(fmt, feature, GEOJSON,
-                                lambda d: html.item(d, self.base_url, cid), staff=staff)
+            return self._answer(
+                fmt, feature, GEOJSON, lambda d: html.item(d, self.base_url, cid), staff=staff
+            )
 
         return self._run(params, accept, build)

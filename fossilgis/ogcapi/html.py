@@ -23,7 +23,7 @@ def page(title: str, body: str, *, root: str, json_href: str | None) -> str:
     """A whole HTML page: the escaped title, navigation, and ``body`` (already HTML)."""
     alt = f' · <a href="{escape(json_href)}">JSON</a>' if json_href else ""
     return (
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\">"
+        '<!doctype html>\n<html><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
         f'<nav><a href="{escape(root)}?f=html">OGC API</a>'
         f'<a href="{escape(root)}/collections?f=html">Collections</a>{alt}</nav>'
@@ -35,7 +35,7 @@ def links_list(links: list[dict]) -> str:
     """An HTML list of links with their relation and media type."""
     items = "".join(
         f'<li><a href="{escape(link["href"])}">{escape(link.get("title") or link["href"])}</a>'
-        f' <small>({escape(link["rel"])}, {escape(link.get("type", ""))})</small></li>'
+        f" <small>({escape(link['rel'])}, {escape(link.get('type', ''))})</small></li>"
         for link in links
     )
     return f"<ul>{items}</ul>"
@@ -48,8 +48,9 @@ def landing(doc: dict, root: str) -> str:
 
 def conformance(doc: dict, root: str) -> str:
     items = "".join(f"<li><code>{escape(c)}</code></li>" for c in doc["conformsTo"])
-    return page("Conformance", f"<ul>{items}</ul>", root=root,
-                json_href=f"{root}/conformance?f=json")
+    return page(
+        "Conformance", f"<ul>{items}</ul>", root=root, json_href=f"{root}/conformance?f=json"
+    )
 
 
 def _collection_block(col: dict) -> str:
@@ -75,8 +76,12 @@ def collections(doc: dict, root: str) -> str:
 
 
 def collection(doc: dict, root: str) -> str:
-    return page(doc.get("title", doc["id"]), _collection_block(doc) + links_list(doc["links"]),
-                root=root, json_href=f"{root}/collections/{doc['id']}?f=json")
+    return page(
+        doc.get("title", doc["id"]),
+        _collection_block(doc) + links_list(doc["links"]),
+        root=root,
+        json_href=f"{root}/collections/{doc['id']}?f=json",
+    )
 
 
 def _value(value) -> str:
@@ -103,8 +108,12 @@ def items(doc: dict, root: str, cid: str, field_names: list[str]) -> str:
         f"<p>{doc['numberReturned']} of {doc['numberMatched']} matching features. {paging}</p>"
         f"<table><tr>{head}</tr>{''.join(rows)}</table>"
     )
-    return page(f"{cid}: features", body, root=root,
-                json_href=_link_for(doc, "alternate", "application/geo+json"))
+    return page(
+        f"{cid}: features",
+        body,
+        root=root,
+        json_href=_link_for(doc, "alternate", "application/geo+json"),
+    )
 
 
 def item(doc: dict, root: str, cid: str) -> str:
@@ -112,10 +121,16 @@ def item(doc: dict, root: str, cid: str) -> str:
         f"<tr><th>{escape(k)}</th><td>{_value(v)}</td></tr>" for k, v in doc["properties"].items()
     )
     geometry = escape(json.dumps(doc["geometry"]))
-    body = (f"<table>{rows}</table><h2>Geometry (CRS84)</h2><pre>{geometry}</pre>"
-            f'<p><a href="{root}/collections/{escape(cid)}/items?f=html">all features</a></p>')
-    return page(f"{cid}: {doc['id']}", body, root=root,
-                json_href=_link_for(doc, "alternate", "application/geo+json"))
+    body = (
+        f"<table>{rows}</table><h2>Geometry (CRS84)</h2><pre>{geometry}</pre>"
+        f'<p><a href="{root}/collections/{escape(cid)}/items?f=html">all features</a></p>'
+    )
+    return page(
+        f"{cid}: {doc['id']}",
+        body,
+        root=root,
+        json_href=_link_for(doc, "alternate", "application/geo+json"),
+    )
 
 
 def api(doc: dict, root: str) -> str:
@@ -132,9 +147,11 @@ def api(doc: dict, root: str) -> str:
             f"<tr><td><code>GET {escape(path)}</code></td><td>{escape(op.get('summary', ''))}"
             f"</td><td>{escape(', '.join(names))}</td></tr>"
         )
-    body = (f"<p>{escape(doc['info']['description'])}</p>"
-            "<table><tr><th>path</th><th>what</th><th>parameters</th></tr>"
-            f"{''.join(blocks)}</table>")
+    body = (
+        f"<p>{escape(doc['info']['description'])}</p>"
+        "<table><tr><th>path</th><th>what</th><th>parameters</th></tr>"
+        f"{''.join(blocks)}</table>"
+    )
     return page(doc["info"]["title"] + " – API", body, root=root, json_href=f"{root}/api?f=json")
 
 

@@ -1,4 +1,8 @@
-"""The OpenAPI 3.0 document of the OGC API, generated from the providers' property schemas."""
+"""The OpenAPI 3.0 document of the OGC API, generated from the providers' property schemas.
+
+Over 400 lines because most of it is the document itself (paths, parameters, responses as
+literal dicts); splitting it would scatter one document over several files.
+"""
 
 from __future__ import annotations
 
@@ -39,8 +43,15 @@ _GEOMETRY = {
     "properties": {
         "type": {
             "type": "string",
-            "enum": ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
-                     "MultiPolygon", "GeometryCollection"],
+            "enum": [
+                "Point",
+                "MultiPoint",
+                "LineString",
+                "MultiLineString",
+                "Polygon",
+                "MultiPolygon",
+                "GeometryCollection",
+            ],
         },
         "coordinates": {"type": "array"},
     },
@@ -53,8 +64,12 @@ _EXTENT = {
             "properties": {
                 "bbox": {
                     "type": "array",
-                    "items": {"type": "array", "minItems": 4, "maxItems": 6,
-                              "items": {"type": "number"}},
+                    "items": {
+                        "type": "array",
+                        "minItems": 4,
+                        "maxItems": 6,
+                        "items": {"type": "number"},
+                    },
                 },
                 "crs": {"type": "string"},
             },
@@ -64,8 +79,12 @@ _EXTENT = {
             "properties": {
                 "interval": {
                     "type": "array",
-                    "items": {"type": "array", "minItems": 2, "maxItems": 2,
-                              "items": {"type": "string", "nullable": True}},
+                    "items": {
+                        "type": "array",
+                        "minItems": 2,
+                        "maxItems": 2,
+                        "items": {"type": "string", "nullable": True},
+                    },
                 },
                 "trs": {"type": "string"},
             },
@@ -87,46 +106,70 @@ _COLLECTION = {
 }
 _PARAMETERS = {
     "f": {
-        "name": "f", "in": "query", "required": False,
+        "name": "f",
+        "in": "query",
+        "required": False,
         "description": "Response format; without it the Accept header decides (JSON by default).",
         "schema": {"type": "string", "enum": ["json", "html"]},
     },
     "bbox": {
-        "name": "bbox", "in": "query", "required": False, "style": "form", "explode": False,
+        "name": "bbox",
+        "in": "query",
+        "required": False,
+        "style": "form",
+        "explode": False,
         "description": "minLon,minLat,maxLon,maxLat in CRS84 degrees (6 numbers with heights).",
-        "schema": {"type": "array", "minItems": 4, "maxItems": 6,
-                   "items": {"type": "number"}},
+        "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
     },
     "limit": {
-        "name": "limit", "in": "query", "required": False, "style": "form", "explode": False,
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "style": "form",
+        "explode": False,
         "description": f"Page size; larger values are served as {MAX_LIMIT}.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
-                   "default": DEFAULT_LIMIT},
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
     },
     "offset": {
-        "name": "offset", "in": "query", "required": False,
+        "name": "offset",
+        "in": "query",
+        "required": False,
         "description": "Matching features to skip; the next and prev links set it.",
         "schema": {"type": "integer", "minimum": 0, "default": 0},
     },
     "datetime": {
-        "name": "datetime", "in": "query", "required": False, "style": "form",
+        "name": "datetime",
+        "in": "query",
+        "required": False,
+        "style": "form",
         "explode": False,
         "description": "RFC 3339 instant or interval (start/end, '..' for an open end); "
-                       "filters collections that have a time property, is ignored by others.",
+        "filters collections that have a time property, is ignored by others.",
         "schema": {"type": "string"},
     },
     "featureId": {
-        "name": "featureId", "in": "path", "required": True,
-        "description": "The id of a feature.", "schema": {"type": "string"},
+        "name": "featureId",
+        "in": "path",
+        "required": True,
+        "description": "The id of a feature.",
+        "schema": {"type": "string"},
     },
 }
 _RESPONSES = {
-    "400": {"description": "A query parameter is unknown or invalid.",
-            "content": {JSON: {"schema": {"$ref": "#/components/schemas/exception"}},
-                        HTML: {"schema": {"type": "string"}}}},
-    "404": {"description": "No such collection or feature.",
-            "content": {JSON: {"schema": {"$ref": "#/components/schemas/exception"}},
-                        HTML: {"schema": {"type": "string"}}}},
+    "400": {
+        "description": "A query parameter is unknown or invalid.",
+        "content": {
+            JSON: {"schema": {"$ref": "#/components/schemas/exception"}},
+            HTML: {"schema": {"type": "string"}},
+        },
+    },
+    "404": {
+        "description": "No such collection or feature.",
+        "content": {
+            JSON: {"schema": {"$ref": "#/components/schemas/exception"}},
+            HTML: {"schema": {"type": "string"}},
+        },
+    },
 }
 
 
@@ -162,8 +205,10 @@ def _feature_schemas(provider: Provider) -> tuple[dict, dict]:
         "required": ["type", "features"],
         "properties": {
             "type": {"type": "string", "enum": ["FeatureCollection"]},
-            "features": {"type": "array",
-                         "items": {"$ref": f"#/components/schemas/feature_{provider.cid}"}},
+            "features": {
+                "type": "array",
+                "items": {"$ref": f"#/components/schemas/feature_{provider.cid}"},
+            },
             "links": _LINKS,
             "timeStamp": {"type": "string", "format": "date-time"},
             "numberMatched": {"type": "integer", "minimum": 0},
@@ -194,11 +239,15 @@ def _collection_paths(provider: Provider) -> dict:
         if not field.filterable:
             continue
         note = " Staff only (bearer token)." if field.private else ""
-        filters.append({
-            "name": field.name, "in": "query", "required": False,
-            "description": f"Only features whose {field.name} equals this value.{note}",
-            "schema": dict(_TYPE_SCHEMAS[field.type]),
-        })
+        filters.append(
+            {
+                "name": field.name,
+                "in": "query",
+                "required": False,
+                "description": f"Only features whose {field.name} equals this value.{note}",
+                "schema": dict(_TYPE_SCHEMAS[field.type]),
+            }
+        )
     optional_auth = [{}, {"bearerAuth": []}]
     return {
         f"/collections/{cid}": {
@@ -207,8 +256,10 @@ def _collection_paths(provider: Provider) -> dict:
                 "summary": f"Metadata of the {cid} collection",
                 "tags": [cid],
                 "parameters": [_ref("parameters", "f")],
-                "responses": {**_ok(provider.title, JSON, _ref("schemas", "collection")),
-                              **_RESPONSES},
+                "responses": {
+                    **_ok(provider.title, JSON, _ref("schemas", "collection")),
+                    **_RESPONSES,
+                },
             }
         },
         f"/collections/{cid}/items": {
@@ -218,11 +269,14 @@ def _collection_paths(provider: Provider) -> dict:
                 "description": provider.description,
                 "tags": [cid],
                 "security": optional_auth,
-                "parameters": [_ref("parameters", p)
-                               for p in ("f", "bbox", "limit", "offset", "datetime")] + filters,
+                "parameters": [
+                    _ref("parameters", p) for p in ("f", "bbox", "limit", "offset", "datetime")
+                ]
+                + filters,
                 "responses": {
-                    **_ok("A page of features.", GEOJSON,
-                          _ref("schemas", f"featureCollection_{cid}")),
+                    **_ok(
+                        "A page of features.", GEOJSON, _ref("schemas", f"featureCollection_{cid}")
+                    ),
                     **_RESPONSES,
                 },
             }
@@ -234,8 +288,10 @@ def _collection_paths(provider: Provider) -> dict:
                 "tags": [cid],
                 "security": optional_auth,
                 "parameters": [_ref("parameters", "featureId"), _ref("parameters", "f")],
-                "responses": {**_ok("The feature.", GEOJSON, _ref("schemas", f"feature_{cid}")),
-                              **_RESPONSES},
+                "responses": {
+                    **_ok("The feature.", GEOJSON, _ref("schemas", f"feature_{cid}")),
+                    **_RESPONSES,
+                },
             }
         },
     }
@@ -272,8 +328,11 @@ def build_openapi(
         "landingPage": {
             "type": "object",
             "required": ["links"],
-            "properties": {"title": {"type": "string"}, "description": {"type": "string"},
-                           "links": _LINKS},
+            "properties": {
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+                "links": _LINKS,
+            },
         },
         "confClasses": {
             "type": "object",
@@ -284,33 +343,65 @@ def build_openapi(
         "collections": {
             "type": "object",
             "required": ["links", "collections"],
-            "properties": {"links": _LINKS,
-                           "collections": {"type": "array",
-                                           "items": _ref("schemas", "collection")}},
+            "properties": {
+                "links": _LINKS,
+                "collections": {"type": "array", "items": _ref("schemas", "collection")},
+            },
         },
     }
     paths: dict = {
-        "/": {"get": {"operationId": "getLandingPage", "summary": "Landing page",
-                      "tags": ["server"], "parameters": [_ref("parameters", "f")],
-                      "responses": {**_ok("Links to the API, conformance and collections.",
-                                          JSON, _ref("schemas", "landingPage")),
-                                    **_RESPONSES}}},
-        "/conformance": {"get": {"operationId": "getConformanceDeclaration",
-                                 "summary": "Conformance classes implemented",
-                                 "tags": ["server"], "parameters": [_ref("parameters", "f")],
-                                 "responses": {**_ok("The conformance classes.", JSON,
-                                                     _ref("schemas", "confClasses")),
-                                               **_RESPONSES}}},
-        "/api": {"get": {"operationId": "getAPIDefinition", "summary": "This document",
-                         "tags": ["server"], "parameters": [_ref("parameters", "f")],
-                         "responses": {**_ok("The API definition.", OPENAPI_MEDIA,
-                                             {"type": "object"}), **_RESPONSES}}},
-        "/collections": {"get": {"operationId": "getCollections",
-                                 "summary": "The feature collections", "tags": ["server"],
-                                 "parameters": [_ref("parameters", "f")],
-                                 "responses": {**_ok("The collections.", JSON,
-                                                     _ref("schemas", "collections")),
-                                               **_RESPONSES}}},
+        "/": {
+            "get": {
+                "operationId": "getLandingPage",
+                "summary": "Landing page",
+                "tags": ["server"],
+                "parameters": [_ref("parameters", "f")],
+                "responses": {
+                    **_ok(
+                        "Links to the API, conformance and collections.",
+                        JSON,
+                        _ref("schemas", "landingPage"),
+                    ),
+                    **_RESPONSES,
+                },
+            }
+        },
+        "/conformance": {
+            "get": {
+                "operationId": "getConformanceDeclaration",
+                "summary": "Conformance classes implemented",
+                "tags": ["server"],
+                "parameters": [_ref("parameters", "f")],
+                "responses": {
+                    **_ok("The conformance classes.", JSON, _ref("schemas", "confClasses")),
+                    **_RESPONSES,
+                },
+            }
+        },
+        "/api": {
+            "get": {
+                "operationId": "getAPIDefinition",
+                "summary": "This document",
+                "tags": ["server"],
+                "parameters": [_ref("parameters", "f")],
+                "responses": {
+                    **_ok("The API definition.", OPENAPI_MEDIA, {"type": "object"}),
+                    **_RESPONSES,
+                },
+            }
+        },
+        "/collections": {
+            "get": {
+                "operationId": "getCollections",
+                "summary": "The feature collections",
+                "tags": ["server"],
+                "parameters": [_ref("parameters", "f")],
+                "responses": {
+                    **_ok("The collections.", JSON, _ref("schemas", "collections")),
+                    **_RESPONSES,
+                },
+            }
+        },
     }
     for provider in providers.values():
         feature, collection = _feature_schemas(provider)
@@ -323,9 +414,9 @@ def build_openapi(
             "title": title,
             "version": version,
             "description": "OGC API – Features Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0) over "
-                           "the fossil sites, stratigraphic sections and patrols of Guizhou. "
-                           "Coordinates are CRS84 longitude/latitude (the data are CGCS2000, "
-                           "which agrees with WGS 84 to centimetres).",
+            "the fossil sites, stratigraphic sections and patrols of Guizhou. "
+            "Coordinates are CRS84 longitude/latitude (the data are CGCS2000, "
+            "which agrees with WGS 84 to centimetres).",
             "license": {"name": "MIT"},
         },
         "servers": [{"url": base_url}],

@@ -59,8 +59,12 @@ def layer_fields(kind: str) -> list[Field]:
     """The properties of a reference layer, from :data:`fossilgis.schema.LAYER_FIELDS`."""
     fields = [Field(name, ftype, required) for name, ftype, required in LAYER_FIELDS[kind]]
     fields.append(
-        Field("generalised", "bool", True,
-              description="true when the geometry is the public ~1 km grid-cell shape")
+        Field(
+            "generalised",
+            "bool",
+            True,
+            description="true when the geometry is the public ~1 km grid-cell shape",
+        )
     )
     return fields
 
@@ -72,15 +76,30 @@ PATROL_FIELDS = [
     Field("id", "str", True, description="the patrol's UUID"),
     Field("started_at", "datetime", True),
     Field("ended_at", "datetime", True),
-    Field("target_kind", "str", private=True, why=_SITE_DATA,
-          description="site or section (staff only)"),
+    Field(
+        "target_kind",
+        "str",
+        private=True,
+        why=_SITE_DATA,
+        description="site or section (staff only)",
+    ),
     Field("target_id", "str", private=True, why=_SITE_DATA, description="(staff only)"),
-    Field("target_inferred", "bool", True, private=True, why=_SITE_DATA,
-          description="target inferred from the location (staff only)"),
-    Field("target_distance_m", "float", private=True, why=_SITE_DATA,
-          description="(staff only)"),
-    Field("purpose", "str", private=True, why=_SITE_DATA,
-          description="free text, may name the site (staff only)"),
+    Field(
+        "target_inferred",
+        "bool",
+        True,
+        private=True,
+        why=_SITE_DATA,
+        description="target inferred from the location (staff only)",
+    ),
+    Field("target_distance_m", "float", private=True, why=_SITE_DATA, description="(staff only)"),
+    Field(
+        "purpose",
+        "str",
+        private=True,
+        why=_SITE_DATA,
+        description="free text, may name the site (staff only)",
+    ),
     Field("waypoint_count", "int", True),
     Field("alert_count", "int", True, description="observations of damage or digging"),
     Field("photo_count", "int", True),
@@ -261,8 +280,8 @@ class LayerProvider(FrameProvider):
                 "(generalised = true); a bearer token of staff shows precise boundaries."
                 if sensitive
                 else "Anonymous callers get each section within a site's attention zone as "
-                     "the ~1 km grid cells it touches (generalised = true), the others "
-                     "precise; a bearer token of staff shows every section precise."
+                "the ~1 km grid cells it touches (generalised = true), the others "
+                "precise; a bearer token of staff shows every section precise."
             )
             + " Anonymous callers get coordinates in free text withheld."
         )
@@ -313,10 +332,10 @@ class PatrolProvider(FrameProvider):
             "patrols",
             title="Patrols 巡护记录",
             description="Patrols of fossil sites and sections: track (or waypoints), time span "
-                        "and counts of waypoints, alerts and photos. datetime selects patrols "
-                        "whose span [started_at, ended_at] meets it. Anonymous callers get "
-                        "the times and counts only: no geometry, no target site, no personal "
-                        "data (which site was patrolled when is staff data).",
+            "and counts of waypoints, alerts and photos. datetime selects patrols "
+            "whose span [started_at, ended_at] meets it. Anonymous callers get "
+            "the times and counts only: no geometry, no target site, no personal "
+            "data (which site was patrolled when is staff data).",
             geometry_type="MultiLineString",
             fields=PATROL_FIELDS,
             load=lambda: self._load_patrols(store),

@@ -66,14 +66,26 @@ def patrols_csv(patrols, target_names: dict | None = None) -> str:
         hours = (row.ended_at - row.started_at).total_seconds() / 3600.0
         writer.writerow(
             [
-                row.uuid, row.target_kind or "", row.target_id or "",
-                _cell(names.get(row.target_id, "")), "yes" if row.target_inferred else "no",
-                _cell("、".join(row.team)), format_cst(row.started_at), format_cst(row.ended_at),
-                f"{hours:.2f}", f"{_geodesic_km(geom):.3f}", row.waypoint_count,
-                row.alert_count, row.photo_count, _cell(row.purpose), _cell(row.notes),
+                row.uuid,
+                row.target_kind or "",
+                row.target_id or "",
+                _cell(names.get(row.target_id, "")),
+                "yes" if row.target_inferred else "no",
+                _cell("、".join(row.team)),
+                format_cst(row.started_at),
+                format_cst(row.ended_at),
+                f"{hours:.2f}",
+                f"{_geodesic_km(geom):.3f}",
+                row.waypoint_count,
+                row.alert_count,
+                row.photo_count,
+                _cell(row.purpose),
+                _cell(row.notes),
                 "" if point is None else f"{point.x:.6f}",
                 "" if point is None else f"{point.y:.6f}",
-                _cell(row.created_by), format_cst(row.created_at), format_cst(row.deleted_at),
+                _cell(row.created_by),
+                format_cst(row.created_at),
+                format_cst(row.deleted_at),
             ]
         )
     return out.getvalue()
@@ -88,11 +100,20 @@ def waypoints_csv(waypoints) -> str:
         label = OBSERVATION_CATEGORIES.get(row.category)
         writer.writerow(
             [
-                row.patrol_uuid, row.uuid, format_cst(row.observed_at),
-                f"{row.geometry.x:.6f}", f"{row.geometry.y:.6f}", _cell(row.name),
-                row.category or "", label.zh if label else "", label.en if label else "",
-                row.severity or "", _cell(row.description), row.target_kind or "",
-                row.target_id or "", row.photo_count,
+                row.patrol_uuid,
+                row.uuid,
+                format_cst(row.observed_at),
+                f"{row.geometry.x:.6f}",
+                f"{row.geometry.y:.6f}",
+                _cell(row.name),
+                row.category or "",
+                label.zh if label else "",
+                label.en if label else "",
+                row.severity or "",
+                _cell(row.description),
+                row.target_kind or "",
+                row.target_id or "",
+                row.photo_count,
             ]
         )
     return out.getvalue()
@@ -175,11 +196,20 @@ def patrols_kml(patrols: list[Patrol]) -> str:
         if lines:
             mark = _sub(folder, f"{{{ns}}}Placemark")
             _sub(mark, f"{{{ns}}}name", f"track {p.uuid[:8]}")
-            _extended(mark, ns, {
-                "uuid": p.uuid, "target_kind": p.target_kind, "target_id": p.target_id,
-                "team": "、".join(p.team), "started_at": format_time(p.started_at),
-                "ended_at": format_time(p.ended_at), "purpose": p.purpose, "notes": p.notes,
-            })
+            _extended(
+                mark,
+                ns,
+                {
+                    "uuid": p.uuid,
+                    "target_kind": p.target_kind,
+                    "target_id": p.target_id,
+                    "team": "、".join(p.team),
+                    "started_at": format_time(p.started_at),
+                    "ended_at": format_time(p.ended_at),
+                    "purpose": p.purpose,
+                    "notes": p.notes,
+                },
+            )
             multi = _sub(mark, f"{{{ns}}}MultiGeometry")
             for line in lines:
                 coords = " ".join(f"{x:.7f},{y:.7f}" for x, y, *_ in line.coords)
@@ -192,11 +222,16 @@ def patrols_kml(patrols: list[Patrol]) -> str:
             if obs:
                 _sub(mark, f"{{{ns}}}description", obs.description)
             _sub(_sub(mark, f"{{{ns}}}TimeStamp"), f"{{{ns}}}when", format_time(w.observed_at))
-            _extended(mark, ns, {
-                "uuid": w.uuid, "patrol_uuid": p.uuid,
-                "category": obs.category if obs else None,
-                "severity": obs.severity if obs else None,
-            })
+            _extended(
+                mark,
+                ns,
+                {
+                    "uuid": w.uuid,
+                    "patrol_uuid": p.uuid,
+                    "category": obs.category if obs else None,
+                    "severity": obs.severity if obs else None,
+                },
+            )
             point = _sub(mark, f"{{{ns}}}Point")
             _sub(point, f"{{{ns}}}coordinates", f"{w.lon:.7f},{w.lat:.7f}")
     ET.indent(root)

@@ -69,16 +69,16 @@ def _photo_refs(value: Any, where: str) -> list[PhotoRef]:
             sha, name = item.get("sha256"), item.get("name")
             if sha not in (None, "") and not (isinstance(sha, str) and _SHA256.match(sha.lower())):
                 raise PatrolValidationError(
-                    f"{at}.sha256: {_shown(sha)} is not a SHA-256 (64 hex digits) "
-                    "/ 照片哈希无效")
+                    f"{at}.sha256: {_shown(sha)} is not a SHA-256 (64 hex digits) / 照片哈希无效"
+                )
             if name is not None and not isinstance(name, str):
                 raise PatrolValidationError(f"{at}.name: {_shown(name)} is not a file name")
             if not sha and not (name or "").strip():
                 raise PatrolValidationError(
                     f"{at}: neither a sha256 nor a file name; name the photo part it comes "
-                    "in, or the SHA-256 of a stored photo / 照片缺少文件名或哈希")
-            refs.append(PhotoRef(sha256=sha.lower() if sha else None,
-                                 name=(name or "").strip()))
+                    "in, or the SHA-256 of a stored photo / 照片缺少文件名或哈希"
+                )
+            refs.append(PhotoRef(sha256=sha.lower() if sha else None, name=(name or "").strip()))
         elif isinstance(item, str) and _SHA256.match(item.lower()):
             refs.append(PhotoRef(sha256=item.lower()))
         elif isinstance(item, str) and item.strip():
@@ -98,7 +98,8 @@ def _team(value: Any) -> list[str]:
         for i, t in enumerate(value):
             if isinstance(t, bool) or not isinstance(t, str | int | float):
                 raise PatrolValidationError(
-                    f"team[{i}]: {_shown(t)} is not a name; expected a list of names")
+                    f"team[{i}]: {_shown(t)} is not a name; expected a list of names"
+                )
             if str(t).strip():
                 names.append(str(t).strip())
         return names
@@ -107,15 +108,19 @@ def _team(value: Any) -> list[str]:
 
 def _position(value: Any, where: str) -> tuple[float, float]:
     """(lon, lat) of a GeoJSON position: a list of 2 or 3 finite numbers."""
-    ok = (isinstance(value, list | tuple) and 2 <= len(value) <= 3
-          and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value))
+    ok = (
+        isinstance(value, list | tuple)
+        and 2 <= len(value) <= 3
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    )
     if ok:
         lon, lat = float(value[0]), float(value[1])
         if math.isfinite(lon) and math.isfinite(lat):
             return lon, lat
     raise PatrolValidationError(
         f"{where}: {_shown(value)} is not a position; expected [lon, lat] in degrees "
-        "/ 坐标应为 [经度, 纬度]")
+        "/ 坐标应为 [经度, 纬度]"
+    )
 
 
 def _track(geometry: Any, where: str):
@@ -136,7 +141,8 @@ def _track(geometry: Any, where: str):
     parts = [coords] if kind == "LineString" else coords
     if not isinstance(parts, list | tuple) or not all(isinstance(p, list | tuple) for p in parts):
         raise PatrolValidationError(
-            f"{where}.geometry.coordinates: expected a list of positions per line / 轨迹坐标无效")
+            f"{where}.geometry.coordinates: expected a list of positions per line / 轨迹坐标无效"
+        )
     lines = []
     for n, part in enumerate(parts):
         at = f"{where}.geometry.coordinates" + (f"[{n}]" if kind == "MultiLineString" else "")
@@ -146,7 +152,8 @@ def _track(geometry: Any, where: str):
         if len(points) < 2:
             raise PatrolValidationError(
                 f"{at}: a track line needs at least 2 points, found 1; send the point as a "
-                "waypoint instead / 轨迹至少需要 2 个点")
+                "waypoint instead / 轨迹至少需要 2 个点"
+            )
         lines.append(points)
     return shapely.MultiLineString(lines) if lines else None
 
@@ -160,8 +167,7 @@ def target_from_properties(props: dict) -> tuple[str | None, str | None]:
     if props.get("target_id") and not props.get("target_inferred"):
         kind = props.get("target_kind")
         if kind is not None and not isinstance(kind, str):
-            raise PatrolValidationError(
-                f"target_kind: {_shown(kind)}; expected site or section")
+            raise PatrolValidationError(f"target_kind: {_shown(kind)}; expected site or section")
         return kind, _text(props, "target_id", "target").strip() or None
     return None, None
 
@@ -202,13 +208,15 @@ def _properties(feature: Any, where: str) -> dict:
     """The properties of a feature (a JSON object, or none)."""
     if not isinstance(feature, dict):
         raise PatrolValidationError(
-            f"{where}: {_shown(feature)} is not a GeoJSON Feature object / 应为 GeoJSON 要素")
+            f"{where}: {_shown(feature)} is not a GeoJSON Feature object / 应为 GeoJSON 要素"
+        )
     props = feature.get("properties")
     if props is None:
         return {}
     if not isinstance(props, dict):
         raise PatrolValidationError(
-            f"{where}.properties: {_shown(props)} is not a JSON object / 属性应为对象")
+            f"{where}.properties: {_shown(props)} is not a JSON object / 属性应为对象"
+        )
     return props
 
 
@@ -226,7 +234,8 @@ def patrols_from_geojson(obj: dict) -> list[Patrol]:
     if not isinstance(features, list):
         raise PatrolValidationError(
             f"features: {_shown(features)} is not a list; expected a list of Feature objects "
-            "/ features 应为要素列表")
+            "/ features 应为要素列表"
+        )
     patrols: dict[str, Patrol] = {}
     pending: list[tuple[int, dict]] = []
     for i, feat in enumerate(features):

@@ -95,7 +95,8 @@ def read_gpx(path: str | Path) -> GpxContent:
         times = []
         if "track_points" in layers:
             pts = pyogrio.read_dataframe(
-                path, layer="track_points",
+                path,
+                layer="track_points",
                 columns=["track_fid", "track_seg_id", "track_seg_point_id", "time"],
             )
             if len(pts):
@@ -116,17 +117,28 @@ def read_gpx(path: str | Path) -> GpxContent:
                     times.append(moment)
                 wpts.append(
                     GpxWaypoint(
-                        lon=geom.x, lat=geom.y, time=moment, name=_text(rec.get("name")),
+                        lon=geom.x,
+                        lat=geom.y,
+                        time=moment,
+                        name=_text(rec.get("name")),
                         description=_text(rec.get("desc")) or _text(rec.get("cmt")),
-                        type=_text(rec.get("type")), symbol=_text(rec.get("sym")),
+                        type=_text(rec.get("type")),
+                        symbol=_text(rec.get("sym")),
                     )
                 )
         if "routes" in layers and len(
             pyogrio.read_dataframe(path, layer="routes", read_geometry=False, columns=["name"])
         ):
             notes.append("routes (<rte>, planned paths) were ignored; only tracks are patrols")
-    except (DataSourceError, DataLayerError, FieldError, GeometryError, ValueError,
-            KeyError, AttributeError) as exc:
+    except (
+        DataSourceError,
+        DataLayerError,
+        FieldError,
+        GeometryError,
+        ValueError,
+        KeyError,
+        AttributeError,
+    ) as exc:
         # GDAL names the file by its full path: keep only its name
         detail = str(exc).replace(str(path), path.name)[:300]
         raise InputFileError(f"{path.name}: GDAL cannot read it as GPX ({detail})") from None

@@ -91,16 +91,23 @@ def _from_gpx(path: Path, data: bytes, opts: dict) -> tuple[list[Patrol], list[s
             raise PatrolValidationError(f"{where}: no <time>; every waypoint needs its time")
         waypoints.append(
             Waypoint(
-                uuid=_waypoint_uuid(uid, i), lon=w.lon, lat=w.lat, observed_at=w.time,
-                name=w.name, observation=w.observation(),
+                uuid=_waypoint_uuid(uid, i),
+                lon=w.lon,
+                lat=w.lat,
+                observed_at=w.time,
+                name=w.name,
+                observation=w.observation(),
             )
         )
     start, end = _span(
         [t for t in (content.started_at, content.ended_at) if t],
-        opts["started_at"], opts["ended_at"], path.name,
+        opts["started_at"],
+        opts["ended_at"],
+        path.name,
     )
-    patrol = Patrol(uuid=uid, started_at=start, ended_at=end, track=content.track,
-                    waypoints=waypoints)
+    patrol = Patrol(
+        uuid=uid, started_at=start, ended_at=end, track=content.track, waypoints=waypoints
+    )
     return [patrol], content.notes
 
 
@@ -221,8 +228,12 @@ def read_patrol_file(
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    readers = {".gpx": _from_gpx, ".geojson": _from_geojson, ".json": _from_geojson,
-               ".csv": _from_csv}
+    readers = {
+        ".gpx": _from_gpx,
+        ".geojson": _from_geojson,
+        ".json": _from_geojson,
+        ".csv": _from_csv,
+    }
     if suffix not in readers:
         raise UnsupportedFormatError(
             f"{path.name}: {suffix or 'no extension'} is not a patrol file; expected "

@@ -53,17 +53,20 @@ def _check_photo_refs(store, patrol: Patrol) -> None:
     outbox would send again for ever)."""
     problems = []
     places = [("photos", patrol.photos)] + [
-        (f"waypoints[{i}].photos", w.photos) for i, w in enumerate(patrol.waypoints)]
+        (f"waypoints[{i}].photos", w.photos) for i, w in enumerate(patrol.waypoints)
+    ]
     for where, refs in places:
         for j, ref in enumerate(refs):
             if ref.sha256:
                 if store.photo_info(ref.sha256) is None:
                     problems.append(
                         f"{where}[{j}]: no stored photo has SHA-256 {ref.sha256}; send the "
-                        "photo file with the record / 服务器上没有该照片，请随记录一并上传")
+                        "photo file with the record / 服务器上没有该照片，请随记录一并上传"
+                    )
             elif not ref.name:
                 problems.append(
-                    f"{where}[{j}]: neither a SHA-256 nor a file name / 照片缺少文件名或哈希")
+                    f"{where}[{j}]: neither a SHA-256 nor a file name / 照片缺少文件名或哈希"
+                )
     if problems:
         raise PatrolValidationError("; ".join(problems), problems)
 
@@ -96,12 +99,18 @@ def _store_photos(store, patrol: Patrol, files: Mapping[str, bytes], max_bytes) 
             home = _nearest_waypoint(patrol, info.lon, info.lat)
         if home is not None:
             home.photos.append(ref)
-            log.debug("photo %s: not named in the record; attached to waypoint %s by its EXIF "
-                      "position", name, home.uuid)
+            log.debug(
+                "photo %s: not named in the record; attached to waypoint %s by its EXIF position",
+                name,
+                home.uuid,
+            )
         else:
             patrol.photos.append(ref)
-            log.debug("photo %s: not named in the record; attached to the patrol (%s)", name,
-                      "no EXIF position" if info.lon is None else "no waypoint within 50 m")
+            log.debug(
+                "photo %s: not named in the record; attached to the patrol (%s)",
+                name,
+                "no EXIF position" if info.lon is None else "no waypoint within 50 m",
+            )
             if info.lon is None:
                 warnings.append(f"photo {name}: no EXIF GPS position; attached to the patrol")
     return warnings
@@ -153,8 +162,13 @@ def submit_patrol(
     ConflictError
         The UUID is stored with different content (HTTP 409).
     """
-    log.info("patrol %s from %s: %d waypoints, %d photo files", patrol.uuid, user,
-             len(patrol.waypoints), len(files or {}))
+    log.info(
+        "patrol %s from %s: %d waypoints, %d photo files",
+        patrol.uuid,
+        user,
+        len(patrol.waypoints),
+        len(files or {}),
+    )
     if targets is None:
         targets = load_targets(store)
     warnings = validate_patrol(patrol, targets, now)
@@ -170,9 +184,18 @@ def submit_patrol(
         else:
             patrol.target_kind, patrol.target_id = hit.kind, hit.id
             patrol.target_inferred, patrol.target_distance_m = True, hit.distance_m
-            log.info("patrol %s: target inferred as %s %s, %.0f m away", patrol.uuid, hit.kind,
-                     hit.id, hit.distance_m)
+            log.info(
+                "patrol %s: target inferred as %s %s, %.0f m away",
+                patrol.uuid,
+                hit.kind,
+                hit.id,
+                hit.distance_m,
+            )
     record, created = store.save_patrol(patrol, user)
-    log.info("patrol %s: %s (%d warnings)", patrol.uuid,
-             "stored" if created else "identical re-send, already stored", len(warnings))
+    log.info(
+        "patrol %s: %s (%d warnings)",
+        patrol.uuid,
+        "stored" if created else "identical re-send, already stored",
+        len(warnings),
+    )
     return SubmitResult(record, created, warnings)

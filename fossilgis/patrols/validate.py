@@ -79,7 +79,8 @@ def _text_problems(patrol: Patrol) -> list[str]:
             )
         elif len(value) > limit:
             problems.append(
-                f"{name}: {len(value)} characters; at most {limit} / 文本过长（最多 {limit} 字）")
+                f"{name}: {len(value)} characters; at most {limit} / 文本过长（最多 {limit} 字）"
+            )
     return problems
 
 
@@ -93,9 +94,7 @@ def _coord_problems(patrol: Patrol) -> list[str]:
     where = f"Guizhou {format_bounds(GUIZHOU_BOUNDS, 1)} (lon/lat, CGCS2000/WGS 84 degrees)"
     if patrol.track is not None and not patrol.track.is_empty:
         parts = getattr(patrol.track, "geoms", [patrol.track])
-        bad = [
-            (x, y) for part in parts for x, y, *_ in part.coords if _outside(x, y)
-        ]
+        bad = [(x, y) for part in parts for x, y, *_ in part.coords if _outside(x, y)]
         if bad:
             x, y = bad[0]
             problems.append(
@@ -204,9 +203,7 @@ def validate_patrol(patrol: Patrol, targets=None, now: dt.datetime | None = None
         obs = w.observation
         if obs is not None:
             if obs.category not in OBSERVATION_CATEGORIES:
-                choices = ", ".join(
-                    f"{c} ({lab.zh})" for c, lab in OBSERVATION_CATEGORIES.items()
-                )
+                choices = ", ".join(f"{c} ({lab.zh})" for c, lab in OBSERVATION_CATEGORIES.items())
                 problems.append(
                     f"waypoints[{i}].category: {obs.category!r} is not a category; "
                     f"expected one of: {choices}"
@@ -218,9 +215,7 @@ def validate_patrol(patrol: Patrol, targets=None, now: dt.datetime | None = None
                 )
 
     if patrol.target_kind is not None and patrol.target_kind not in TARGET_KINDS:
-        problems.append(
-            f"target_kind: {patrol.target_kind!r} is unknown; expected site or section"
-        )
+        problems.append(f"target_kind: {patrol.target_kind!r} is unknown; expected site or section")
     elif patrol.target_id and targets is not None:
         hit = targets[targets["id"] == patrol.target_id]
         if patrol.target_kind:

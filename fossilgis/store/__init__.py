@@ -87,10 +87,12 @@ def open_store(
     url = resolve_store_url(store)
     postgis = bool(url) and url.lower() not in ("gpkg", "geopackage")
     # the URL is not logged: it may hold a password
-    logging.getLogger(__name__).info("opening the %s store (data directory %s, create=%s); "
-                                     "a new or older store is migrated now",
-                                     "PostGIS" if postgis else "GeoPackage",
-                                     resolve_data_dir(data), create)
+    logging.getLogger(__name__).info(
+        "opening the %s store (data directory %s, create=%s); a new or older store is migrated now",
+        "PostGIS" if postgis else "GeoPackage",
+        resolve_data_dir(data),
+        create,
+    )
     if postgis:
         from fossilgis.store.postgis import PostGISStore, is_postgres_url
 

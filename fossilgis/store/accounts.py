@@ -60,8 +60,9 @@ class Accounts:
         return [self._user(r) for r in rows]
 
     def _update_user(self, conn, username, sets: str, args: tuple) -> None:
-        cur = conn.execute(self.db.q(f"UPDATE users SET {sets} WHERE username=?"),
-                           (*args, username))
+        cur = conn.execute(
+            self.db.q(f"UPDATE users SET {sets} WHERE username=?"), (*args, username)
+        )
         if cur.rowcount == 0:
             raise RecordNotFoundError(_NO_USER.format(username))
 
@@ -119,17 +120,17 @@ class Accounts:
         """End one session (sign-out); True if it was live."""
         with self.db.tx() as conn:
             cur = conn.execute(
-                self.db.q(
-                    "UPDATE sessions SET ended_at=? WHERE sid_sha256=? AND ended_at IS NULL"
-                ),
+                self.db.q("UPDATE sessions SET ended_at=? WHERE sid_sha256=? AND ended_at IS NULL"),
                 (now_text(), sid_sha256),
             )
             return cur.rowcount > 0
 
     def _end_sessions(self, conn, username, by) -> int:
         cur = conn.execute(
-            self.db.q("UPDATE sessions SET ended_at=? WHERE username=? AND ended_at IS NULL "
-                      "AND expires_at > ?"),
+            self.db.q(
+                "UPDATE sessions SET ended_at=? WHERE username=? AND ended_at IS NULL "
+                "AND expires_at > ?"
+            ),
             (now_text(), username, now_text()),
         )
         count = cur.rowcount
@@ -160,7 +161,11 @@ class Accounts:
             )
             # the audit row names the token by the first 8 hex digits of its hash only
             self.audit.record(
-                conn, by, "create", "token", username,
+                conn,
+                by,
+                "create",
+                "token",
+                username,
                 {"label": label, "token_sha256_prefix": token_sha256[:8]},
             )
 

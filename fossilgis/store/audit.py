@@ -45,10 +45,14 @@ class AuditLog:
                 f"VALUES (?, ?, ?, ?, ?, {self.db.dialect.json_param})"
             ),
             (
-                now_text(), escape_control(user), escape_control(action),
-                escape_control(object_kind), escape_control(object_id),
-                None if detail is None else json.dumps(
-                    _escaped(detail), ensure_ascii=False, default=str),
+                now_text(),
+                escape_control(user),
+                escape_control(action),
+                escape_control(object_kind),
+                escape_control(object_id),
+                None
+                if detail is None
+                else json.dumps(_escaped(detail), ensure_ascii=False, default=str),
             ),
         )
 
@@ -58,12 +62,16 @@ class AuditLog:
         with self.db.tx() as conn:
             self.record(conn, user, action, object_kind, object_id, detail)
 
-    def rows(self, limit: int | None = 100, *, object_kind=None, object_id=None,
-             username=None) -> list[dict]:
+    def rows(
+        self, limit: int | None = 100, *, object_kind=None, object_id=None, username=None
+    ) -> list[dict]:
         """Audit rows, newest first: id, at, username, action, object_kind, object_id,
         detail (dict or None)."""
-        where, args = filters(("object_kind = ?", object_kind),
-                              ("object_id = ?", object_id), ("username = ?", username))
+        where, args = filters(
+            ("object_kind = ?", object_kind),
+            ("object_id = ?", object_id),
+            ("username = ?", username),
+        )
         sql = "SELECT id, at, username, action, object_kind, object_id, detail FROM audit"
         if where:
             sql += " WHERE " + " AND ".join(where)

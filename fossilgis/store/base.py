@@ -49,8 +49,9 @@ class Store:
         Create/migrate the schema when needed; fill a new one from ``layers/``.
     """
 
-    def __init__(self, db: Database, data_dir, *, create: bool = True, build: bool = True,
-                 dir_note: str = ""):
+    def __init__(
+        self, db: Database, data_dir, *, create: bool = True, build: bool = True, dir_note: str = ""
+    ):
         self.db = db
         self.data_dir = Path(data_dir)
         self.backend = db.dialect.name

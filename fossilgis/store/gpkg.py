@@ -165,7 +165,10 @@ class GeoPackageStore(Store):
     def protected_paths(self) -> dict:
         """The GeoPackage, its SQLite sidecars, the photo folder and the secret key."""
         own = {self.path: "the store's GeoPackage (数据存储文件)"}
-        for suffix, what in (("-wal", "write-ahead log"), ("-shm", "shared-memory index"),
-                             ("-journal", "rollback journal")):
+        for suffix, what in (
+            ("-wal", "write-ahead log"),
+            ("-shm", "shared-memory index"),
+            ("-journal", "rollback journal"),
+        ):
             own[self.path.with_name(self.path.name + suffix)] = f"the store's SQLite {what}"
         return {**own, **super().protected_paths()}

@@ -46,8 +46,7 @@ class Layers:
             if cached and cached[0] == version:
                 return cached[1].copy()
             rows = conn.execute(
-                f"SELECT {', '.join(names)}, extra, {d.geom_col('geom')} FROM {kind} "
-                "ORDER BY fid"
+                f"SELECT {', '.join(names)}, extra, {d.geom_col('geom')} FROM {kind} ORDER BY fid"
             ).fetchall()
         cols = list(zip(*rows)) if rows else [[] for _ in range(len(names) + 2)]
         data = {n: list(cols[i]) for i, n in enumerate(names)}
@@ -104,8 +103,10 @@ class Layers:
             extra = {k: v for k, v in rec.items() if k not in known and v is not None}
             extra.update(rec.get("extra") or {})
             # NaN is NULL (SQLite stores a NaN REAL as NULL; PostgreSQL is told so)
-            values = [None if isinstance(v, float) and math.isnan(v) else v
-                      for v in (rec.get(n) for n in names)]
+            values = [
+                None if isinstance(v, float) and math.isnan(v) else v
+                for v in (rec.get(n) for n in names)
+            ]
             rows.append(
                 (
                     *values,
@@ -129,8 +130,16 @@ class Layers:
             (kind, version, meta[0], meta[1], len(current), now_iso(), user, note, features),
         )
 
-    def replace(self, kind: str, gdf, *, source: str, demonstration: bool,
-                user: str | None = None, note: str = "") -> int:
+    def replace(
+        self,
+        kind: str,
+        gdf,
+        *,
+        source: str,
+        demonstration: bool,
+        user: str | None = None,
+        note: str = "",
+    ) -> int:
         """Replace the whole layer atomically, archive the previous version; new version."""
         check_kind(kind)
         if gdf.crs is None or gdf.crs.to_epsg() != SRS_ID:
@@ -157,8 +166,14 @@ class Layers:
             bounds = tuple(float(v) for v in gdf.total_bounds) if len(gdf) else None
             d.set_extent(conn, kind, bounds)
             # the audit row goes in the same transaction as the change it records
-            self.audit.record(conn, user or "system", "layer.replace", kind, str(version),
-                              {"source": source, "count": len(rows), "note": note or None})
+            self.audit.record(
+                conn,
+                user or "system",
+                "layer.replace",
+                kind,
+                str(version),
+                {"source": source, "count": len(rows), "note": note or None},
+            )
         return version
 
     def history(self, kind: str) -> list[dict]:
@@ -183,8 +198,7 @@ class Layers:
 
         check_kind(kind)
         row = self.db.one(
-            "SELECT features, source, demonstration FROM layer_archive "
-            "WHERE kind=? AND version=?",
+            "SELECT features, source, demonstration FROM layer_archive WHERE kind=? AND version=?",
             (kind, version),
         )
         if row is None:

@@ -57,19 +57,25 @@ def waypoint_rows(d: Dialect, patrol) -> list[tuple]:
     rows = []
     for seq, w in enumerate(patrol.waypoints):
         obs = w.observation
-        rows.append((
-            w.uuid, patrol.uuid, seq, format_time(w.observed_at), w.name,
-            obs.category if obs else None, obs.severity if obs else None,
-            obs.description if obs else None,
-            d.encode_geom(shapely.Point(w.lon, w.lat)),
-        ))
+        rows.append(
+            (
+                w.uuid,
+                patrol.uuid,
+                seq,
+                format_time(w.observed_at),
+                w.name,
+                obs.category if obs else None,
+                obs.severity if obs else None,
+                obs.description if obs else None,
+                d.encode_geom(shapely.Point(w.lon, w.lat)),
+            )
+        )
     return rows
 
 
 def photo_link_rows(patrol) -> list[tuple]:
     """The ``patrol_photos`` rows: the patrol's photos, then each waypoint's, in order."""
-    rows = [(patrol.uuid, seq, None, ref.sha256, ref.name)
-            for seq, ref in enumerate(patrol.photos)]
+    rows = [(patrol.uuid, seq, None, ref.sha256, ref.name) for seq, ref in enumerate(patrol.photos)]
     for w in patrol.waypoints:
         for ref in w.photos:
             rows.append((patrol.uuid, len(rows), w.uuid, ref.sha256, ref.name))
@@ -98,9 +104,13 @@ def patrol_from_rows(d: Dialect, row, wps, photos):
             obs = Observation(wr["category"], wr["severity"], wr["description"] or "")
         waypoints.append(
             Waypoint(
-                uuid=wr["uuid"], lon=point.x, lat=point.y,
-                observed_at=to_time(wr["observed_at"]), name=wr["name"] or "",
-                observation=obs, photos=refs.get(wr["uuid"], []),
+                uuid=wr["uuid"],
+                lon=point.x,
+                lat=point.y,
+                observed_at=to_time(wr["observed_at"]),
+                name=wr["name"] or "",
+                observation=obs,
+                photos=refs.get(wr["uuid"], []),
             )
         )
     return Patrol(

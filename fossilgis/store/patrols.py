@@ -61,11 +61,15 @@ class Patrols:
         except d.integrity_errors:
             uuids = [r[0] for r in rows]
             where, args = d.in_("uuid", uuids)
-            clash = dict(conn.execute(
-                self.db.q(f"SELECT uuid, patrol_uuid FROM waypoints WHERE {where} "
-                          "AND patrol_uuid <> ?"),
-                (*args, patrol.uuid),
-            ).fetchall())
+            clash = dict(
+                conn.execute(
+                    self.db.q(
+                        f"SELECT uuid, patrol_uuid FROM waypoints WHERE {where} "
+                        "AND patrol_uuid <> ?"
+                    ),
+                    (*args, patrol.uuid),
+                ).fetchall()
+            )
             # the first refused row: another patrol's UUID, or one used twice in this one
             seq = next((i for i, u in enumerate(uuids) if u in clash or u in uuids[:i]), "?")
             wp_uuid = "?" if seq == "?" else uuids[seq]
@@ -76,8 +80,9 @@ class Patrols:
             ) from None
         links = records.photo_link_rows(patrol)
         if links:
-            d.executemany(conn, self.db.q("INSERT INTO patrol_photos VALUES (?, ?, ?, ?, ?)"),
-                          links)
+            d.executemany(
+                conn, self.db.q("INSERT INTO patrol_photos VALUES (?, ?, ?, ?, ?)"), links
+            )
         if patrol.geometry is not None:
             d.grow_extent(conn, "patrols", patrol.geometry.bounds)
         if patrol.waypoints:
@@ -136,7 +141,11 @@ class Patrols:
                     if cur.rowcount:
                         self._insert_children(conn, patrol)
                         self.audit.record(
-                            conn, user, "create", "patrol", patrol.uuid,
+                            conn,
+                            user,
+                            "create",
+                            "patrol",
+                            patrol.uuid,
                             {
                                 "content_hash": digest,
                                 "target_kind": patrol.target_kind,
@@ -202,12 +211,14 @@ class Patrols:
                 list(row.values()) + [patrol.uuid],
             )
             for table in ("waypoints", "patrol_photos"):
-                conn.execute(
-                    self.db.q(f"DELETE FROM {table} WHERE patrol_uuid=?"), (patrol.uuid,)
-                )
+                conn.execute(self.db.q(f"DELETE FROM {table} WHERE patrol_uuid=?"), (patrol.uuid,))
             self._insert_children(conn, patrol)
             self.audit.record(
-                conn, user, "edit", "patrol", patrol.uuid,
+                conn,
+                user,
+                "edit",
+                "patrol",
+                patrol.uuid,
                 {"content_hash": digest, "previous_hash": old[0]},
             )
         return self.get(patrol.uuid)
@@ -233,7 +244,11 @@ class Patrols:
                 (now_text() if delete else None, user if delete else None, uuid),
             )
             self.audit.record(
-                conn, user, "delete" if delete else "restore", "patrol", uuid,
+                conn,
+                user,
+                "delete" if delete else "restore",
+                "patrol",
+                uuid,
                 {"deleted_at": was} if not delete else None,
             )
 
@@ -282,8 +297,15 @@ class Patrols:
         # every patrol write appends its audit row in the same transaction
         return self.audit.latest_id("patrol")
 
-    def list(self, target_id: str | None = None, since=None, until=None,
-             include_deleted: bool = False, bbox=None, limit: int | None = None):
+    def list(
+        self,
+        target_id: str | None = None,
+        since=None,
+        until=None,
+        include_deleted: bool = False,
+        bbox=None,
+        limit: int | None = None,
+    ):
         """Patrols as a GeoDataFrame (EPSG:4490), one row each, newest first.
 
         ``since``/``until`` (aware datetimes) keep patrols overlapping that span; ``bbox`` is
@@ -321,8 +343,7 @@ class Patrols:
             sql += " LIMIT ?"
             args.append(int(limit))
         counts = ["waypoint_count", "alert_count", "photo_count"]
-        gdf = records.frame(d, self.db.all(sql, args), PATROL_COLS + counts, PATROL_TIMES,
-                            counts)
+        gdf = records.frame(d, self.db.all(sql, args), PATROL_COLS + counts, PATROL_TIMES, counts)
         gdf["team"] = [d.load_team(t) for t in gdf["team"]]
         gdf["target_inferred"] = gdf["target_inferred"].astype(bool)
         gdf["target_distance_m"] = gdf["target_distance_m"].astype("float64")
@@ -330,8 +351,13 @@ class Patrols:
             gdf = gdf[gdf.intersects(shapely.box(*bbox))].reset_index(drop=True)
         return gdf
 
-    def waypoints(self, patrol_uuid: str | None = None, categories=None, since=None,
-                  include_deleted: bool = False):
+    def waypoints(
+        self,
+        patrol_uuid: str | None = None,
+        categories=None,
+        since=None,
+        include_deleted: bool = False,
+    ):
         """Waypoints as a GeoDataFrame with their patrol's target, ``received_at`` (the
         patrol's ``created_at``), ``created_by`` and ``photo_count``; oldest first."""
         from fossilgis.patrols.model import format_time
@@ -358,7 +384,12 @@ class Patrols:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY w.observed_at, w.patrol_uuid{d.collate}, w.seq"
         names = WAYPOINT_COLS + [
-            "target_kind", "target_id", "received_at", "created_by", "photo_count"
+            "target_kind",
+            "target_id",
+            "received_at",
+            "created_by",
+            "photo_count",
         ]
-        return records.frame(d, self.db.all(sql, args), names, ("observed_at", "received_at"),
-                             ["photo_count"])
+        return records.frame(
+            d, self.db.all(sql, args), names, ("observed_at", "received_at"), ["photo_count"]
+        )

@@ -45,8 +45,15 @@ class Photos:
             conn.execute(
                 self.db.q(self.db.dialect.insert_ignore("photos", 9, "sha256")),
                 (
-                    info.sha256, info.mime, info.bytes, info.width, info.height,
-                    info.lon, info.lat, format_time(info.taken_at), now_text(),
+                    info.sha256,
+                    info.mime,
+                    info.bytes,
+                    info.width,
+                    info.height,
+                    info.lon,
+                    info.lat,
+                    format_time(info.taken_at),
+                    now_text(),
                 ),
             )
         return info.sha256

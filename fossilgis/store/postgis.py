@@ -129,7 +129,9 @@ class PgDialect(Dialect):
             ok = True
         finally:
             reusable = (
-                ok and isinstance(conn, psycopg.Connection) and not conn.closed
+                ok
+                and isinstance(conn, psycopg.Connection)
+                and not conn.closed
                 and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
             )
             if reusable:
@@ -159,8 +161,10 @@ class PgDialect(Dialect):
         return conn.transaction()  # nested: a savepoint
 
     def lock(self, conn, what: str, name: str) -> None:
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                     (f"fossilgis-{what}:{self.schema}:{name}",))
+        conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))",
+            (f"fossilgis-{what}:{self.schema}:{name}",),
+        )
 
     def table_exists(self, db, name: str) -> bool:
         row = db.one("SELECT to_regclass(?)", (f"{self.schema}.{name}",))
@@ -183,8 +187,10 @@ class PgDialect(Dialect):
 
     def upsert(self, table, cols, key) -> str:
         sets = ", ".join(f"{c}=excluded.{c}" for c in cols if c != key)
-        return (f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))}) "
-                f"ON CONFLICT ({key}) DO UPDATE SET {sets}")
+        return (
+            f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {sets}"
+        )
 
     def conflict_clause(self, key: str) -> str:
         return f" ON CONFLICT ({key}) DO NOTHING"
@@ -263,8 +269,15 @@ class PostGISStore(Store):
         Fill a newly created schema from ``layers/`` (False for ``store migrate``).
     """
 
-    def __init__(self, url: str, data_dir, *, create: bool = True, build: bool = True,
-                 schema: str | None = None):
+    def __init__(
+        self,
+        url: str,
+        data_dir,
+        *,
+        create: bool = True,
+        build: bool = True,
+        schema: str | None = None,
+    ):
         try:
             import psycopg  # noqa: F401
         except ImportError as exc:  # pragma: no cover - psycopg is a dependency
@@ -273,8 +286,13 @@ class PostGISStore(Store):
             ) from None
         self.url = url
         self.conninfo, self.schema = split_url(url, schema)
-        super().__init__(Database(PgDialect(self.conninfo, self.schema)), data_dir,
-                         create=create, build=build, dir_note=" (photos, secret key)")
+        super().__init__(
+            Database(PgDialect(self.conninfo, self.schema)),
+            data_dir,
+            create=create,
+            build=build,
+            dir_note=" (photos, secret key)",
+        )
 
     # -- screening in the database ----------------------------------------------------
     def candidate_pairs(self, footprints_deg, distance_m: float):
@@ -299,20 +317,27 @@ class PostGISStore(Store):
         geoms = np.asarray(footprints_deg, dtype=object)
         valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         positions = np.flatnonzero(valid)
-        empty = (np.array([], dtype=np.int64), np.array([], dtype=object),
-                 np.array([], dtype=object))
+        empty = (
+            np.array([], dtype=np.int64),
+            np.array([], dtype=object),
+            np.array([], dtype=object),
+        )
         if not len(positions):
             return empty
-        hexes = shapely.to_wkb(shapely.set_srid(geoms[positions], SRS_ID), hex=True,
-                               include_srid=True, output_dimension=2)
+        hexes = shapely.to_wkb(
+            shapely.set_srid(geoms[positions], SRS_ID),
+            hex=True,
+            include_srid=True,
+            output_dimension=2,
+        )
         ymax = float(np.abs(shapely.bounds(geoms[positions])[:, [1, 3]]).max())
         # generous degree margins: 1 m ≥ 1/111 500 ° of latitude anywhere
         dlat = distance_m / 110_000 * 1.05
-        dlon = distance_m / (111_320 * max(math.cos(math.radians(min(ymax + 1, 89))),
-                                           0.01)) * 1.05
+        dlon = distance_m / (111_320 * max(math.cos(math.radians(min(ymax + 1, 89))), 0.01)) * 1.05
         with self.db.tx() as conn:
-            conn.execute("CREATE TEMP TABLE fossilgis_fp (pos integer, geom geometry) "
-                         "ON COMMIT DROP")
+            conn.execute(
+                "CREATE TEMP TABLE fossilgis_fp (pos integer, geom geometry) ON COMMIT DROP"
+            )
             with conn.cursor() as cur, cur.copy("COPY fossilgis_fp (pos, geom) FROM STDIN") as cp:
                 block = []
                 for pos, hexwkb in zip(positions.tolist(), hexes.tolist()):
@@ -336,5 +361,8 @@ class PostGISStore(Store):
         if not rows:
             return empty
         pos, kinds, ids = zip(*rows)
-        return (np.asarray(pos, dtype=np.int64), np.asarray(kinds, dtype=object),
-                np.asarray(ids, dtype=object))
+        return (
+            np.asarray(pos, dtype=np.int64),
+            np.asarray(kinds, dtype=object),
+            np.asarray(ids, dtype=object),
+        )

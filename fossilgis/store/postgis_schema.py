@@ -123,14 +123,10 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def version_in(conn, schema: str) -> int:
     """The migration ``schema`` has reached, read on ``conn`` (0: none)."""
-    exists = conn.execute(
-        "SELECT to_regclass(%s)", (f"{schema}.fossilgis_meta",)
-    ).fetchone()[0]
+    exists = conn.execute("SELECT to_regclass(%s)", (f"{schema}.fossilgis_meta",)).fetchone()[0]
     if exists is None:
         return 0
-    row = conn.execute(
-        "SELECT value FROM fossilgis_meta WHERE key='schema_version'"
-    ).fetchone()
+    row = conn.execute("SELECT value FROM fossilgis_meta WHERE key='schema_version'").fetchone()
     return int(row[0]) if row else 0
 
 
@@ -163,12 +159,9 @@ def _migrate_locked(conn, schema: str, where: str, create: bool) -> bool:
         return False
     if not create:
         raise StoreError(
-            f"no fossilgis schema in {where}; create it with `fossilgis --store "
-            "URL layers build`"
+            f"no fossilgis schema in {where}; create it with `fossilgis --store URL layers build`"
         )
-    has_postgis = conn.execute(
-        "SELECT 1 FROM pg_extension WHERE extname='postgis'"
-    ).fetchone()
+    has_postgis = conn.execute("SELECT 1 FROM pg_extension WHERE extname='postgis'").fetchone()
     try:
         with conn.transaction():
             if not has_postgis:

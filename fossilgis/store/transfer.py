@@ -43,26 +43,71 @@ def _layer_table(kind: str) -> Table:
 TABLES = [
     _layer_table("sites"),
     _layer_table("sections"),
-    Table("layer_meta", ("kind", "version", "source", "demonstration", "updated_at",
-                         "updated_by"), ("kind",), times=("updated_at",),
-          bools=("demonstration",)),
-    Table("layer_archive", ("kind", "version", "source", "demonstration", "feature_count",
-                            "replaced_at", "replaced_by", "note", "features"),
-          ("kind", "version"), times=("replaced_at",), bools=("demonstration",)),
-    Table("photos", ("sha256", "mime", "bytes", "width", "height", "lon", "lat", "taken_at",
-                     "created_at"), ("sha256",), times=("taken_at", "created_at")),
-    Table("users", ("username", "role", "password_hash", "disabled", "created_at",
-                    "created_by"), ("username",), times=("created_at",), bools=("disabled",)),
-    Table("api_tokens", ("token_sha256", "username", "label", "created_at", "revoked_at"),
-          ("token_sha256",), times=("created_at", "revoked_at")),
-    Table("patrols", tuple(_PATROL_COLS), ("uuid",),
-          times=("started_at", "ended_at", "created_at", "updated_at", "deleted_at"),
-          bools=("target_inferred",), json=("team",), geom=True),
+    Table(
+        "layer_meta",
+        ("kind", "version", "source", "demonstration", "updated_at", "updated_by"),
+        ("kind",),
+        times=("updated_at",),
+        bools=("demonstration",),
+    ),
+    Table(
+        "layer_archive",
+        (
+            "kind",
+            "version",
+            "source",
+            "demonstration",
+            "feature_count",
+            "replaced_at",
+            "replaced_by",
+            "note",
+            "features",
+        ),
+        ("kind", "version"),
+        times=("replaced_at",),
+        bools=("demonstration",),
+    ),
+    Table(
+        "photos",
+        ("sha256", "mime", "bytes", "width", "height", "lon", "lat", "taken_at", "created_at"),
+        ("sha256",),
+        times=("taken_at", "created_at"),
+    ),
+    Table(
+        "users",
+        ("username", "role", "password_hash", "disabled", "created_at", "created_by"),
+        ("username",),
+        times=("created_at",),
+        bools=("disabled",),
+    ),
+    Table(
+        "api_tokens",
+        ("token_sha256", "username", "label", "created_at", "revoked_at"),
+        ("token_sha256",),
+        times=("created_at", "revoked_at"),
+    ),
+    Table(
+        "patrols",
+        tuple(_PATROL_COLS),
+        ("uuid",),
+        times=("started_at", "ended_at", "created_at", "updated_at", "deleted_at"),
+        bools=("target_inferred",),
+        json=("team",),
+        geom=True,
+    ),
     Table("waypoints", tuple(_WAYPOINT_COLS), ("uuid",), times=("observed_at",), geom=True),
-    Table("patrol_photos", ("patrol_uuid", "seq", "waypoint_uuid", "sha256", "name"),
-          ("patrol_uuid", "seq")),
-    Table("audit", ("id", "at", "username", "action", "object_kind", "object_id", "detail"),
-          ("id",), times=("at",), json=("detail",)),
+    Table(
+        "patrol_photos",
+        ("patrol_uuid", "seq", "waypoint_uuid", "sha256", "name"),
+        ("patrol_uuid", "seq"),
+    ),
+    Table(
+        "audit",
+        ("id", "at", "username", "action", "object_kind", "object_id", "detail"),
+        ("id",),
+        times=("at",),
+        json=("detail",),
+    ),
 ]
 TABLE_NAMES = [t.name for t in TABLES]
 
@@ -99,8 +144,10 @@ def _canonical(table: Table, values, geom) -> dict:
             value = bytes(value)
         row[col] = value
     if table.geom:
-        row["geom"] = None if geom is None else shapely.to_wkb(
-            geom, hex=True, byte_order=1, output_dimension=2
+        row["geom"] = (
+            None
+            if geom is None
+            else shapely.to_wkb(geom, hex=True, byte_order=1, output_dimension=2)
         )
     return row
 
@@ -113,8 +160,7 @@ def dump_table(store, name: str) -> list[dict]:
     geom_sql = f", {dialect.geom_col('geom')}" if table.geom else ""
     with store.db.read() as conn:
         rows = conn.execute(f"SELECT {cols}{geom_sql} FROM {name}").fetchall()
-    geoms = (dialect.decode_geoms([r[-1] for r in rows]) if table.geom
-             else [None] * len(rows))
+    geoms = dialect.decode_geoms([r[-1] for r in rows]) if table.geom else [None] * len(rows)
     n = len(table.columns)
     out = [_canonical(table, r[:n], g) for r, g in zip(rows, geoms)]
     out.sort(key=lambda r: tuple("" if r[k] is None else r[k] for k in table.key))
@@ -179,8 +225,13 @@ def _load_rows(conn, table: Table, rows: list[dict]) -> None:
 
 
 def _reset_sequences(conn) -> None:
-    for name, col in (("sites", "fid"), ("sections", "fid"), ("patrols", "fid"),
-                      ("waypoints", "fid"), ("audit", "id")):
+    for name, col in (
+        ("sites", "fid"),
+        ("sections", "fid"),
+        ("patrols", "fid"),
+        ("waypoints", "fid"),
+        ("audit", "id"),
+    ):
         conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{name}', '{col}'), "
             f"coalesce((SELECT max({col}) FROM {name}), 0) + 1, false)"
@@ -250,8 +301,9 @@ def copy_store(source, target, *, force: bool = False, user: str | None = None) 
     reports = []
     for name in TABLE_NAMES:
         got = dump_table(target, name)
-        reports.append(TableReport(name, len(dumps[name]), len(got),
-                                   checksum(dumps[name]), checksum(got)))
+        reports.append(
+            TableReport(name, len(dumps[name]), len(got), checksum(dumps[name]), checksum(got))
+        )
     reports.append(_copy_photos(source, target, dumps["photos"]))
     bad = [r.name for r in reports if not r.ok]
     if bad:
@@ -261,7 +313,10 @@ def copy_store(source, target, *, force: bool = False, user: str | None = None) 
         )
     _copy_secret_key(source, target)
     target.append_audit(
-        user, "migrate", "store", None,
+        user,
+        "migrate",
+        "store",
+        None,
         {"from": source.describe(), "tables": {r.name: r.target_rows for r in reports}},
     )
     return reports
@@ -285,8 +340,13 @@ def _copy_photos(source, target, photos: list[dict]) -> TableReport:
         if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == row["sha256"]:
             good += 1
     listing = checksum([{"file": n} for n in sorted(names)])
-    return TableReport("photo files", len(photos), good, listing,
-                       listing if good == len(photos) else "missing or damaged files")
+    return TableReport(
+        "photo files",
+        len(photos),
+        good,
+        listing,
+        listing if good == len(photos) else "missing or damaged files",
+    )
 
 
 def _copy_secret_key(source, target) -> None:
@@ -296,66 +356,3 @@ def _copy_secret_key(source, target) -> None:
     dst = Path(target.data_dir) / SECRET_KEY_FILE
     if src.exists() and not dst.exists():
         shutil.copy2(src, dst)
-
-
-# -- online backup of the GeoPackage store ----------------------------------------------
-def backup_gpkg(store, dest: str | Path) -> Path:
-    """A consistent copy of a running GeoPackage store in ``dest`` (a new directory).
-
-    The GeoPackage is copied with SQLite's online backup API (readers and writers may go
-    on), then the photo files and the secret key; ``dest`` can be used as ``--data``.
-    Everything is written into a temporary folder inside ``dest`` and moved into place
-    only when complete and fsynced, so a failure (disk full...) leaves no partial backup;
-    ``dest`` is created when missing (and removed again if the backup fails). ``dest``
-    must not be the store's own data directory or inside its photo folder.
-    """
-    import contextlib
-    import sqlite3
-
-    from fossilgis.auth import SECRET_KEY_FILE
-    from fossilgis.io.atomic import (
-        atomic_outputs,
-        check_output,
-        protected_paths_of,
-        refuse_protected,
-    )
-    from fossilgis.store.gpkg import GPKG_NAME
-
-    if store.backend != "gpkg":
-        raise StoreError(
-            "`store backup` copies the GeoPackage store; back up PostGIS with "
-            "`pg_dump -Fc -n SCHEMA` and copy the data directory (docs/deploy.md)"
-        )
-    dest = Path(dest)
-    protected = protected_paths_of(store)
-    names = (GPKG_NAME, "photos", SECRET_KEY_FILE)
-    for name in names:
-        refuse_protected(dest / name, protected)
-    held = [n for n in names if (dest / n).exists()]
-    if held:
-        raise StoreError(
-            f"{dest} already holds {', '.join(held)}; back up into a new (or empty) directory"
-        )
-    created = not dest.exists()
-    check_output(dest, protected, directory=True)
-    try:
-        with atomic_outputs(dest, protected, label=dest / GPKG_NAME) as tmp:
-            src = sqlite3.connect(store.path)
-            out = sqlite3.connect(tmp / GPKG_NAME)
-            try:
-                with out:
-                    src.backup(out)
-            finally:
-                out.close()
-                src.close()
-            if (store.data_dir / "photos").exists():
-                shutil.copytree(store.data_dir / "photos", tmp / "photos")
-            key = store.data_dir / SECRET_KEY_FILE
-            if key.exists():
-                shutil.copy2(key, tmp / SECRET_KEY_FILE)
-    except BaseException:
-        if created:
-            with contextlib.suppress(OSError):
-                dest.rmdir()  # only when empty: nothing of the user's is removed
-        raise
-    return dest / GPKG_NAME

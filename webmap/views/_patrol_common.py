@@ -30,5 +30,7 @@ def targets():
 
 def _target_names() -> dict[tuple[str, str], tuple[str, str]]:
     frame = targets()
-    return {(k, i): (zh, en) for k, i, zh, en in
-            zip(frame["kind"], frame["id"], frame["name_zh"], frame["name_en"])}
+    return {
+        (k, i): (zh, en)
+        for k, i, zh, en in zip(frame["kind"], frame["id"], frame["name_zh"], frame["name_en"])
+    }

@@ -24,8 +24,13 @@ _NOT_IN_NEXT = re.compile(r"[\x00-\x20\x7f-\x9f\\\u2028\u2029]")
 def safe_next(value: str | None) -> str:
     """A local path to go to after signing in; anything else (other hosts, ``//x``,
     backslashes, schemes, control characters or spaces) becomes the map."""
-    if (not isinstance(value, str) or not value.startswith("/") or value.startswith("//")
-            or len(value) > 2000 or _NOT_IN_NEXT.search(value)):
+    if (
+        not isinstance(value, str)
+        or not value.startswith("/")
+        or value.startswith("//")
+        or len(value) > 2000
+        or _NOT_IN_NEXT.search(value)
+    ):
         return url_for("map.index")
     parts = urlsplit(value)
     if parts.scheme or parts.netloc:
@@ -34,8 +39,9 @@ def safe_next(value: str | None) -> str:
 
 
 def _page(error: str | None = None, status: int = 200, username: str = ""):
-    return render_template("login.html", error=error, username=username,
-                           next=safe_next(request.values.get("next"))), status
+    return render_template(
+        "login.html", error=error, username=username, next=safe_next(request.values.get("next"))
+    ), status
 
 
 @bp.get("/login")
@@ -57,8 +63,9 @@ def login_submit():
     user = authenticate(store, username, password) if username and password else None
     if user is None:
         limiter.failed(address, username)
-        store.append_audit(username or None, "sign_in_failed", "user", username or None,
-                           {"address": address})
+        store.append_audit(
+            username or None, "sign_in_failed", "user", username or None, {"address": address}
+        )
         return _page(_("Wrong user name or password, or the account is disabled."), 401, username)
     limiter.succeeded(address, username)
     lifetime = current_app.permanent_session_lifetime.total_seconds()

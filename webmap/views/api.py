@@ -30,8 +30,9 @@ MAX_AGE_S = 60
 
 def _kind(kind: str, allowed=SERVED_KINDS) -> str:
     if kind not in allowed:
-        raise WebInputError("err_bad_kind", status=404, code="not_found", kind=kind,
-                            known=", ".join(allowed))
+        raise WebInputError(
+            "err_bad_kind", status=404, code="not_found", kind=kind, known=", ".join(allowed)
+        )
     return kind
 
 
@@ -69,8 +70,9 @@ def _one(kind: str, feature_id: str):
     hit, served = served_feature(_kind(kind, ("sites", "sections")), feature_id, is_staff())
     if hit is None:
         label = (_("Fossil sites") if kind == "sites" else _("Type sections")).lower()
-        raise WebInputError("err_target_not_found", status=404, code="not_found",
-                            id=feature_id, kind=label)
+        raise WebInputError(
+            "err_target_not_found", status=404, code="not_found", id=feature_id, kind=label
+        )
     return hit, served
 
 
@@ -99,7 +101,8 @@ def feature_kml(kind, feature_id):
     from urllib.parse import quote
 
     resp.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{kind}.kml\"; filename*=UTF-8''{quote(name)}")
+        f"attachment; filename=\"{kind}.kml\"; filename*=UTF-8''{quote(name)}"
+    )
     return resp
 
 
@@ -120,14 +123,12 @@ def impact():
     mimetype = request.mimetype or ""
     if mimetype == "multipart/form-data":
         files = request.files.getlist("file") + request.files.getlist("footprint")
-        screening = screen_request(files=files, geojson=None, form=request.form,
-                                   store=get_store())
+        screening = screen_request(files=files, geojson=None, form=request.form, store=get_store())
     elif mimetype in ("application/json", GEOJSON):
         body = request.get_data()
         if not body.strip():
             raise WebInputError("err_no_input")
-        screening = screen_request(files=None, geojson=body, form=request.args,
-                                   store=get_store())
+        screening = screen_request(files=None, geojson=body, form=request.args, store=get_store())
     else:
         raise WebInputError("err_unsupported_media", status=415, code="unsupported_media_type")
     return screening.to_dict()

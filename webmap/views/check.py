@@ -29,13 +29,11 @@ def _screening(token: str):
     screening = _results().get(token)
     if screening is None:
         hours = current_app.config["RESULT_TTL_S"] / 3600
-        raise WebInputError("err_result_expired", status=404, code="not_found",
-                            hours=f"{hours:g}")
+        raise WebInputError("err_result_expired", status=404, code="not_found", hours=f"{hours:g}")
     if not is_staff():
         import dataclasses
 
-        screening = dataclasses.replace(screening,
-                                        projects=_public_projects(screening.projects))
+        screening = dataclasses.replace(screening, projects=_public_projects(screening.projects))
     return screening
 
 
@@ -66,13 +64,24 @@ def _public_projects(projects: list[dict]) -> list[dict]:
 
 def _form_page(error: str | None = None, status: int = 200, form=None):
     lang = current_lang()
-    config = {"page": "check", "lang": lang, "strings": client_strings(lang),
-              "urls": {"sites": url_for("api.layer", kind="sites"),
-                       "sections": url_for("api.layer", kind="sections")}}
-    return render_template("check.html", map=page_map("draw", lang), page_config=config,
-                           project_types=PROJECT_TYPES, error=error,
-                           form=request.form if form is None else form,
-                           demonstration=demonstration()), status
+    config = {
+        "page": "check",
+        "lang": lang,
+        "strings": client_strings(lang),
+        "urls": {
+            "sites": url_for("api.layer", kind="sites"),
+            "sections": url_for("api.layer", kind="sections"),
+        },
+    }
+    return render_template(
+        "check.html",
+        map=page_map("draw", lang),
+        page_config=config,
+        project_types=PROJECT_TYPES,
+        error=error,
+        form=request.form if form is None else form,
+        demonstration=demonstration(),
+    ), status
 
 
 @bp.errorhandler(FossilGISError)
@@ -103,8 +112,12 @@ def form():
 @requires("login")
 def submit():
     drawn = (request.form.get("drawn") or "").strip() or None
-    screening = screen_request(files=request.files.getlist("footprint"), geojson=drawn,
-                               form=request.form, store=get_store())
+    screening = screen_request(
+        files=request.files.getlist("footprint"),
+        geojson=drawn,
+        form=request.form,
+        store=get_store(),
+    )
     token = _results().put(screening)
     return redirect(url_for("check.result", token=token), code=303)
 
@@ -113,12 +126,21 @@ def submit():
 def result(token):
     screening = _screening(token)
     lang = current_lang()
-    config = {"page": "result", "lang": lang, "strings": client_strings(lang),
-              "urls": {"result": url_for("check.result_geojson", token=token)}}
-    return render_template("check_result.html", result=screening.to_dict(),
-                           grade=screening.grade, token=token,
-                           map=page_map("small", lang), page_config=config,
-                           demonstration=demonstration())
+    config = {
+        "page": "result",
+        "lang": lang,
+        "strings": client_strings(lang),
+        "urls": {"result": url_for("check.result_geojson", token=token)},
+    }
+    return render_template(
+        "check_result.html",
+        result=screening.to_dict(),
+        grade=screening.grade,
+        token=token,
+        map=page_map("small", lang),
+        page_config=config,
+        demonstration=demonstration(),
+    )
 
 
 @bp.get("/check/<token>.json")
@@ -145,8 +167,11 @@ def result_geojson(token):
     screening = _screening(token)
     staff = is_staff()
     fps = screening.footprints
-    fp = gpd.GeoDataFrame({"role": "footprint", "project_id": fps["project_id"].astype(str)},
-                          geometry=fps.geometry.values, crs=fps.crs)
+    fp = gpd.GeoDataFrame(
+        {"role": "footprint", "project_id": fps["project_id"].astype(str)},
+        geometry=fps.geometry.values,
+        crs=fps.crs,
+    )
     worst: dict[tuple[str, str], str] = {}
     order = ("none", "attention", "assess", "avoid")
     for project in screening.projects:
@@ -160,14 +185,26 @@ def result_geojson(token):
         ids = [tid for (k, tid) in worst if k == kind]
         hit = gdf[gdf["id"].isin(ids)]
         if len(hit):
-            parts.append(gpd.GeoDataFrame({
-                "role": "target", "target_kind": kind, "id": hit["id"].to_numpy(),
-                "name_zh": hit["name_zh"].to_numpy(), "name_en": hit["name_en"].to_numpy(),
-                "grade": [worst[(kind, i)] for i in hit["id"]],
-            }, geometry=hit.geometry.values, crs=hit.crs))
+            parts.append(
+                gpd.GeoDataFrame(
+                    {
+                        "role": "target",
+                        "target_kind": kind,
+                        "id": hit["id"].to_numpy(),
+                        "name_zh": hit["name_zh"].to_numpy(),
+                        "name_en": hit["name_en"].to_numpy(),
+                        "grade": [worst[(kind, i)] for i in hit["id"]],
+                    },
+                    geometry=hit.geometry.values,
+                    crs=hit.crs,
+                )
+            )
     frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=fp.crs)
     geoms = np.asarray(frame.geometry.values)
     frame = frame.set_geometry(list(shapely.force_2d(geoms)))
-    body = features_to_geojson(frame, ["role", "project_id", "target_kind", "id", "name_zh",
-                                       "name_en", "grade"], PRECISE_DECIMALS)
+    body = features_to_geojson(
+        frame,
+        ["role", "project_id", "target_kind", "id", "name_zh", "name_en", "grade"],
+        PRECISE_DECIMALS,
+    )
     return Response(body, mimetype="application/geo+json")

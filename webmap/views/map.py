@@ -38,11 +38,19 @@ def index():
             **map_urls(),
         },
         "coverage_days": current_app.config["COVERAGE_DAYS"],
-        "bbox_mode": {k: layers.get(k, staff).gdf.shape[0] > current_app.config["BBOX_THRESHOLD"]
-                      for k in ("sites", "sections", "zones")},
+        "bbox_mode": {
+            k: layers.get(k, staff).gdf.shape[0] > current_app.config["BBOX_THRESHOLD"]
+            for k in ("sites", "sections", "zones")
+        },
     }
-    return render_template("map.html", map=page_map("main", lang), page_config=config,
-                           demonstration=demonstration(), shared=shared_point_count(), staff=staff)
+    return render_template(
+        "map.html",
+        map=page_map("main", lang),
+        page_config=config,
+        demonstration=demonstration(),
+        shared=shared_point_count(),
+        staff=staff,
+    )
 
 
 @bp.get("/healthz")

@@ -80,8 +80,12 @@ def make_blueprint(
     def staff_or_401() -> bool | FlaskResponse:
         staff = is_staff(request)
         if staff is None:
-            answer = api().error(401, "InvalidToken", "the bearer token is unknown, revoked or "
-                                  "of a disabled user; ask an administrator for a new one")
+            answer = api().error(
+                401,
+                "InvalidToken",
+                "the bearer token is unknown, revoked or "
+                "of a disabled user; ask an administrator for a new one",
+            )
             answer.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
             return _to_flask(answer)
         return staff
@@ -124,8 +128,13 @@ def make_blueprint(
     @bp.route("/<path:rest>")
     def not_found(rest: str):
         api_ = api()
-        return _to_flask(api_.error(404, "NotFound", f"{URL_PREFIX}/{rest} is not a resource of "
-                                     f"this API; start at {api_.base_url}"))
+        return _to_flask(
+            api_.error(
+                404,
+                "NotFound",
+                f"{URL_PREFIX}/{rest} is not a resource of this API; start at {api_.base_url}",
+            )
+        )
 
     return bp
 

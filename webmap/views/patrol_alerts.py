@@ -46,8 +46,9 @@ def coverage_table(days: int | None = None):
     from fossilgis.patrols.coverage import coverage
 
     store = get_store()
-    return coverage(store.list_patrols(), targets(), _now(),
-                    days or current_app.config["COVERAGE_DAYS"])
+    return coverage(
+        store.list_patrols(), targets(), _now(), days or current_app.config["COVERAGE_DAYS"]
+    )
 
 
 @bp.get("/api/coverage.json")
@@ -62,8 +63,9 @@ def api_coverage():
         last = rec["last_patrol"]
         layer = "sites" if rec["kind"] == "site" else "sections"
         out[f"{layer}:{rec['id']}"] = {
-            "last_patrol": None if last is None or last != last else
-            last.tz_convert(CHINA_TZ).strftime("%Y-%m-%d"),
+            "last_patrol": None
+            if last is None or last != last
+            else last.tz_convert(CHINA_TZ).strftime("%Y-%m-%d"),
             "overdue": bool(rec["overdue"]),
         }
     return {"days": days, "targets": out}
@@ -74,12 +76,21 @@ def _points_geojson(x, y, props: list[dict]) -> Response:
     if x is None:
         feats = [{"type": "Feature", "properties": p, "geometry": None} for p in props]
     else:
-        feats = [{"type": "Feature", "properties": p,
-                  "geometry": {"type": "Point", "coordinates": [round(float(a), 6),
-                                                                round(float(b), 6)]}}
-                 for a, b, p in zip(x, y, props)]
-    resp = Response(json.dumps({"type": "FeatureCollection", "features": feats},
-                               ensure_ascii=False), mimetype="application/geo+json")
+        feats = [
+            {
+                "type": "Feature",
+                "properties": p,
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(float(a), 6), round(float(b), 6)],
+                },
+            }
+            for a, b, p in zip(x, y, props)
+        ]
+    resp = Response(
+        json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False),
+        mimetype="application/geo+json",
+    )
     resp.headers["Cache-Control"] = "private, no-cache"
     resp.vary.add("Cookie")
     resp.vary.add("Authorization")
@@ -100,10 +111,22 @@ def api_patrol_points():
     table, geoms = table[ok], geoms[ok]
     pts = shapely.point_on_surface(geoms) if len(geoms) else geoms
     x, y = (shapely.get_x(pts), shapely.get_y(pts)) if staff else (None, None)
-    props = [{"uuid": u, "started_at": s.tz_convert(CHINA_TZ).strftime("%Y-%m-%d"),
-              "alerts": int(a), "waypoints": int(w), **({"target_id": t} if staff else {})}
-             for u, s, t, a, w in zip(table["uuid"], table["started_at"], table["target_id"],
-                                      table["alert_count"], table["waypoint_count"])]
+    props = [
+        {
+            "uuid": u,
+            "started_at": s.tz_convert(CHINA_TZ).strftime("%Y-%m-%d"),
+            "alerts": int(a),
+            "waypoints": int(w),
+            **({"target_id": t} if staff else {}),
+        }
+        for u, s, t, a, w in zip(
+            table["uuid"],
+            table["started_at"],
+            table["target_id"],
+            table["alert_count"],
+            table["waypoint_count"],
+        )
+    ]
     return _points_geojson(x, y, props)
 
 
@@ -112,18 +135,22 @@ def api_alert_points():
     table = alert_table()
     staff = is_staff()
     # visitors: what and when, not where or which site
-    x, y = ((table["lon"].to_numpy(float), table["lat"].to_numpy(float)) if staff
-            else (None, None))
+    x, y = (table["lon"].to_numpy(float), table["lat"].to_numpy(float)) if staff else (None, None)
     lang = current_lang()
     props = []
     for rec in table.to_dict("records"):
-        props.append({
-            "patrol_uuid": rec["patrol_uuid"], "category": rec["category"],
-            "label": rec["category_zh"] if lang == "zh" else rec["category_en"],
-            "severity": rec["severity"], "target_id": rec["target_id"] if staff else None,
-            "report_time": rec["report_time"].tz_convert(CHINA_TZ)
-            .strftime("%Y-%m-%d %H:%M"),
-            "status": rec["status"], "description": rec["description"] if staff else None})
+        props.append(
+            {
+                "patrol_uuid": rec["patrol_uuid"],
+                "category": rec["category"],
+                "label": rec["category_zh"] if lang == "zh" else rec["category_en"],
+                "severity": rec["severity"],
+                "target_id": rec["target_id"] if staff else None,
+                "report_time": rec["report_time"].tz_convert(CHINA_TZ).strftime("%Y-%m-%d %H:%M"),
+                "status": rec["status"],
+                "description": rec["description"] if staff else None,
+            }
+        )
     return _points_geojson(x, y, props)
 
 

@@ -1,6 +1,10 @@
 """Patrols on the web: the form, ``POST /api/patrols``, the list, one patrol, delete and
 restore, photos, exports and a target's patrol history (alerts, coverage and the map's patrol
-layers are in :mod:`webmap.views.patrol_alerts`)."""
+layers are in :mod:`webmap.views.patrol_alerts`).
+
+Over 400 lines because it is one blueprint's patrol routes, kept together so that the URL
+map of a patrol reads in one place; each view is short and calls the core.
+"""
 
 from __future__ import annotations
 
@@ -44,8 +48,12 @@ EXPORT_FORMATS = {
 # -- helpers -----------------------------------------------------------------------------
 def _target_choices() -> list[tuple[str, str]]:
     zh = current_lang() == "zh"
-    return [(f"{k}:{i}", f"{i} {z if zh else e}") for (k, i), (z, e) in
-            sorted(_target_names().items(), key=lambda kv: (kv[0][0] != "site", kv[0][1]))]
+    return [
+        (f"{k}:{i}", f"{i} {z if zh else e}")
+        for (k, i), (z, e) in sorted(
+            _target_names().items(), key=lambda kv: (kv[0][0] != "site", kv[0][1])
+        )
+    ]
 
 
 def _check_uuid(value: str) -> str:
@@ -78,12 +86,15 @@ def filters() -> dict:
     """The list's filters from the query string (also used by the exports)."""
     category = (request.args.get("category") or "").strip()
     if category and category not in OBSERVATION_CATEGORIES and category != "alerts":
-        raise WebInputError("err_bad_category", value=category,
-                            known=", ".join(["alerts", *OBSERVATION_CATEGORIES]))
+        raise WebInputError(
+            "err_bad_category", value=category, known=", ".join(["alerts", *OBSERVATION_CATEGORIES])
+        )
     return {
         # ids never hold control characters (and PostgreSQL refuses a NUL in a query)
-        "target": re.sub(r"[\x00-\x1f\x7f-\x9f]", "",
-                         request.args.get("target") or "").strip()[:100] or None,
+        "target": re.sub(r"[\x00-\x1f\x7f-\x9f]", "", request.args.get("target") or "").strip()[
+            :100
+        ]
+        or None,
         "since": _parse_day("since"),
         "until": _parse_day("until", end=True),
         "category": category or None,
@@ -94,8 +105,9 @@ def filters() -> dict:
 def filtered_patrols(f: dict):
     """``store.list_patrols`` narrowed by the filters (category: patrols that observed it)."""
     store = get_store()
-    table = store.list_patrols(target_id=f["target"], since=f["since"], until=f["until"],
-                               include_deleted=f["deleted"])
+    table = store.list_patrols(
+        target_id=f["target"], since=f["since"], until=f["until"], include_deleted=f["deleted"]
+    )
     if f["category"] == "alerts":
         table = table[table["alert_count"] > 0]
     elif f["category"]:
@@ -109,9 +121,14 @@ def _submit(upload):
     from fossilgis.patrols.submit import submit_patrol
 
     user = require_write(current_user())
-    result = submit_patrol(get_store(), upload.patrol, user=user.username, files=upload.files,
-                           targets=targets(), max_photo_bytes=current_app.config[
-                               "MAX_PHOTO_BYTES"])
+    result = submit_patrol(
+        get_store(),
+        upload.patrol,
+        user=user.username,
+        files=upload.files,
+        targets=targets(),
+        max_photo_bytes=current_app.config["MAX_PHOTO_BYTES"],
+    )
     result.warnings = upload.notes + result.warnings
     return result
 
@@ -121,27 +138,39 @@ def _form_page(error=None, problems=None, status=200, form=None):
     import uuid
 
     lang = current_lang()
-    config = {"page": "patrol_form", "lang": lang,
-              "urls": {"api": url_for("patrols.api_submit"),
-                       "patrol": request.script_root + "/patrols/",
-                       "login": url_for("account.login", next=url_for("patrols.new"))},
-              "strings": {
-                  "outbox_saved": _("Saved on this device; sending…"),
-                  "outbox_sent": _("Stored by the server."),
-                  "outbox_offline": _("No network: kept on this device, sent when the "
-                                      "network returns."),
-                  "outbox_refused": _("Refused by the server:"),
-                  "outbox_sign_in": _("Your sign-in has expired: sign in again; the patrol "
-                                      "is still kept on this device."),
-                  "outbox_retry": _("Send now"),
-                  "outbox_discard": _("Discard"),
-                  "outbox_open": _("Open"),
-                  "outbox_warnings": _("Notes:")}}
+    config = {
+        "page": "patrol_form",
+        "lang": lang,
+        "urls": {
+            "api": url_for("patrols.api_submit"),
+            "patrol": request.script_root + "/patrols/",
+            "login": url_for("account.login", next=url_for("patrols.new")),
+        },
+        "strings": {
+            "outbox_saved": _("Saved on this device; sending…"),
+            "outbox_sent": _("Stored by the server."),
+            "outbox_offline": _("No network: kept on this device, sent when the network returns."),
+            "outbox_refused": _("Refused by the server:"),
+            "outbox_sign_in": _(
+                "Your sign-in has expired: sign in again; the patrol is still kept on this device."
+            ),
+            "outbox_retry": _("Send now"),
+            "outbox_discard": _("Discard"),
+            "outbox_open": _("Open"),
+            "outbox_warnings": _("Notes:"),
+        },
+    }
     return render_template(
-        "patrol_new.html", error=error, problems=problems or [],
-        form=form if form is not None else {}, new_uuid=str(uuid.uuid4()),
-        targets=_target_choices(), categories=OBSERVATION_CATEGORIES, severities=SEVERITIES,
-        page_config=config, max_photo_mb=current_app.config["MAX_PHOTO_BYTES"] / 2**20,
+        "patrol_new.html",
+        error=error,
+        problems=problems or [],
+        form=form if form is not None else {},
+        new_uuid=str(uuid.uuid4()),
+        targets=_target_choices(),
+        categories=OBSERVATION_CATEGORIES,
+        severities=SEVERITIES,
+        page_config=config,
+        max_photo_mb=current_app.config["MAX_PHOTO_BYTES"] / 2**20,
     ), status
 
 
@@ -160,14 +189,19 @@ def new_submit():
     try:
         result = _submit(upload_from_request(request))
     except PatrolValidationError as exc:
-        return _form_page(_("The patrol was not stored; fix these problems:"),
-                          [public_text(p) for p in exc.problems], 400, request.form)
+        return _form_page(
+            _("The patrol was not stored; fix these problems:"),
+            [public_text(p) for p in exc.problems],
+            400,
+            request.form,
+        )
     except PhotoError as exc:
         return _form_page(public_text(exc), None, photo_status(exc), request.form)
     except InputFileError as exc:
         return _form_page(public_text(exc), None, 422, request.form)
-    return redirect(url_for("patrols.detail", uuid=result.record.uuid,
-                            created=int(result.created)), code=303)
+    return redirect(
+        url_for("patrols.detail", uuid=result.record.uuid, created=int(result.created)), code=303
+    )
 
 
 # -- the API -------------------------------------------------------------------------------
@@ -193,8 +227,10 @@ def api_submit():
 def api_get(uuid):
     from fossilgis.patrols.geojson import patrols_to_geojson
 
-    return Response(json.dumps(patrols_to_geojson([_patrol_or_404(uuid)]), ensure_ascii=False),
-                    mimetype="application/geo+json")
+    return Response(
+        json.dumps(patrols_to_geojson([_patrol_or_404(uuid)]), ensure_ascii=False),
+        mimetype="application/geo+json",
+    )
 
 
 @bp.delete("/api/patrols/<uuid>")
@@ -229,12 +265,20 @@ def index():
         rec["target_name"] = (zh_en[0] if current_lang() == "zh" else zh_en[1]) if zh_en else ""
         rows.append(rec)
     args = {k: v for k, v in request.args.items() if k != "lang" and v}
-    exports = {fmt.upper() if fmt != "geojson" else "GeoJSON":
-               url_for("patrols.export", fmt=fmt, **args) for fmt in EXPORT_FORMATS}
-    return render_template("patrols.html", rows=rows, total=len(table), limit=limit,
-                           args=args, exports=exports,
-                           targets=_target_choices() if staff else [],
-                           categories=OBSERVATION_CATEGORIES)
+    exports = {
+        fmt.upper() if fmt != "geojson" else "GeoJSON": url_for("patrols.export", fmt=fmt, **args)
+        for fmt in EXPORT_FORMATS
+    }
+    return render_template(
+        "patrols.html",
+        rows=rows,
+        total=len(table),
+        limit=limit,
+        args=args,
+        exports=exports,
+        targets=_target_choices() if staff else [],
+        categories=OBSERVATION_CATEGORIES,
+    )
 
 
 @bp.get("/patrols/<uuid>")
@@ -247,24 +291,46 @@ def detail(uuid):
         import dataclasses
 
         patrol = dataclasses.replace(
-            patrol, target_kind=None, target_id=None, target_inferred=False,
-            target_distance_m=None, purpose="", notes="", team=[], track=None, waypoints=[],
-            photos=[])
+            patrol,
+            target_kind=None,
+            target_id=None,
+            target_inferred=False,
+            target_distance_m=None,
+            purpose="",
+            notes="",
+            team=[],
+            track=None,
+            waypoints=[],
+            photos=[],
+        )
     names = _target_names().get((patrol.target_kind, patrol.target_id))
-    waypoints = [{"w": w, "lon": w.lon, "lat": w.lat,
-                  "alert": bool(w.observation and w.observation.category in ALERT_CATEGORIES)}
-                 for w in patrol.waypoints]
+    waypoints = [
+        {
+            "w": w,
+            "lon": w.lon,
+            "lat": w.lat,
+            "alert": bool(w.observation and w.observation.category in ALERT_CATEGORIES),
+        }
+        for w in patrol.waypoints
+    ]
     audit = get_store().audit_rows(20, object_kind="patrol", object_id=patrol.uuid) if staff else []
-    return render_template("patrol.html", p=patrol, waypoints=waypoints, target_names=names,
-                           created=request.args.get("created"), audit=audit)
+    return render_template(
+        "patrol.html",
+        p=patrol,
+        waypoints=waypoints,
+        target_names=names,
+        created=request.args.get("created"),
+        audit=audit,
+    )
 
 
 @bp.post("/patrols/<uuid>/delete")
 @requires("write")
 def delete(uuid):
     get_store().delete_patrol(_check_uuid(uuid), current_user().username)
-    return redirect(url_for("patrols.detail", uuid=uuid) if is_admin()
-                    else url_for("patrols.index"), code=303)
+    return redirect(
+        url_for("patrols.detail", uuid=uuid) if is_admin() else url_for("patrols.index"), code=303
+    )
 
 
 @bp.post("/patrols/<uuid>/restore")
@@ -283,8 +349,13 @@ def _photo(sha256: str, thumbnail: bool):
     if info is None:
         abort(404)
     path = store.photo_path(sha256, thumbnail=thumbnail)
-    resp = send_file(path, mimetype="image/jpeg" if thumbnail else info.mime, max_age=86400,
-                     conditional=True, etag=sha256 + ("-t" if thumbnail else ""))
+    resp = send_file(
+        path,
+        mimetype="image/jpeg" if thumbnail else info.mime,
+        max_age=86400,
+        conditional=True,
+        etag=sha256 + ("-t" if thumbnail else ""),
+    )
     resp.headers["Cache-Control"] = "private, max-age=86400"
     resp.headers["Content-Security-Policy"] = "default-src 'none'"
     return resp
@@ -310,8 +381,9 @@ def export(fmt):
     from fossilgis.patrols.geojson import patrols_to_geojson
 
     if fmt not in EXPORT_FORMATS:
-        raise WebInputError("err_bad_format", status=404, code="not_found", fmt=fmt,
-                            known=", ".join(EXPORT_FORMATS))
+        raise WebInputError(
+            "err_bad_format", status=404, code="not_found", fmt=fmt, known=", ".join(EXPORT_FORMATS)
+        )
     table = filtered_patrols(filters())
     if fmt == "csv":
         names = {i: zh for (_, i), (zh, _) in _target_names().items()}
@@ -348,6 +420,12 @@ def history(kind: str, feature_id: str, photos_of: int = 10) -> dict:
         for rec in rows[:photos_of]:
             patrol = store.get_patrol(rec["uuid"])
             for ref in patrol.all_photos():
-                photos.append({"sha256": ref.sha256, "name": ref.name, "patrol": rec["uuid"],
-                               "date": rec["started_at"]})
+                photos.append(
+                    {
+                        "sha256": ref.sha256,
+                        "name": ref.name,
+                        "patrol": rec["uuid"],
+                        "date": rec["started_at"],
+                    }
+                )
     return {"rows": rows, "photos": photos}

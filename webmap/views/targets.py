@@ -16,10 +16,30 @@ from webmap.views.map import demonstration
 bp = Blueprint("targets", __name__)
 
 FIELDS = {
-    "sites": ["id", "county", "age", "formation", "fossils", "protection_level", "status",
-              "accuracy", "boundary_status", "source"],
-    "sections": ["id", "county", "age", "formation", "boundary", "protection_level", "status",
-                 "accuracy", "boundary_status", "source"],
+    "sites": [
+        "id",
+        "county",
+        "age",
+        "formation",
+        "fossils",
+        "protection_level",
+        "status",
+        "accuracy",
+        "boundary_status",
+        "source",
+    ],
+    "sections": [
+        "id",
+        "county",
+        "age",
+        "formation",
+        "boundary",
+        "protection_level",
+        "status",
+        "accuracy",
+        "boundary_status",
+        "source",
+    ],
 }
 
 
@@ -40,8 +60,11 @@ def _rows(kind: str, rec: dict) -> list[tuple[str, str]]:
             value = vocab("protection_level", rec.get("protection_level"))
         elif key == "accuracy":
             acc = rec.get("accuracy_m")
-            value = _("class %(cls)s, about %(m)s m", cls=val(rec.get("accuracy_class")),
-                      m=val(None if acc is None or acc != acc else f"{acc:g}"))
+            value = _(
+                "class %(cls)s, about %(m)s m",
+                cls=val(rec.get("accuracy_class")),
+                m=val(None if acc is None or acc != acc else f"{acc:g}"),
+            )
         elif key == "boundary_status":
             value = vocab("boundary_status", val(rec.get("boundary_status")))
         elif key == "source":
@@ -57,8 +80,9 @@ def _target_page(kind: str, feature_id: str):
     hit, served = served_feature(kind, feature_id, staff)
     if hit is None:
         label = (_("Fossil sites") if kind == "sites" else _("Type sections")).lower()
-        raise WebInputError("err_target_not_found", status=404, code="not_found",
-                            id=feature_id, kind=label)
+        raise WebInputError(
+            "err_target_not_found", status=404, code="not_found", id=feature_id, kind=label
+        )
     rec = hit.drop(columns=hit.geometry.name).iloc[0].to_dict()
     lang = current_lang()
     config = {
@@ -74,13 +98,19 @@ def _target_page(kind: str, feature_id: str):
     }
     from webmap.views.patrols import history
 
-    return render_template("target.html", kind=kind, rec=rec, rows=_rows(kind, rec),
-                           # public sites, and sections near a site, are grid cells
-                           generalised=not staff and bool(rec.get("generalised")),
-                           exports=exports,
-                           history=history(kind, feature_id),
-                           map=page_map("small", lang), page_config=config,
-                           demonstration=demonstration())
+    return render_template(
+        "target.html",
+        kind=kind,
+        rec=rec,
+        rows=_rows(kind, rec),
+        # public sites, and sections near a site, are grid cells
+        generalised=not staff and bool(rec.get("generalised")),
+        exports=exports,
+        history=history(kind, feature_id),
+        map=page_map("small", lang),
+        page_config=config,
+        demonstration=demonstration(),
+    )
 
 
 @bp.get("/sites/<path:feature_id>")
