@@ -55,3 +55,27 @@ def test_chunked_screen_equals_in_memory(tmp_path):
         chunked.pop("created_at")
         assert sum(len(p["impacts"]) for p in whole["projects"]) > 100
         assert chunked == whole
+
+
+def test_a_streamed_shapefile_with_a_short_dbf_is_refused(tmp_path):
+    """Windows read only their own features: the record counts are checked once, up front."""
+    import struct
+
+    import pytest
+
+    from fossilgis.errors import InputFileError
+
+    store = open_store(tmp_path / "data")
+    shp = tmp_path / "parcels.shp"
+    gdf = gpd.GeoDataFrame(
+        {"n": np.arange(30)},
+        geometry=shapely.points(np.linspace(106.0, 106.3, 30), np.full(30, 26.5)),
+        crs=4490,
+    )
+    pyogrio.write_dataframe(gdf, shp)
+    dbf = shp.with_suffix(".dbf")
+    data = bytearray(dbf.read_bytes())
+    data[4:8] = struct.pack("<I", 20)  # the .dbf now claims 20 records for 30 shapes
+    dbf.write_bytes(bytes(data))
+    with pytest.raises(InputFileError, match=r"parcels\.shp.*20"):
+        screen_file_in_chunks(shp, store, chunk_size=10)

@@ -93,6 +93,7 @@ def iter_footprint_chunks(
     if total is None or total <= chunk_size:
         yield from read_footprints(path, crs=crs, layer=layer, encoding=encoding)
         return
+    notes = _whole_shapefile_checked(Path(path), total)
     for start, window in _windows(Path(path), layer, total, chunk_size):
         token = FEATURE_WINDOW.set(window)
         try:
@@ -100,6 +101,28 @@ def iter_footprint_chunks(
         finally:
             FEATURE_WINDOW.reset(token)
         for res in results:
+            res.notes[:0] = [n for n in notes if n not in res.notes]
             res.gdf.index = res.gdf.index + start
             res.repaired = [int(i) + start for i in res.repaired]
             yield res
+
+
+def _whole_shapefile_checked(path: Path, total: int) -> list[str]:
+    """Check a shapefile's .shp/.shx/.dbf record counts once, before it is read in windows.
+
+    A window reads only its own features, so the check that a whole read makes (a .dbf or
+    .shx with fewer records than the .shp screens only part of the project) runs here; the
+    ``features`` limit is the streaming one, checked per window.
+    """
+    from dataclasses import replace
+
+    from fossilgis.io._ogr import _sibling
+    from fossilgis.io._shapefile_checks import check_shapefile
+    from fossilgis.io.limits import current_limits, use_limits
+
+    shx = _sibling(path, ".shx") if path.suffix.lower() == ".shp" else None
+    if shx is None:
+        return []  # not a shapefile, or the window reader reports the missing .shx
+    limits = current_limits()
+    with use_limits(replace(limits, features=max(limits.features, total))):
+        return check_shapefile(path, shx, _sibling(path, ".dbf"), path.name)
