@@ -101,6 +101,8 @@ def test_map_draws_sites_popups_switches_language(page, server):
     assert n_sites == 37  # 36 demonstration sites + the markup-named one
     assert page.locator("path.fg-section").count() > 0
     assert page.locator(".fg-legend").is_visible()
+    # a visitor's map draws no patrols or alerts, so its legend does not list them
+    assert page.locator(".fg-legend .fg-legend-patrol, .fg-legend .fg-legend-alert").count() == 0
     assert page.locator("#demo-banner").is_visible()
     assert page.locator(".leaflet-control-scale").count() == 1
     assert page.locator(".leaflet-control-measure").count() == 1

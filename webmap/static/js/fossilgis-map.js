@@ -139,10 +139,13 @@
         row.appendChild(el("span", null, label("layer_sites") + " · " + label("level:" + level)));
         box.appendChild(row);
       });
-      [["fg-line", SECTION_COLOUR, "layer_sections"], ["fg-swatch", "#d95f0e", "layer_control"],
-       ["fg-swatch", "#fec44f", "layer_attention"], ["fg-ring", "", "layer_accuracy"],
-       ["fg-legend-patrol", "", "layer_patrols"], ["fg-legend-alert", "", "layer_alerts"]]
-        .forEach(function (item) {
+      var rows = [["fg-line", SECTION_COLOUR, "layer_sections"],
+                  ["fg-swatch", "#d95f0e", "layer_control"],
+                  ["fg-swatch", "#fec44f", "layer_attention"], ["fg-ring", "", "layer_accuracy"]];
+      // patrols and alerts are staff layers: no legend row where the map does not draw them
+      if (cfg.urls.patrols) { rows.push(["fg-legend-patrol", "", "layer_patrols"]); }
+      if (cfg.urls.alerts) { rows.push(["fg-legend-alert", "", "layer_alerts"]); }
+      rows.forEach(function (item) {
           var row = el("div", "fg-legend-row");
           var sw = el("span", item[0]);
           if (item[1]) { sw.style.background = item[1]; }
