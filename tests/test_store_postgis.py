@@ -185,19 +185,12 @@ def test_migrate_copies_everything_and_verifies(pg_url, tmp_path):
     source, patrols = _filled_gpkg(tmp_path / "gpkg")
     url = schema_url(pg_url)
     target_dir = tmp_path / "pgdata"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "--data",
-            str(target_dir),
-            "store",
-            "migrate",
-            "--from",
-            str(source.data_dir),
-            "--to",
-            url,
-        ],
-    )
+
+    def migrate():
+        args = ["store", "migrate", "--from", str(source.data_dir), "--to", url]
+        return CliRunner().invoke(cli, ["--data", str(target_dir), *args])
+
+    result = migrate()
     assert result.exit_code == 0, result.output
     for name in TABLE_NAMES:
         assert re.search(rf"^{name} +\d+ +\d+ +[0-9a-f]{{64}}  ok$", result.output, re.M), name
@@ -228,19 +221,7 @@ def test_migrate_copies_everything_and_verifies(pg_url, tmp_path):
     target.append_audit("root", "after", "system")
     assert target.audit_rows(1)[0]["id"] == 16  # 14 copied, 1 migrate row, then this one
 
-    again = CliRunner().invoke(
-        cli,
-        [
-            "--data",
-            str(target_dir),
-            "store",
-            "migrate",
-            "--from",
-            str(source.data_dir),
-            "--to",
-            url,
-        ],
-    )
+    again = migrate()
     assert again.exit_code == 2
     assert "is not empty (sites 30, sections 19, layer_meta 2, layer_archive 1" in again.output
     assert "--force" in again.output

@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import current_app, has_app_context, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from fossilgis.errors import FossilGISError, InputFileError, PatrolValidationError, PhotoError
+from fossilgis.errors import FossilGISError, InputFileError, PatrolValidationError
 from webmap.i18n import text
 
 log = logging.getLogger("webmap")
@@ -143,11 +143,6 @@ def error_response(
             back=_back(),
         )
     return resp, status
-
-
-def photo_status(exc: PhotoError) -> int:
-    """The status of a refused photo: 413 over the size limit, else 400."""
-    return exc.http_status
 
 
 def handle_fossilgis_error(exc: FossilGISError):

@@ -246,7 +246,7 @@ def read_shapefile(path: Path, source: str, layer, encoding) -> list[RawLayer]:
     if dbf is None:
         notes.append("无 .dbf，没有属性 / no .dbf: the features have no attributes")
     if FEATURE_WINDOW.get() is None:
-        notes += check_shapefile(path, _sibling(path, ".shx"), dbf, source)
+        check_shapefile(path, _sibling(path, ".shx"), dbf, source)
     prj = _sibling(path, ".prj")
     crs, problem = prj_problem(prj) if prj is not None else (None, None)
     # latin-1 makes GDAL pass every DBF byte through unchanged; decode_dbf_frame decodes.

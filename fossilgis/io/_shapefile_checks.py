@@ -47,11 +47,11 @@ def _shp_record_count(shp: Path, source: str, size: int, expected_end: int | Non
     return count
 
 
-def check_shapefile(shp: Path, shx: Path, dbf: Path | None, source: str) -> list[str]:
+def check_shapefile(shp: Path, shx: Path, dbf: Path | None, source: str) -> None:
     """Refuse a shapefile whose .shp is cut or whose .shp, .shx and .dbf disagree on the
     number of records (GDAL would silently read only the records all three have).
 
-    Returns notes (none today); raises InputFileError naming the three counts.
+    Raises InputFileError naming the three counts.
     """
     size = shp.stat().st_size
     with open(shp, "rb") as fh:
@@ -108,7 +108,6 @@ def check_shapefile(shp: Path, shx: Path, dbf: Path | None, source: str) -> list
             f"version. Reading would silently drop features. Copy all parts together again, "
             f"or export the layer again as a shapefile."
         )
-    return []
 
 
 def _dbf_record_count(dbf: Path, source: str) -> int:

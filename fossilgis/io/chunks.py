@@ -93,7 +93,7 @@ def iter_footprint_chunks(
     if total is None or total <= chunk_size:
         yield from read_footprints(path, crs=crs, layer=layer, encoding=encoding)
         return
-    notes = _whole_shapefile_checked(Path(path), total)
+    _check_whole_shapefile(Path(path), total)
     for start, window in _windows(Path(path), layer, total, chunk_size):
         token = FEATURE_WINDOW.set(window)
         try:
@@ -101,13 +101,12 @@ def iter_footprint_chunks(
         finally:
             FEATURE_WINDOW.reset(token)
         for res in results:
-            res.notes[:0] = [n for n in notes if n not in res.notes]
             res.gdf.index = res.gdf.index + start
             res.repaired = [int(i) + start for i in res.repaired]
             yield res
 
 
-def _whole_shapefile_checked(path: Path, total: int) -> list[str]:
+def _check_whole_shapefile(path: Path, total: int) -> None:
     """Check a shapefile's .shp/.shx/.dbf record counts once, before it is read in windows.
 
     A window reads only its own features, so the check that a whole read makes (a .dbf or
@@ -122,7 +121,7 @@ def _whole_shapefile_checked(path: Path, total: int) -> list[str]:
 
     shx = _sibling(path, ".shx") if path.suffix.lower() == ".shp" else None
     if shx is None:
-        return []  # not a shapefile, or the window reader reports the missing .shx
+        return  # not a shapefile, or the window reader reports the missing .shx
     limits = current_limits()
     with use_limits(replace(limits, features=max(limits.features, total))):
-        return check_shapefile(path, shx, _sibling(path, ".dbf"), path.name)
+        check_shapefile(path, shx, _sibling(path, ".dbf"), path.name)

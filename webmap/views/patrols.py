@@ -27,7 +27,7 @@ from flask import (
 from fossilgis.errors import InputFileError, PatrolValidationError, PhotoError
 from fossilgis.patrols.model import ALERT_CATEGORIES, CHINA_TZ, OBSERVATION_CATEGORIES, SEVERITIES
 from webmap.auth import current_user, is_admin, is_staff, requires
-from webmap.errors import WebInputError, photo_status, public_text
+from webmap.errors import WebInputError, public_text
 from webmap.i18n import _, current_lang
 from webmap.layers import get_store
 
@@ -196,7 +196,7 @@ def new_submit():
             request.form,
         )
     except PhotoError as exc:
-        return _form_page(public_text(exc), None, photo_status(exc), request.form)
+        return _form_page(public_text(exc), None, exc.http_status, request.form)
     except InputFileError as exc:
         return _form_page(public_text(exc), None, 422, request.form)
     return redirect(
