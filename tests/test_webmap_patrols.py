@@ -388,6 +388,9 @@ def test_visitors_see_generalised_patrols_without_personal_data(
     assert "张三" in patroller_client.get(f"/patrols/{stored.uuid}").get_data(as_text=True)
     listing = visitor.get("/patrols").get_data(as_text=True)
     assert stored.uuid in listing and "张三" not in listing and "patroller1" not in listing
+    # nor a target filter or column that could only ever say "–"
+    assert 'name="target"' not in listing
+    assert 'name="target"' in patroller_client.get("/patrols").get_data(as_text=True)
 
 
 def test_site_page_shows_the_history_and_thumbnails(patroller_client, visitor, app_store):
