@@ -46,11 +46,12 @@ server.run()
 def build_store(n: int) -> tuple[Path, str]:
     """The data directory with ``n`` one-point patrols, and a staff token (made once)."""
     import numpy as np
-    from fossilgis.store.gpkg_patrols import _now
 
     from fossilgis.auth import create_user, issue_token
     from fossilgis.patrols.model import Patrol, Waypoint, content_hash
     from fossilgis.store import open_store
+    from fossilgis.store import patrol_records as records
+    from fossilgis.store._common import now_text
 
     data = OUT / f"ogcapi-{n}"
     token_file = data / "bench-token"
@@ -63,7 +64,8 @@ def build_store(n: int) -> tuple[Path, str]:
     minutes = np.sort(rng.integers(0, 366 * 24 * 60, n))
     year = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
     t0 = time.perf_counter()
-    now = _now()
+    now = now_text()
+    d = store.db.dialect
     with store._tx() as conn:
         for i in range(n):
             start = year + dt.timedelta(minutes=int(minutes[i]))
@@ -84,12 +86,15 @@ def build_store(n: int) -> tuple[Path, str]:
                     )
                 ],
             )
-            row = store._patrol_row(patrol, "bench", now, content_hash(patrol))
+            row = records.patrol_row(d, patrol, "bench", now, content_hash(patrol))
             conn.execute(
-                f"INSERT INTO patrols ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                store.db.q(
+                    f"INSERT INTO patrols ({', '.join(row)}) "
+                    f"VALUES ({', '.join(records.row_marks(d, row))})"
+                ),
                 list(row.values()),
             )
-            store._insert_children(conn, patrol)
+            store.patrols._insert_children(conn, patrol)
     print(f"built {n} patrols in {time.perf_counter() - t0:.1f} s in {data}", flush=True)
     create_user(store, "bench-staff", "bench-password", "viewer")
     token = issue_token(store, "bench-staff", "bench")
