@@ -45,6 +45,12 @@ __all__ = [
     "OBSERVATION_CATEGORIES",
     "SEVERITIES",
     "ALERT_STATUSES",
+    "CASE_STATUSES",
+    "CASE_SOURCES",
+    "CASE_ACTIONS",
+    "SCREEN_REASONS",
+    "CASE_FILE_ROLES",
+    "GEOMETRY_TYPES",
     "ALL",
 ]
 
@@ -275,6 +281,82 @@ ALERT_STATUSES = Vocabulary(
     ],
 )
 
+#: where a case stands (fossilgis.cases.model holds the allowed transitions)
+CASE_STATUSES = Vocabulary(
+    "case_status",
+    [
+        ("received", "已受理", "Received"),
+        ("screened", "已筛查", "Screened"),
+        ("evaluation_required", "需开展影响评价", "Evaluation required"),
+        ("avoid_required", "需避让", "Avoidance required"),
+        ("cleared", "准予通过", "Cleared"),
+        ("closed", "已办结", "Closed"),
+        ("withdrawn", "已撤回", "Withdrawn"),
+    ],
+)
+
+#: what was done to a case (its history, from the audit log)
+CASE_ACTIONS = Vocabulary(
+    "case_action",
+    [
+        ("open", "登记", "Opened"),
+        ("screen", "重新筛查", "Screened again"),
+        ("rescreen", "登记资料修订后复核", "Re-screened after a registry revision"),
+        ("decide", "作出处理决定", "Decided"),
+        ("attach", "添加附件", "Document attached"),
+        ("follow-up", "增加后续事项", "Follow-up added"),
+        ("follow-up-done", "后续事项完成", "Follow-up done"),
+        ("acknowledge", "已阅登记资料变更", "Registry change reviewed"),
+        ("seen", "办公室已查阅", "Seen by the office"),
+        ("closed", "办结", "Closed"),
+        ("withdrawn", "撤回", "Withdrawn"),
+        ("restore", "恢复", "Restored"),
+        ("number-format", "修改编号格式", "Number format changed"),
+    ],
+)
+
+#: why a case has a screen
+SCREEN_REASONS = Vocabulary(
+    "screen_reason",
+    [
+        ("submitted", "随登记筛查", "Screened when opened"),
+        ("screen", "重新提交范围后筛查", "Screened again (new red line)"),
+        ("registry", "登记资料修订后复核", "Re-screened after a registry revision"),
+    ],
+)
+
+#: a case file's role
+CASE_FILE_ROLES = Vocabulary(
+    "case_file_role",
+    [
+        ("submitted", "申报文件", "Submitted file"),
+        ("attachment", "附件", "Attachment"),
+    ],
+)
+
+#: who opened a case
+CASE_SOURCES = Vocabulary(
+    "case_source",
+    [
+        ("office", "办公室登记", "Registered by the office"),
+        ("applicant", "建设单位申报", "Submitted by the applicant"),
+    ],
+)
+
+#: geometry types of footprints (the names GDAL and shapely give them)
+GEOMETRY_TYPES = Vocabulary(
+    "geometry_type",
+    [
+        ("Point", "点", "point"),
+        ("MultiPoint", "多点", "multipoint"),
+        ("LineString", "线", "line"),
+        ("MultiLineString", "多线", "multiline"),
+        ("Polygon", "面", "polygon"),
+        ("MultiPolygon", "多面", "multipolygon"),
+        ("GeometryCollection", "几何集合", "geometry collection"),
+    ],
+)
+
 #: every vocabulary by its name
 ALL: dict[str, Vocabulary] = {
     v.name: v
@@ -291,5 +373,8 @@ ALL: dict[str, Vocabulary] = {
         OBSERVATION_CATEGORIES,
         SEVERITIES,
         ALERT_STATUSES,
+        CASE_STATUSES,
+        CASE_SOURCES,
+        GEOMETRY_TYPES,
     )
 }

@@ -182,6 +182,7 @@ def test_check_output_names_the_path_and_why(data):
         data / "fossilgis.gpkg-journal",
         data / "photos",
         data / "secret_key",
+        data / "case-files",
     }
 
 
@@ -535,4 +536,4 @@ def test_postgis_protects_the_photo_folder_and_key(tmp_path):
     from fossilgis.store.base import Store
 
     paths = Store.protected_paths(SimpleNamespace(data_dir=tmp_path))
-    assert set(paths) == {tmp_path / "photos", tmp_path / "secret_key"}
+    assert set(paths) == {tmp_path / "photos", tmp_path / "secret_key", tmp_path / "case-files"}

@@ -36,6 +36,7 @@ def test_is_readable_by_gis_clients(store):
         (store.schema,),
     )
     assert columns == [
+        ("case_footprints", "GEOMETRY", 4490),
         ("patrols", "GEOMETRY", 4490),
         ("sections", "GEOMETRY", 4490),
         ("sites", "GEOMETRY", 4490),
@@ -47,7 +48,13 @@ def test_is_readable_by_gis_clients(store):
         "AND indexdef LIKE '%%USING gist%%' ORDER BY 1",
         (store.schema,),
     )
-    assert [r[0] for r in gist] == ["patrols", "sections", "sites", "waypoints"]
+    assert [r[0] for r in gist] == [
+        "case_footprints",
+        "patrols",
+        "sections",
+        "sites",
+        "waypoints",
+    ]
     ids = sql(
         store,
         "SELECT id FROM sites WHERE ST_Intersects(geom, "

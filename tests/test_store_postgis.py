@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from conftest import schema_url
 from patrol_fixtures import NEAR_F03, jpeg_with_gps, make_patrol
 
+from fossilgis.store.gpkg_schema import SCHEMA_VERSION
 from fossilgis.auth import create_user, issue_token
 from fossilgis.cli.main import cli
 from fossilgis.errors import StoreError
@@ -83,7 +84,7 @@ def test_processes_starting_at_once_migrate_and_fill_once(pg_url, tmp_path):
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(6) as pool:
         got = pool.starmap(_open_and_count, [(url, str(tmp_path))] * 6)
-    assert got == [(3, 36)] * 6  # schema 3: sign-in sessions
+    assert got == [(SCHEMA_VERSION, 36)] * 6
     store = open_store(tmp_path, store=url)
     assert store.layer_info("sites")["version"] == 1 and store.layer_history("sites") == []
 
@@ -252,7 +253,7 @@ def test_store_info_on_both(pg_url, tmp_path):
         result = CliRunner().invoke(cli, ["--data", str(tmp_path), *args, "store", "info"])
         assert result.exit_code == 0, result.output
         assert re.search(r"^  sites +36$", result.output, re.M)
-        assert "schema version: 3" in result.output
+        assert f"schema version: {SCHEMA_VERSION}" in result.output
     assert (
         "backend: postgis"
         in CliRunner()

@@ -89,6 +89,20 @@ def _positive(ctx, param, value):
     type=click.Choice(vocab.LANGS),
     help="Language of text and html output (default: both).",
 )
+@click.option(
+    "--case",
+    "case_number",
+    metavar="NEW|NUMBER",
+    help="Record this screen in the case register: NEW opens a case (give --project-name), "
+    "a case number adds the screen to that case. The files are kept with it.",
+)
+@click.option("--project-name", help="Project name of a NEW case (default: the first file's name).")
+@click.option("--applicant", help="Applicant unit (建设单位) of a NEW case.")
+@click.option("--contact", help="Applicant contact of a NEW case.")
+@click.option("--county", help="County (县区) of a NEW case.")
+@click.option(
+    "--user", metavar="NAME", help="Officer written in the case (default: cli:<os user>)."
+)
 @limit_option
 @click.pass_context
 def impact_check(
@@ -107,6 +121,12 @@ def impact_check(
     fail_on,
     chunk_size,
     lang,
+    case_number,
+    project_name,
+    applicant,
+    contact,
+    county,
+    user,
     limits,
 ):
     """Screen project FILES against every fossil site and section. 工程项目化石影响筛查。
@@ -162,14 +182,56 @@ def impact_check(
     finally:
         if bar is not None:
             bar.close()
-    _emit(screening, fmt, output, lang, store)
+    case = None
+    if case_number:
+        case = _record_case(
+            store,
+            screening,
+            files,
+            case_number,
+            project_type,
+            project_name=project_name,
+            applicant=applicant,
+            contact=contact,
+            county=county,
+            user=user,
+        )
+    _emit(screening, fmt, output, lang, store, case)
     if fail_on and any(
         ALL_GRADES.index(p["grade"]) >= ALL_GRADES.index(fail_on) for p in screening.projects
     ):
         ctx.exit(EXIT_FAIL_ON)
 
 
-def _emit(screening, fmt, output, lang, store):
+def _record_case(store, screening, files, case_number, project_type, *, user, **fields):
+    """Keep the screen (and the files it read) in the case register; say where."""
+    from fossilgis.cases.files import submitted_files
+    from fossilgis.cases.model import CaseDetails
+    from fossilgis.cli._common import operator
+
+    user = user or operator()
+    kept = submitted_files(files)
+    if case_number.upper() == "NEW":
+        details = CaseDetails(
+            fields["project_name"] or files[0].stem,
+            fields["applicant"],
+            fields["contact"],
+            project_type,
+            fields["county"],
+            officer=user,
+        )
+        number = store.cases.open(details, user=user, screening=screening, files=kept)
+        click.echo(f"case {number} opened: screen 1, grade {screening.grade}", err=True)
+    else:
+        number = case_number
+        seq = store.cases.add_screen(number, screening, user=user, files=kept)
+        click.echo(f"case {number}: screen {seq} recorded, grade {screening.grade}", err=True)
+    from fossilgis.cases.dossier import report_case
+
+    return report_case(store, number)
+
+
+def _emit(screening, fmt, output, lang, store, case=None):
     from fossilgis import report
     from fossilgis.io.atomic import protected_paths_of, write_text_atomic
 
@@ -186,7 +248,8 @@ def _emit(screening, fmt, output, lang, store):
     elif fmt == "csv":
         text = report.render_csv(screening)
     else:
-        text = report.render_html(screening, lang, store=store)
+        extra = {"case": case} if case else {}
+        text = report.render_html(screening, lang, store=store, **extra)
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -143,6 +143,17 @@ def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_s
         f"Imported as {kind} version {version}; previous version archived "
         f"(restore with `fossilgis layers restore --kind {kind} --version {version - 1}`)."
     )
+    _rescreen_cases(ctx, store)
+
+
+def _rescreen_cases(ctx, store):
+    """A revision of the registry reaches past decisions: re-screen the open cases."""
+    from fossilgis.cli.case import run_rescreen
+
+    report = run_rescreen(ctx, store, user=operator())
+    if report.cases:
+        for line in report.lines():
+            click.echo(line)
 
 
 @layers.command()
@@ -216,3 +227,4 @@ def restore(ctx, kind, version):
     store = _store(ctx)
     new = store.restore_layer(kind, version, user=operator())
     click.echo(f"{kind}: version {version} restored as version {new}")
+    _rescreen_cases(ctx, store)

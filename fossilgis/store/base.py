@@ -2,8 +2,8 @@
 
 A store is composed, not inherited: a :class:`~fossilgis.store.db.Database` (with the
 backend's dialect) and one repository per job — ``layers``, ``patrols``, ``photos``,
-``accounts``, ``audit``. Callers may use the repositories (``store.layers.read("sites")``)
-or the flat names the CLI, web app and OGC API have always used
+``accounts``, ``audit``, ``cases``. Callers may use the repositories
+(``store.layers.read("sites")``) or the flat names the CLI, web app and OGC API have always used
 (``store.read_layer("sites")``), which delegate to them.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from fossilgis.errors import StoreError
 from fossilgis.store.accounts import Accounts
 from fossilgis.store.audit import AuditLog
+from fossilgis.store.cases import FILES_DIR, Cases
 from fossilgis.store.db import Database
 from fossilgis.store.layers import Layers
 from fossilgis.store.patrols import Patrols
@@ -60,6 +61,7 @@ class Store:
         self.accounts = Accounts(db, self.audit)
         self.layers = Layers(db, self.audit)
         self.patrols = Patrols(db, self.audit)
+        self.cases = Cases(db, self.audit, self.data_dir)
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -111,6 +113,7 @@ class Store:
         return {
             data_dir / "photos": "the store's photo folder (照片目录)",
             data_dir / SECRET_KEY_FILE: "the web app's secret key (密钥文件)",
+            data_dir / FILES_DIR: "the store's case file folder (案卷文件目录)",
         }
 
     # -- the names callers have always used ---------------------------------------------

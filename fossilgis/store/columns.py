@@ -35,3 +35,154 @@ WAYPOINT_COLS = [n for n, _, _ in WAYPOINT_FIELDS]
 
 PATROL_TIMES = ("started_at", "ended_at", "created_at", "updated_at", "deleted_at")
 USER_COLS = "username, role, disabled, created_at, password_hash"
+
+#: the case register (migration 4): plain tables as (column, type) with types
+#: text | int | real | time | json | bool, turned into DDL by each backend's schema module
+CASE_TABLES: dict[str, list[tuple[str, str]]] = {
+    "cases": [
+        ("number", "text"),
+        ("year", "int"),
+        ("seq", "int"),
+        ("project_name", "text"),
+        ("applicant_unit", "text"),
+        ("applicant_contact", "text"),
+        ("project_type", "text"),
+        ("county", "text"),
+        ("source", "text"),
+        ("status", "text"),
+        ("status_before", "text"),
+        ("grade", "text"),
+        ("targets", "text"),
+        ("min_lon", "real"),
+        ("min_lat", "real"),
+        ("max_lon", "real"),
+        ("max_lat", "real"),
+        ("screen_seq", "int"),
+        ("footprints_seq", "int"),
+        ("options", "json"),
+        ("officer", "text"),
+        ("decision_text", "text"),
+        ("decided_at", "time"),
+        ("decided_by", "text"),
+        ("status_token_sha256", "text"),
+        ("flag", "json"),
+        ("flagged_at", "time"),
+        ("registry_checked", "text"),
+        ("created_at", "time"),
+        ("created_by", "text"),
+        ("updated_at", "time"),
+        ("seen_at", "time"),
+    ],
+    "case_numbers": [("counter", "text"), ("last", "int")],
+    "case_screens": [
+        ("case_number", "text"),
+        ("seq", "int"),
+        ("screened_at", "time"),
+        ("screened_by", "text"),
+        ("reason", "text"),
+        ("footprints_seq", "int"),
+        ("grade", "text"),
+        ("rules_version", "text"),
+        ("layers", "json"),
+        ("summary", "json"),
+        ("changes", "json"),
+        ("result", "json"),
+        ("overlap_wkb", "json"),
+    ],
+    "case_blobs": [("sha256", "text"), ("mime", "text"), ("bytes", "int"), ("created_at", "time")],
+    "case_files": [
+        ("case_number", "text"),
+        ("seq", "int"),
+        ("role", "text"),
+        ("sha256", "text"),
+        ("name", "text"),
+        ("mime", "text"),
+        ("bytes", "int"),
+        ("added_at", "time"),
+        ("added_by", "text"),
+        ("note", "text"),
+    ],
+    "case_followups": [
+        ("case_number", "text"),
+        ("seq", "int"),
+        ("text", "text"),
+        ("due_date", "text"),
+        ("released", "bool"),
+        ("done_at", "time"),
+        ("done_by", "text"),
+        ("created_at", "time"),
+        ("created_by", "text"),
+    ],
+}
+#: primary keys of the case tables
+CASE_KEYS = {
+    "cases": ("number",),
+    "case_numbers": ("counter",),
+    "case_screens": ("case_number", "seq"),
+    "case_blobs": ("sha256",),
+    "case_files": ("case_number", "seq"),
+    "case_followups": ("case_number", "seq"),
+}
+#: columns that must be given
+CASE_REQUIRED = {
+    "number",
+    "year",
+    "seq",
+    "project_name",
+    "project_type",
+    "source",
+    "status",
+    "created_at",
+    "updated_at",
+    "counter",
+    "last",
+    "case_number",
+    "screened_at",
+    "result",
+    "summary",
+    "sha256",
+    "mime",
+    "bytes",
+    "role",
+    "name",
+    "added_at",
+    "text",
+    "released",
+}
+#: secondary indexes: name -> (table, columns, unique)
+CASE_INDEXES = {
+    "cases_status": ("cases", "status, updated_at", False),
+    "cases_created": ("cases", "created_at", False),
+    "cases_token": ("cases", "status_token_sha256", True),
+    "case_files_sha": ("case_files", "sha256", False),
+}
+#: the case footprints feature table (geometry ``geom``, CGCS2000)
+CASE_FOOTPRINT_FIELDS = [
+    ("case_number", "str", True),
+    ("screen_seq", "int", True),
+    ("project_id", "str", True),
+    ("footprint_index", "int", True),
+    ("area_m2", "float", False),
+]
+CASE_FOOTPRINT_COLS = [n for n, _, _ in CASE_FOOTPRINT_FIELDS]
+
+
+def case_ddl(types: dict[str, str]) -> list[str]:
+    """CREATE TABLE / INDEX statements of the case tables with a backend's ``types``."""
+    out = []
+    for table, cols in CASE_TABLES.items():
+        defs = [
+            f"{name} {types[kind]}" + (" NOT NULL" if name in CASE_REQUIRED else "")
+            for name, kind in cols
+        ]
+        defs.append(f"PRIMARY KEY ({', '.join(CASE_KEYS[table])})")
+        out.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(defs)})")
+    for name, (table, cols, unique) in CASE_INDEXES.items():
+        out.append(
+            f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {name} ON {table} ({cols})"
+        )
+    out.append(
+        "CREATE INDEX IF NOT EXISTS case_footprints_case ON case_footprints "
+        "(case_number, screen_seq)"
+    )
+    return out

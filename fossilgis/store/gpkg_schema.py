@@ -13,7 +13,12 @@ from pathlib import Path
 from fossilgis.errors import StoreError
 from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS
 from fossilgis.store._common import SRS_ID
-from fossilgis.store.columns import PATROL_FIELDS, WAYPOINT_FIELDS
+from fossilgis.store.columns import (
+    CASE_FOOTPRINT_FIELDS,
+    PATROL_FIELDS,
+    WAYPOINT_FIELDS,
+    case_ddl,
+)
 
 
 def _create_feature_table(path: Path, name: str, fields, geometry_type: str) -> None:
@@ -124,8 +129,29 @@ def _migration_3(db) -> None:
             conn.execute(statement)
 
 
+#: SQLite types of the case tables' column kinds (times ISO 8601 text, JSON text)
+_CASE_TYPES = {
+    "text": "TEXT",
+    "int": "INTEGER",
+    "real": "REAL",
+    "time": "TEXT",
+    "json": "TEXT",
+    "bool": "INTEGER",
+}
+
+
+def _migration_4(db) -> None:
+    """The case register: cases, their screens, footprints (a feature table), files,
+    follow-ups and the number counters."""
+    if not db.table_exists("case_footprints"):
+        _create_feature_table(db.dialect.path, "case_footprints", CASE_FOOTPRINT_FIELDS, "Unknown")
+    with db.tx() as conn:
+        for statement in case_ddl(_CASE_TYPES):
+            conn.execute(statement)
+
+
 #: numbered migrations; append, never edit a released one
-MIGRATIONS = [_migration_1, _migration_2, _migration_3]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fossilgis.errors import StoreError
 from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS
 from fossilgis.store._common import SRS_ID
+from fossilgis.store.columns import case_ddl
 
 _SQL_TYPES = {"str": "text", "float": "double precision", "int": "bigint"}
 
@@ -116,8 +117,34 @@ def _migration_3(conn) -> None:
         conn.execute(statement)
 
 
+#: PostgreSQL types of the case tables' column kinds
+_CASE_TYPES = {
+    "text": "text",
+    "int": "bigint",
+    "real": "double precision",
+    "time": "timestamptz",
+    "json": "jsonb",
+    "bool": "boolean",
+}
+
+
+def _migration_4(conn) -> None:
+    """The case register (see :mod:`fossilgis.store.gpkg_schema`)."""
+    conn.execute(
+        f"""CREATE TABLE IF NOT EXISTS case_footprints (
+        fid bigserial PRIMARY KEY, case_number text NOT NULL, screen_seq bigint NOT NULL,
+        project_id text NOT NULL, footprint_index bigint NOT NULL, area_m2 double precision,
+        geom geometry(Geometry, {SRS_ID}))"""
+    )
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS case_footprints_geom ON case_footprints USING gist (geom)"
+    )
+    for statement in case_ddl(_CASE_TYPES):
+        conn.execute(statement)
+
+
 #: numbered migrations, the same numbers as the GeoPackage store's; append, never edit
-MIGRATIONS = [_migration_1, _migration_2, _migration_3]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from fossilgis.errors import StoreError
 from fossilgis.schema import field_names
 from fossilgis.store._common import SRS_ID
+from fossilgis.store.columns import CASE_FOOTPRINT_COLS, CASE_KEYS, CASE_TABLES
 from fossilgis.store.columns import PATROL_COLS as _PATROL_COLS
 from fossilgis.store.columns import WAYPOINT_COLS as _WAYPOINT_COLS
 
@@ -37,6 +38,19 @@ class Table:
 
 def _layer_table(kind: str) -> Table:
     return Table(kind, ("fid", *field_names(kind), "extra"), ("fid",), json=("extra",), geom=True)
+
+
+def _case_table(name: str) -> Table:
+    cols = CASE_TABLES[name]
+    of = lambda kind: tuple(c for c, k in cols if k == kind)  # noqa: E731
+    return Table(
+        name,
+        tuple(c for c, _ in cols),
+        CASE_KEYS[name],
+        times=of("time"),
+        bools=of("bool"),
+        json=of("json"),
+    )
 
 
 #: every table, in an order that satisfies the foreign keys when loading
@@ -108,6 +122,8 @@ TABLES = [
         times=("at",),
         json=("detail",),
     ),
+    *(_case_table(name) for name in CASE_TABLES),
+    Table("case_footprints", ("fid", *CASE_FOOTPRINT_COLS), ("fid",), geom=True),
 ]
 TABLE_NAMES = [t.name for t in TABLES]
 
@@ -231,6 +247,7 @@ def _reset_sequences(conn) -> None:
         ("patrols", "fid"),
         ("waypoints", "fid"),
         ("audit", "id"),
+        ("case_footprints", "fid"),
     ):
         conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{name}', '{col}'), "
@@ -305,6 +322,7 @@ def copy_store(source, target, *, force: bool = False, user: str | None = None) 
             TableReport(name, len(dumps[name]), len(got), checksum(dumps[name]), checksum(got))
         )
     reports.append(_copy_photos(source, target, dumps["photos"]))
+    reports.append(_copy_case_files(source, target, dumps["case_blobs"]))
     bad = [r.name for r in reports if not r.ok]
     if bad:
         raise StoreError(
@@ -347,6 +365,26 @@ def _copy_photos(source, target, photos: list[dict]) -> TableReport:
         listing,
         listing if good == len(photos) else "missing or damaged files",
     )
+
+
+def _copy_case_files(source, target, blobs: list[dict]) -> TableReport:
+    """Copy case files (named by SHA-256) to the target's data directory and check them."""
+    from fossilgis.store.cases import blob_relpath
+
+    src, dst = Path(source.data_dir).resolve(), Path(target.data_dir).resolve()
+    good = 0
+    names = sorted(blob_relpath(row["sha256"]) for row in blobs)
+    for row in blobs:
+        rel = blob_relpath(row["sha256"])
+        if src != dst and (src / rel).exists() and not (dst / rel).exists():
+            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src / rel, dst / rel)
+        path = dst / rel
+        if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == row["sha256"]:
+            good += 1
+    listing = checksum([{"file": n} for n in names])
+    damaged = listing if good == len(blobs) else "missing or damaged files"
+    return TableReport("case files", len(blobs), good, listing, damaged)
 
 
 def _copy_secret_key(source, target) -> None:
