@@ -61,6 +61,11 @@ def prepare_registry(gdf, kind: str, mapping: dict[str, str], *, defaults: dict 
     return gdf
 
 
+def _placeholder(props: dict) -> bool:
+    """Whether a registry row's boundary is approximate (a placeholder around a point)."""
+    return props.get("boundary_status") == "approximate"
+
+
 def read_registry(
     path,
     kind: str,
@@ -155,15 +160,22 @@ def read_registry(
     unusable = {i: why for i, why in unusable.items() if why}
     candidates = [i for i in range(len(geoms)) if i not in unusable]
     first_with: dict[bytes, int] = {}
+    shared: list[str] = []
     for i in candidates:
         key = shapely.to_wkb(shapely.normalize(shapely.force_2d(geoms[i])))
-        if key in first_with:
+        if key not in first_with:
+            first_with[key] = i
+        elif _placeholder(records[i]) and _placeholder(records[first_with[key]]):
+            # approximate shapes drawn around one county-seat point coincide honestly
+            # (layers/README.md, "Overlapping shapes"); surveyed ones never should
+            shared.append(
+                f"{labels[i]} shares its approximate shape with {labels[first_with[key]]}"
+            )
+        else:
             unusable[i] = (
                 f"repeats the geometry of {labels[first_with[key]]} exactly "
                 "(a feature entered twice?)"
             )
-        else:
-            first_with[key] = i
     candidates = [i for i in candidates if i not in unusable]
     if candidates:
         fixed, _ = _read._repair(shapely.force_2d(geoms[candidates]))
@@ -192,6 +204,9 @@ def read_registry(
             )
         for i, g in zip(good, result.gdf.geometry.values):
             final[i] = g
+        result.notes.extend(
+            f"{n} (近似范围重合，照常导入 / kept: approximate shapes may coincide)" for n in shared
+        )
 
     seen: dict = {}
     problems: list[str] = []

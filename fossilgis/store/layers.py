@@ -18,6 +18,22 @@ from fossilgis.store.db import Database
 _META_COLS = ["kind", "version", "source", "demonstration", "updated_at", "updated_by"]
 
 
+def _extra_of(value) -> dict:
+    """The ``extra`` attributes of a row: a dict, or the JSON text a file export wrote."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except ValueError:
+            return {"extra": value}
+    if isinstance(value, dict):
+        return value
+    return (
+        {}
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else {"extra": value}
+    )
+
+
 class Layers:
     """The layer tables, ``layer_meta`` and ``layer_archive`` of one store."""
 
@@ -101,7 +117,7 @@ class Layers:
             gdf.drop(columns=gdf.geometry.name).to_dict("records"), gdf.geometry.values
         ):
             extra = {k: v for k, v in rec.items() if k not in known and v is not None}
-            extra.update(rec.get("extra") or {})
+            extra.update(_extra_of(rec.get("extra")))
             # NaN is NULL (SQLite stores a NaN REAL as NULL; PostgreSQL is told so)
             values = [
                 None if isinstance(v, float) and math.isnan(v) else v
