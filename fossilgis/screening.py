@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from fossilgis import __version__
 from fossilgis.errors import InputFileError
@@ -111,7 +112,7 @@ def layers_summary(store) -> dict:
 
 
 def _split_projects(results, id_field: str | None):
-    """(project_id, ReadResult, GeoDataFrame rows) for each project in the read files."""
+    """(project_id, ReadResult, row positions in its gdf) for each project in the read files."""
     multi = len(results) > 1
     for res in results:
         gdf = res.gdf
@@ -128,9 +129,9 @@ def _split_projects(results, id_field: str | None):
             keys = gdf[id_field].astype("string").fillna("(no id)")
             # one pass over the rows (a mask per key is quadratic with 100 000 projects)
             for key, rows in keys.groupby(keys, sort=False).indices.items():
-                yield str(key), res, gdf.iloc[rows]
+                yield str(key), res, rows
         else:
-            yield base, res, gdf
+            yield base, res, np.arange(len(gdf))
 
 
 def screen_results(
@@ -173,27 +174,21 @@ def screen_results(
     for res in results:
         check_footprint_reach(res.gdf.geometry.values, res.source)
     parts = list(_split_projects(results, id_field))
-    frames = []
-    for n, (pid, _res, gdf) in enumerate(parts):
-        frames.append(
-            gpd.GeoDataFrame(
-                {
-                    "project_no": n,
-                    "project_id": pid,
-                    "footprint_index": np.asarray(gdf.index),
-                },
-                geometry=gdf.geometry.values,
-                crs=CRS_GEOGRAPHIC,
-            )
-        )
-    allfp = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else gpd.GeoDataFrame(
-            {"project_no": [], "project_id": [], "footprint_index": []},
-            geometry=[],
-            crs=CRS_GEOGRAPHIC,
-        )
+    # one frame for every footprint of every project, built from arrays (not per project)
+    geoms, pids, nos, index_values = [], [], [], []
+    for n, (pid, res, rows) in enumerate(parts):
+        geoms.append(np.asarray(res.gdf.geometry.values)[rows])
+        index_values.append(np.asarray(res.gdf.index)[rows])
+        nos.append(np.full(len(rows), n))
+        pids.append(np.full(len(rows), pid, dtype=object))
+    allfp = gpd.GeoDataFrame(
+        {
+            "project_no": _cat(nos, int),
+            "project_id": _cat(pids, object),
+            "footprint_index": _cat(index_values, object),
+        },
+        geometry=_cat(geoms, object),
+        crs=CRS_GEOGRAPHIC,
     )
     allfp = gpd.GeoDataFrame(allfp, geometry="geometry", crs=CRS_GEOGRAPHIC)
     total = len(allfp)
@@ -247,15 +242,17 @@ def screen_results(
     allfp["footprint_area_m2"] = areas
 
     projects, project_areas = [], {}
-    grouped = dict(tuple(imp.groupby("project_no", sort=False))) if len(imp) else {}
+    records = _impact_records(imp)
     rows_of = pd.Series(np.arange(total)).groupby(allfp["project_no"].to_numpy()).indices
     geoms = np.asarray(allfp.geometry.values)
-    for n, (pid, res, gdf) in enumerate(parts):
-        pim = grouped.get(n, imp.iloc[:0])
+    attributes = _Attributes(imp, allfp)
+    for n, (pid, res, _) in enumerate(parts):
         rows = rows_of.get(n, np.array([], dtype=int))
         area = project_area_m2(geoms[rows], options, areas[rows])
         project_areas[pid] = project_areas.get(pid, 0.0) + area[0]
-        projects.append(_project_dict(pid, res, gdf, pim, area, options))
+        projects.append(
+            _project_dict(pid, res, geoms[rows], records.get(n, []), area, attributes(res))
+        )
     imp = imp.drop(columns=["project_no"])
     log.info(
         "screened %d footprints in %.2f s: %d impacts",
@@ -274,20 +271,59 @@ def screen_results(
     )
 
 
-def _attributes(gdf, indexes) -> dict:
-    """JSON-safe attributes of the footprints in ``indexes`` (only those with impacts)."""
-    wanted = gdf.loc[pd.unique(np.asarray(indexes))]
-    attrs = wanted.drop(columns=wanted.geometry.name)
-    return {
-        idx: {str(k): json_safe(v) for k, v in rec.items()}
-        for idx, rec in zip(wanted.index, attrs.to_dict("records"))
-    }
+def _cat(arrays: list, dtype) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.array([], dtype=dtype)
 
 
-def _project_dict(pid, res, gdf, pim, area, options) -> dict:
-    attrs = _attributes(gdf, pim["footprint_index"]) if len(pim) else {}
+def _impact_records(imp) -> dict[int, list[dict]]:
+    """The impacts as plain dicts grouped by project number (one conversion, not per project)."""
+    if not len(imp):
+        return {}
+    plain = pd.DataFrame(imp.drop(columns=["geometry", "project_id"]))
+    out: dict[int, list[dict]] = {}
+    for rec in plain.to_dict("records"):
+        out.setdefault(int(rec.pop("project_no")), []).append(rec)
+    return out
+
+
+class _Attributes:
+    """JSON-safe attributes of the footprints that have impacts, per read file (computed once
+    per file: one project per ``--id-field`` value must not cost a frame each)."""
+
+    def __init__(self, imp, allfp):
+        self.wanted: set = set()
+        if len(imp):
+            self.wanted = set(imp["footprint_index"].tolist())
+        self.cache: dict[int, dict] = {}
+
+    def __call__(self, res) -> dict:
+        key = id(res)
+        if key not in self.cache:
+            gdf = res.gdf
+            keep = [i for i in gdf.index if i in self.wanted] if self.wanted else []
+            attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).loc[keep]
+            self.cache[key] = {
+                idx: {str(k): json_safe(v) for k, v in rec.items()}
+                for idx, rec in zip(attrs.index, attrs.to_dict("records"))
+            }
+        return self.cache[key]
+
+
+_GEOM_NAMES = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+
+
+def _project_dict(pid, res, geoms, impact_records, area, attrs) -> dict:
     impacts = []
-    for rec in pim.drop(columns=["geometry", "project_id", "project_no"]).to_dict("records"):
+    for rec in impact_records:
         fi = rec["footprint_index"]
         impacts.append(
             {
@@ -312,7 +348,8 @@ def _project_dict(pid, res, gdf, pim, area, options) -> dict:
                 "legal_basis": list(rec["legal_basis"]),
             }
         )
-    geom_types = sorted(pd.unique(gdf.geometry.geom_type.dropna()))
+    type_ids = shapely.get_type_id(geoms)
+    geom_types = sorted({_GEOM_NAMES[t] for t in type_ids.tolist() if t in _GEOM_NAMES})
     area_m2, overlapping = area
     notes = list(res.notes)
     if overlapping:
@@ -327,7 +364,7 @@ def _project_dict(pid, res, gdf, pim, area, options) -> dict:
         "crs_in": res.crs_in,
         "crs_basis": res.crs_basis,
         "encoding": res.encoding,
-        "footprint_count": int(len(gdf)),
+        "footprint_count": int(len(geoms)),
         "geometry_types": geom_types,
         "footprint_area_m2": round(area_m2, 1),
         "grade": worst_grade(i["grade"] for i in impacts),
