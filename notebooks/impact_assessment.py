@@ -307,3 +307,46 @@ print(render_csv(parcels_screen).splitlines()[0])
 # The command line does the same in one line each, e.g.
 # `fossilgis impact-check layers/examples/quarry_kaili.dxf --crs EPSG:4524 --project-type mining`
 # (see `docs/impact-check.md`).
+
+# %% [markdown]
+# ## The case register
+#
+# A screen the office acts on becomes a case (`docs/cases.md`): the store keeps the files,
+# the footprints, the whole screen, the decision and the history. The same calls as
+# `fossilgis impact-check … --case NEW` and `fossilgis case decide`:
+
+# %%
+from fossilgis.cases.files import submitted_files
+from fossilgis.cases.model import CaseDetails, Decision, FollowUp
+
+quarry_case = store.cases.open(
+    CaseDetails("凯里八郎采石场", "凯里市建材有限公司", project_type="mining", county="凯里市"),
+    user="notebook",
+    screening=quarry_screen,
+    files=submitted_files([EXAMPLES / "quarry_kaili.dxf"]),
+)
+store.cases.decide(
+    quarry_case,
+    Decision(
+        "evaluation_required",
+        "请委托有资质单位开展影响评价。",
+        [FollowUp("提交化石影响评价报告", "2027-01-31", released=True)],
+    ),
+    user="notebook",
+)
+store.cases.open(
+    CaseDetails("清镇宗地", "清镇市自然资源局", project_type="building", county="清镇市"),
+    user="notebook",
+    screening=parcels_screen,
+)
+
+# %% [markdown]
+# The register as a DataFrame: which open cases affect which site, by status and grade.
+
+# %%
+rows, total = store.cases.list(limit=None)
+register = pd.DataFrame(rows).set_index("number")
+register[["status", "grade", "project_name", "applicant_unit", "county", "targets"]]
+
+# %%
+register.explode("targets").groupby(["targets", "status"]).size().rename("cases")
