@@ -16,11 +16,14 @@ import uuid as uuidlib
 import xml.etree.ElementTree as ET
 
 import pytest
+from case_fixtures import details
 from click.testing import CliRunner
 from conftest import reopen, sql, store_url
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from webmap_fixtures import PASSWORD, _app, add_users, csrf_of, login
+
+from fossilgis.store.gpkg_schema import SCHEMA_VERSION
 
 NEAR_F03 = (105.40, 25.90)
 
@@ -104,7 +107,7 @@ def test_schema_3_has_the_sessions_table(store):
     from fossilgis.store.gpkg import SCHEMA_VERSION as GPKG_VERSION
     from fossilgis.store.postgis import SCHEMA_VERSION as PG_VERSION
 
-    assert GPKG_VERSION == PG_VERSION == store.schema_version == 3
+    assert GPKG_VERSION == PG_VERSION == store.schema_version >= 3
     assert sql(store, "SELECT count(*) FROM sessions") == [(0,)]
 
 
@@ -113,8 +116,26 @@ def test_migration_3_upgrades_a_schema_2_store(store):
         conn.execute("DROP TABLE sessions")
         conn.execute("UPDATE fossilgis_meta SET value='2' WHERE key='schema_version'")
     again = reopen(store)
-    assert again.schema_version == 3
+    assert again.schema_version == SCHEMA_VERSION
     assert sql(again, "SELECT count(*) FROM sessions") == [(0,)]
+
+
+def test_migration_4_adds_the_case_register_to_a_schema_3_store(store):
+    """A store of the previous release gains the case tables and keeps its content."""
+    tables = ("case_footprints", "cases", "case_numbers", "case_screens", "case_blobs",
+              "case_files", "case_followups")  # fmt: skip
+    with store._tx() as conn:
+        for name in tables:
+            conn.execute(f"DROP TABLE {name}")
+        if store.backend == "gpkg":  # the feature table's GeoPackage bookkeeping too
+            conn.execute("DROP TABLE rtree_case_footprints_geom")
+            for meta in ("gpkg_extensions", "gpkg_geometry_columns", "gpkg_contents"):
+                conn.execute(f"DELETE FROM {meta} WHERE table_name = 'case_footprints'")
+        conn.execute("UPDATE fossilgis_meta SET value='3' WHERE key='schema_version'")
+    again = reopen(store)
+    assert again.schema_version == SCHEMA_VERSION
+    assert again.cases.list()[1] == 0 and len(again.read_layer("sites")) == 36
+    assert again.cases.open(details(), user="u").endswith("-0001")
 
 
 def test_sign_out_ends_the_session_on_the_server(web):

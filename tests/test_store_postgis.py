@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from conftest import schema_url
 from patrol_fixtures import NEAR_F03, jpeg_with_gps, make_patrol
 
-from fossilgis.store.gpkg_schema import SCHEMA_VERSION
 from fossilgis.auth import create_user, issue_token
 from fossilgis.cli.main import cli
 from fossilgis.errors import StoreError
@@ -23,6 +22,7 @@ from fossilgis.impact import ScreenOptions
 from fossilgis.io.read import ReadResult
 from fossilgis.screening import screen_results
 from fossilgis.store import open_store
+from fossilgis.store.gpkg_schema import SCHEMA_VERSION
 from fossilgis.store.postgis import PostGISStore, split_url
 from fossilgis.store.transfer import TABLE_NAMES, dump_table
 
@@ -179,6 +179,12 @@ def _filled_gpkg(data_dir):
     store.update_patrol(rec.replace(notes="补充"), "alice", base_hash=rec.content_hash)
     store.delete_patrol(patrols[2].uuid, "admin")
     store.append_audit("root", "note", "system", None, {"why": "test", "n": 1.5})
+    from case_fixtures import details, east_of, screen_geoms
+
+    screening = screen_geoms(store, [east_of(store.read_layer("sites").geometry.iloc[2], 300)])
+    number = store.cases.open(details(), user="admin", screening=screening,
+                              files=[("red.geojson", b"{}", "application/geo+json")])  # fmt: skip
+    store.cases.attach(number, "letter.pdf", b"%PDF-1.4\n", "application/pdf", user="admin")
     return store, patrols
 
 
@@ -195,8 +201,9 @@ def test_migrate_copies_everything_and_verifies(pg_url, tmp_path):
     assert result.exit_code == 0, result.output
     for name in TABLE_NAMES:
         assert re.search(rf"^{name} +\d+ +\d+ +[0-9a-f]{{64}}  ok$", result.output, re.M), name
-    assert re.search(r"^audit +14 +14 ", result.output, re.M)  # 3 layer loads + 11
+    assert re.search(r"^audit +16 +16 ", result.output, re.M)  # 3 layer loads + 13
     assert re.search(r"^photo files +1 +1 ", result.output, re.M)
+    assert re.search(r"^case files +2 +2 ", result.output, re.M)
 
     target = open_store(target_dir, store=url)
     for name in TABLE_NAMES:
@@ -220,7 +227,17 @@ def test_migrate_copies_everything_and_verifies(pg_url, tmp_path):
     assert (target_dir / "secret_key").exists() or not (source.data_dir / "secret_key").exists()
     # new rows continue the copied ids
     target.append_audit("root", "after", "system")
-    assert target.audit_rows(1)[0]["id"] == 16  # 14 copied, 1 migrate row, then this one
+    assert target.audit_rows(1)[0]["id"] == 18  # 16 copied, 1 migrate row, then this one
+    (case,) = target.cases.list()[0]
+    assert (
+        target.cases.screening(case["number"]).to_dict()
+        == source.cases.screening(case["number"]).to_dict()
+    )
+    for f in target.cases.files(case["number"]):
+        assert (
+            target.cases.blob_path(f["sha256"]).read_bytes()
+            == source.cases.blob_path(f["sha256"]).read_bytes()
+        )
 
     again = migrate()
     assert again.exit_code == 2
@@ -241,8 +258,8 @@ def test_migrate_copies_everything_and_verifies(pg_url, tmp_path):
         ],
     )
     assert forced.exit_code == 0, forced.output
-    # 14 copied rows + the migrate row
-    assert len(open_store(target_dir, store=url).audit_rows(None)) == 15
+    # 16 copied rows + the migrate row
+    assert len(open_store(target_dir, store=url).audit_rows(None)) == 17
 
 
 def test_store_info_on_both(pg_url, tmp_path):
