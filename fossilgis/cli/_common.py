@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
+import sys
 
 import click
 
@@ -24,6 +26,28 @@ def check_output(store, path, *, directory: bool = False):
     from fossilgis.io.atomic import protected_paths_of
 
     return _check(path, protected_paths_of(store), directory=directory)
+
+
+@contextlib.contextmanager
+def progress_bar(ctx, unit: str, desc: str):
+    """A ``progress(done, total)`` callback drawing a bar on stderr once the work has taken
+    two seconds (nothing with ``-q``); the bar is removed when the block ends."""
+    bar = None
+    if not ctx.obj.get("quiet"):
+        from tqdm import tqdm
+
+        bar = tqdm(unit=unit, file=sys.stderr, delay=2, desc=desc, leave=False)
+
+    def progress(done, total):
+        if bar is not None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def operator() -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from fossilgis import vocab
-from fossilgis.cli._common import check_output, open_store, operator
+from fossilgis.cli._common import check_output, open_store, operator, progress_bar
 
 LIST_FORMATS = ("text", "csv", "json")
 
@@ -250,22 +250,8 @@ def run_rescreen(ctx, store, *, numbers=None, user=None, lang=None):
     """Re-screen with a progress bar on stderr (after two seconds)."""
     from fossilgis.cases.rescreen import rescreen_cases
 
-    bar = None
-    if not ctx.obj.get("quiet"):
-        from tqdm import tqdm
-
-        bar = tqdm(unit="case", file=sys.stderr, delay=2, desc="re-screening", leave=False)
-
-    def progress(done, total):
-        if bar is not None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-    try:
+    with progress_bar(ctx, "case", "re-screening") as progress:
         return rescreen_cases(store, user=user, numbers=numbers, progress=progress, lang=lang)
-    finally:
-        if bar is not None:
-            bar.close()
 
 
 def _move(name: str, status: str, help_text: str):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -13,6 +12,7 @@ from fossilgis.cli._common import (
     choice_option,
     limit_option,
     open_store,
+    progress_bar,
     reading_options,
 )
 
@@ -150,38 +150,22 @@ def impact_check(
         line_width_m=line_width,
         point_radius_m=point_radius,
     )
-    quiet = ctx.obj.get("quiet")
     store = open_store(ctx)
     if output is not None:
         check_output(store, output)  # before the screening, which may take minutes
-    bar = None
-    if not quiet:
-        from tqdm import tqdm
-
-        # appears only when the screen takes more than two seconds
-        bar = tqdm(unit="footprint", file=sys.stderr, delay=2, desc="screening", leave=False)
-
-    def progress(done, total):
-        if bar is not None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-    try:
-        with use_limits(limits):
-            screening = screen_files(
-                files,
-                store,
-                options=options,
-                crs=crs,
-                layer=layer,
-                encoding=encoding,
-                id_field=id_field,
-                chunk_size=chunk_size,
-                progress=progress,
-            )
-    finally:
-        if bar is not None:
-            bar.close()
+    # the bar appears only when the screen takes more than two seconds
+    with progress_bar(ctx, "footprint", "screening") as progress, use_limits(limits):
+        screening = screen_files(
+            files,
+            store,
+            options=options,
+            crs=crs,
+            layer=layer,
+            encoding=encoding,
+            id_field=id_field,
+            chunk_size=chunk_size,
+            progress=progress,
+        )
     case = None
     if case_number:
         case = _record_case(
