@@ -391,6 +391,11 @@ def test_hide_paths_keeps_urls_and_words():
         "'…/红线.zip' not recognized"
     )
     assert hide_paths("in /srv/gis/data/x.gpkg", ["/srv/gis/data"]) == "in …/x.gpkg"
+    # a closing tag is not a path: </option> once became ‹…/option> on 4xx form pages
+    assert hide_paths('<option value="a">甲</option></optgroup>') == (
+        '<option value="a">甲</option></optgroup>'
+    )
+    assert hide_paths("under /opt: /optional") == "under …/opt: /optional"
 
 
 # -- 4. the audit log cannot be forged ---------------------------------------------------------

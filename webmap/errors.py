@@ -47,7 +47,7 @@ _HTTP_MESSAGES = {
 #: in a message is ``…/`` and its last part (``…/garbage.gpkg``)
 _SYSTEM_PATH = re.compile(
     r"(?<![\w.~/-])/(?:tmp|var|home|root|srv|opt|usr|etc|mnt|media|run|private|Users|proc"
-    r"|sys|dev|work|data|nix|snap|boot|lib|lib64)(?:/[^\s'\"<>]*)?"
+    r"|sys|dev|work|data|nix|snap|boot|lib|lib64)(?=/|[\s'\"<>),;:]|$)(?:/[^\s'\"<>]*)?"
 )
 
 
