@@ -1,8 +1,11 @@
 """The printable HTML report: the screening as plain values, rendered by a Jinja2 template.
 
-``templates/report.html`` holds the markup and the CSS (``report.css``) and draws the sketch
-map (``sketch_map.svg``, from :mod:`fossilgis.report.svg`). The environment autoescapes:
-values are passed as plain text and escaped by Jinja2 alone.
+``templates/report.html`` holds the markup and the CSS (``report.css``: A4, page numbers in
+the page margin) and draws the sketch map (``sketch_map.svg``, from
+:mod:`fossilgis.report.svg`). Given a case (``case=``), the header shows the office's case
+record so that the page can be filed. Every label is in the chosen language (codes through
+:mod:`fossilgis.vocab`, times in Beijing time). The environment autoescapes: values are
+passed as plain text and escaped by Jinja2 alone.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ from functools import lru_cache
 
 from fossilgis import vocab
 from fossilgis.report import wording
-from fossilgis.report.svg import sketch_map
+from fossilgis.report.svg import ContextItem, MapTarget, sketch_map
+
+#: the legend row of the store's other sites and sections drawn for orientation
+OTHER_TARGETS = {"zh": "其他化石产地、层型剖面", "en": "Other sites and sections"}
 
 
 @lru_cache(maxsize=1)
@@ -28,24 +34,59 @@ def environment():
     )
 
 
-def _meta(d: dict) -> dict:
-    opts, rules, layers = d["options"], d["rules"], d["layers"]
+def css_string_body(text: str) -> str:
+    """``text`` for inside a double-quoted CSS string: all but letters and digits escaped.
+
+    Escapes are ``\\hex `` (the space ends them), so the result holds no quote, angle
+    bracket or ampersand: HTML escaping leaves it as it is and it cannot end the string.
+    """
+    return "".join(ch if ch.isalnum() else f"\\{ord(ch):x} " for ch in text)
+
+
+def _meta(d: dict, lang: str | None) -> dict:
+    opts, rules = d["options"], d["rules"]
     return {
-        "date": d["created_at"],
+        "date": wording.beijing_time(d["created_at"], lang),
         "rules_version": str(rules["version"]),
         "attention": f"{rules['attention_distance_m']:g} m",
-        "control": "; ".join(
-            f"{k} {lvl} {v:g} m"
-            for k, m in rules["control_distance_m"].items()
-            for lvl, v in m.items()
-        ),
-        "project_type": opts["project_type"]
-        + ("" if opts["ground_disturbance"] else " (no ground disturbance / 不扰动地面)"),
-        "widths": f"{opts['line_width_m'] or '–'} m / {opts['point_radius_m'] or '–'} m",
-        "layers": f"{layers['sites']['count']} sites, {layers['sections']['count']} sections "
-        f"(boundaries: {layers['sites']['boundary_status']})",
+        "control": wording.control_widths(rules, lang),
+        "project_type": wording.project_type(opts, lang),
+        "widths": ", ".join(wording.widths(opts, lang)) or "–",
+        "layers": wording.layers_summary(d["layers"], lang),
         "version": d["fossilgis_version"],
     }
+
+
+def _case(case: dict | None, lang: str | None) -> dict | None:
+    """The case record as plain text values (``"–"`` for what is not set)."""
+    if case is None:
+        return None
+    follow = [
+        {
+            "text": f.get("text") or "",
+            "due": f.get("due_date") or "–",
+            "done": wording.beijing_time(f["done_at"], lang)
+            if f.get("done_at")
+            else wording.pick("未完成", "Open", lang),
+        }
+        for f in case.get("follow_ups") or []
+    ]
+    return {
+        "number": case.get("number") or "–",
+        "project_name": case.get("project_name") or "–",
+        "applicant_unit": case.get("applicant_unit") or "–",
+        "applicant_contact": case.get("applicant_contact") or "–",
+        "officer": case.get("officer") or "–",
+        "status": vocab.CASE_STATUSES.label(case["status"], lang) if case.get("status") else "–",
+        "decision": case.get("decision_text") or "–",
+        "decided": wording.beijing_time(case.get("decided_at"), lang),
+        "follow_ups": follow,
+    }
+
+
+def _target_name(zh, en, lang: str | None) -> str:
+    """A target's name on the map: English in an English report, else Chinese."""
+    return (en or zh or "") if lang == "en" else (zh or en or "")
 
 
 def _impact_row(imp: dict, lang: str | None) -> dict:
@@ -58,7 +99,9 @@ def _impact_row(imp: dict, lang: str | None) -> dict:
         "zone": vocab.ZONES.label(imp["zone"], lang),
         "distance": wording.fmt_distance(imp["distance_m"]),
         "bearing": "–" if imp["bearing_deg"] is None else f"{imp['bearing_deg']:.0f}°",
-        "overlap": wording.fmt_area(imp["overlap_area_m2"]) if imp["overlap_area_m2"] else "–",
+        "overlap": wording.fmt_area(imp["overlap_area_m2"], lang)
+        if imp["overlap_area_m2"]
+        else "–",
         "share": "–" if not imp["target_share"] else f"{imp['target_share'] * 100:.1f} %",
         "grade": imp["grade"],
         "reason": wording.pick(imp["reason_zh"], imp["reason_en"], lang),
@@ -66,43 +109,65 @@ def _impact_row(imp: dict, lang: str | None) -> dict:
 
 
 def _targets_frame(store):
-    """Sites and sections of ``store`` in one frame, with their kind in ``_k``."""
+    """Sites and sections of ``store`` in one frame, with their kind in ``map_kind``."""
     import pandas as pd
 
     return pd.concat(
         [
-            store.read_layer("sites").assign(_k="site"),
-            store.read_layer("sections").assign(_k="section"),
-        ]
+            store.read_layer("sites").assign(map_kind="site"),
+            store.read_layer("sections").assign(map_kind="section"),
+        ],
+        ignore_index=True,
     )
+
+
+def _map(screening, fps, impacts, lang: str | None, targets_frame) -> dict | None:
+    """The project's sketch map: with a store, its affected targets, their zone edges and
+    the other sites and sections around them."""
+    drawn, context = [], []
+    if targets_frame is not None:
+        ids = {(i["target_kind"], i["target_id"]) for i in impacts}
+        tf = targets_frame
+        columns = (tf["map_kind"], tf["id"], tf["name_zh"], tf["name_en"], tf["protection_level"])
+        for kind, tid, zh, en, level, geom in zip(*columns, tf.geometry.values):
+            if (kind, tid) in ids:
+                label = f"{tid} {_target_name(zh, en, lang)}"
+                drawn.append(MapTarget(label, geom, kind, level))
+            else:
+                context.append(ContextItem(wording.both(OTHER_TARGETS, lang), geom))
+    rules = screening.rules if targets_frame is not None else None
+    return sketch_map(fps, drawn, rules=rules, context=context, lang=lang)
 
 
 def _project(screening, p: dict, lang: str | None, targets_frame) -> dict:
     fps = screening.footprints[screening.footprints["project_id"] == p["project_id"]]
-    drawn = []
-    if targets_frame is not None and p["impacts"]:
-        ids = {(i["target_kind"], i["target_id"]) for i in p["impacts"]}
-        for _, row in targets_frame.iterrows():
-            if (row["_k"], row["id"]) in ids:
-                drawn.append((f"{row['id']} {row['name_zh']}", row.geometry))
     follow, basis = wording.follow_ups_and_basis(p["impacts"])
+    layer = f" ({wording.pick('图层', 'layer', lang)} {p['layer']})" if p.get("layer") else ""
     return {
         "id": str(p["project_id"]),
-        "source": p["source"] + (f" (layer {p['layer']})" if p.get("layer") else ""),
+        "source": p["source"] + layer,
         "crs": f"{p['crs_in']} — {vocab.CRS_BASES.label(p['crs_basis'], lang)}",
         "encoding": p.get("encoding") or "–",
-        "footprints": f"{p['footprint_count']} ({', '.join(p['geometry_types'])})",
-        "area": wording.fmt_area(p["footprint_area_m2"]),
+        "footprints": f"{p['footprint_count']} "
+        f"({wording.geometry_types(p['geometry_types'], lang)})",
+        "area": wording.fmt_area(p["footprint_area_m2"], lang),
         "grade": p["grade"],
         "notes": [wording.split_bilingual(note, lang) for note in p["notes"]],
-        "map": sketch_map(fps, drawn),
+        "map": _map(screening, fps, p["impacts"], lang, targets_frame),
         "impacts": [_impact_row(imp, lang) for imp in p["impacts"]],
         "follow_ups": [wording.split_bilingual(f, lang) for f in follow],
         "legal_basis": [wording.split_bilingual(b, lang) for b in basis],
     }
 
 
-def render_html(screening, lang: str | None = None, *, store=None, title: str | None = None) -> str:
+def render_html(
+    screening,
+    lang: str | None = None,
+    *,
+    store=None,
+    title: str | None = None,
+    case: dict | None = None,
+) -> str:
     """A self-contained, printable (A4) HTML report; every value is escaped.
 
     Parameters
@@ -112,15 +177,29 @@ def render_html(screening, lang: str | None = None, *, store=None, title: str | 
         One language, or both (None).
     store : optional
         When given, the sketch maps also draw the affected sites' and sections' boundaries
-        (leave it out for visitors who may not see them).
+        with their control-zone and attention-zone edges, and the store's other sites and
+        sections in the map (leave it out for visitors who may not see them).
     title : str, optional
         The page title.
+    case : dict, optional
+        The office's case the screening belongs to, shown in the header: ``number``,
+        ``project_name``, ``applicant_unit``, ``applicant_contact``, ``officer``, ``status``
+        (a :data:`fossilgis.vocab.CASE_STATUSES` code), ``decision_text``, ``decided_at``
+        (ISO UTC), ``follow_ups`` (dicts with ``text``, ``due_date`` YYYY-MM-DD,
+        ``done_at`` ISO UTC); any may be None. Its number heads every printed page.
     """
     d = screening.to_dict()
     targets_frame = _targets_frame(store) if store is not None else None
     template = environment().get_template("report.html")
+    record = _case(case, lang)
+    default_title = wording.pick(
+        "化石产地影响筛查报告", "Fossil-site impact screening report", lang
+    )
+    if record is not None:
+        default_title = f"{record['number']} {record['project_name']} — {default_title}"
     return template.render(
-        title=title or "fossilgis impact screen",
+        title=title or default_title,
+        lang_attr="en" if lang == "en" else "zh-CN",
         t=lambda zh, en: wording.pick(zh, en, lang),
         sentence=lambda s: wording.pick_sentence(s, lang),
         grade_label=lambda g: vocab.GRADES.label(g, lang),
@@ -128,7 +207,9 @@ def render_html(screening, lang: str | None = None, *, store=None, title: str | 
         DEMO_NOTE=wording.DEMO_NOTE,
         NO_TARGETS=wording.NO_TARGETS,
         demonstration=any(v.get("demonstration") for v in d["layers"].values()),
-        meta=_meta(d),
+        meta=_meta(d, lang),
+        case=record,
+        running_head=css_string_body(record["number"]) if record is not None else "",
         grade=screening.grade,
         projects=[_project(screening, p, lang, targets_frame) for p in d["projects"]],
     )

@@ -1,4 +1,8 @@
-"""The plain-text report: a readable summary for the console, bilingual or in one language."""
+"""The plain-text report: a readable summary for the console, bilingual or in one language.
+
+With ``lang`` "zh" every label is Chinese, with "en" English (codes are written as their
+:mod:`fossilgis.vocab` labels, "中文 / English" notes are split); without a language both.
+"""
 
 from __future__ import annotations
 
@@ -6,103 +10,109 @@ from fossilgis import vocab
 from fossilgis.report.wording import (
     DEMO_NOTE,
     DISCLAIMER,
+    LAYER_COUNT_NOUNS,
     NO_TARGETS,
+    both,
     fmt_area,
     fmt_distance,
     follow_ups_and_basis,
+    geometry_types,
     pick,
     pick_sentence,
+    project_type,
     split_bilingual,
+    widths,
 )
 
-#: the layers as counted things ("36 处化石产地"): a counted phrase, not a code label, so
-#: it keeps its measure word and short English form here rather than vocab.LAYER_KINDS
-LAYER_COUNT_NOUNS = {
-    "sites": {"zh": "处化石产地", "en": "sites"},
-    "sections": {"zh": "条层型剖面", "en": "sections"},
-}
+__all__ = ["render_text", "LAYER_COUNT_NOUNS"]
 
 
-def _both(labels: dict, lang: str | None) -> str:
-    """``"中文 English"`` or one side: how the text report writes a label."""
-    if lang in ("zh", "en"):
-        return labels[lang]
-    return f"{labels['zh']} {labels['en']}"
+def _label(v: vocab.Vocabulary, code: str, lang: str | None) -> str:
+    return v.label(code, lang, inline=True)
 
 
-def render_text(screening, lang: str | None = None) -> str:
-    """A readable summary (bilingual unless ``lang`` is "zh" or "en")."""
-    d = screening.to_dict()
+def _header(d: dict, lang: str | None) -> list[str]:
+    layers = d["layers"]
     out = [
         pick("fossilgis 化石产地影响筛查", "fossilgis impact screen", lang),
         pick_sentence(DISCLAIMER, lang),
         f"{pick('规则版本', 'rules', lang)} {d['rules']['version']} · "
         f"{pick('关注距离', 'attention distance', lang)} "
         f"{d['rules']['attention_distance_m']:.0f} m · "
-        f"{pick('图层', 'layers', lang)}: {d['layers']['sites']['count']} "
-        f"{_both(LAYER_COUNT_NOUNS['sites'], lang)}, {d['layers']['sections']['count']} "
-        f"{_both(LAYER_COUNT_NOUNS['sections'], lang)}",
+        f"{pick('图层', 'layers', lang)}: {layers['sites']['count']} "
+        f"{both(LAYER_COUNT_NOUNS['sites'], lang)}, {layers['sections']['count']} "
+        f"{both(LAYER_COUNT_NOUNS['sections'], lang)}",
     ]
-    if any(v.get("demonstration") for v in d["layers"].values()):
+    if any(v.get("demonstration") for v in layers.values()):
         out.append(pick_sentence(DEMO_NOTE, lang))
-    opts = d["options"]
-    widths = []
-    if opts["line_width_m"]:
-        widths.append(f"line width {opts['line_width_m']:g} m")
-    if opts["point_radius_m"]:
-        widths.append(f"point radius {opts['point_radius_m']:g} m")
+    given = widths(d["options"], lang)
     out.append(
-        f"{pick('项目类型', 'project type', lang)}: {opts['project_type']}"
-        f"{'' if opts['ground_disturbance'] else ' (no ground disturbance)'}"
-        + (f" · {', '.join(widths)}" if widths else "")
+        f"{pick('项目类型', 'project type', lang)}: {project_type(d['options'], lang)}"
+        + (f" · {', '.join(given)}" if given else "")
     )
+    return out
+
+
+def _impact_lines(i: int, imp: dict, p: dict, lang: str | None) -> list[str]:
+    name = pick(imp["target_name_zh"], imp["target_name_en"], lang)
+    grade = imp["grade"] if lang is None else vocab.GRADES.label(imp["grade"], lang)
+    out = [
+        f"  {i}. [{grade}] {imp['target_id']} {name} "
+        f"({_label(vocab.TARGET_KINDS, imp['target_kind'], lang)}, "
+        f"{_label(vocab.PROTECTION_LEVELS, imp['protection_level'], lang)})"
+    ]
+    where = (
+        f"     {_label(vocab.ZONES, imp['zone'], lang)} · "
+        f"{pick('距离', 'distance', lang)} {fmt_distance(imp['distance_m'])}"
+    )
+    if imp["bearing_deg"] is not None:
+        where += f" · {pick('方位', 'bearing', lang)} {imp['bearing_deg']:.0f}°"
+    if imp["overlap_area_m2"]:
+        where += f" · {pick('重叠', 'overlap', lang)} {fmt_area(imp['overlap_area_m2'], lang)}"
+        if imp["target_share"] is not None:
+            where += f" ({imp['target_share'] * 100:.1f} %)"
+    if p["footprint_count"] > 1:
+        where += f" · {pick('范围', 'footprint', lang)} #{imp['footprint_index']}"
+    out.append(where)
+    out.append(f"     {pick(imp['reason_zh'], imp['reason_en'], lang)}")
+    return out
+
+
+def _project_lines(p: dict, lang: str | None) -> list[str]:
+    basis = vocab.CRS_BASES.label(p["crs_basis"], lang, inline=True)
+    out = [
+        "",
+        f"== {p['project_id']}  ({p['source']}) ==",
+        f"  {pick('坐标系', 'CRS', lang)} {p['crs_in']} ({basis})"
+        + (f" · {pick('属性编码', 'encoding', lang)} {p['encoding']}" if p.get("encoding") else ""),
+        f"  {pick('范围要素', 'footprints', lang)}: {p['footprint_count']} "
+        f"({geometry_types(p['geometry_types'], lang)}) · "
+        f"{fmt_area(p['footprint_area_m2'], lang)}",
+    ]
+    out += [f"  {pick('说明', 'note', lang)}: {split_bilingual(n, lang)}" for n in p["notes"]]
+    grade = p["grade"]
+    verdict = vocab.GRADES.label(grade, lang)
+    if lang != "zh":  # the grade in capitals too, for a quick look or a grep
+        verdict = f"{grade.upper()} — {verdict}"
+    out.append(f"  {pick('结论', 'Verdict', lang)}: {verdict}")
+    if not p["impacts"]:
+        out.append(f"  {pick_sentence(NO_TARGETS, lang)}")
+        return out
+    for i, imp in enumerate(p["impacts"], 1):
+        out += _impact_lines(i, imp, p, lang)
+    follow, basis_items = follow_ups_and_basis(p["impacts"])
+    out.append(f"  {pick('后续要求', 'Follow-ups', lang)}:")
+    out += [f"   - {split_bilingual(f, lang)}" for f in follow]
+    if basis_items:
+        out.append(f"  {pick('依据', 'Legal basis', lang)}:")
+        out += [f"   - {split_bilingual(b, lang)}" for b in basis_items]
+    return out
+
+
+def render_text(screening, lang: str | None = None) -> str:
+    """A readable summary (bilingual unless ``lang`` is "zh" or "en")."""
+    d = screening.to_dict()
+    out = _header(d, lang)
     for p in d["projects"]:
-        out.append("")
-        grade = p["grade"]
-        out.append(f"== {p['project_id']}  ({p['source']}) ==")
-        out.append(
-            f"  CRS {p['crs_in']} ({vocab.CRS_BASES.label(p['crs_basis'], lang, inline=True)})"
-            + (f" · encoding {p['encoding']}" if p.get("encoding") else "")
-        )
-        out.append(
-            f"  {pick('范围要素', 'footprints', lang)}: {p['footprint_count']} "
-            f"({', '.join(p['geometry_types'])}) · {fmt_area(p['footprint_area_m2'])}"
-        )
-        for note in p["notes"]:
-            out.append(f"  note: {split_bilingual(note, lang)}")
-        out.append(
-            f"  {pick('结论', 'Verdict', lang)}: {grade.upper()} — "
-            f"{vocab.GRADES.label(grade, lang)}"
-        )
-        if not p["impacts"]:
-            out.append(f"  {pick_sentence(NO_TARGETS, lang)}")
-            continue
-        for i, imp in enumerate(p["impacts"], 1):
-            name = pick(imp["target_name_zh"], imp["target_name_en"], lang)
-            line = (
-                f"  {i}. [{imp['grade']}] {imp['target_id']} {name} "
-                f"({vocab.TARGET_KINDS.label(imp['target_kind'], lang, inline=True)}, "
-                f"{vocab.PROTECTION_LEVELS.label(imp['protection_level'], lang, inline=True)})"
-            )
-            out.append(line)
-            where = (
-                f"     {vocab.ZONES.label(imp['zone'], lang, inline=True)} · "
-                f"{pick('距离', 'distance', lang)} {fmt_distance(imp['distance_m'])}"
-            )
-            if imp["bearing_deg"] is not None:
-                where += f" · {pick('方位', 'bearing', lang)} {imp['bearing_deg']:.0f}°"
-            if imp["overlap_area_m2"]:
-                where += f" · {pick('重叠', 'overlap', lang)} {fmt_area(imp['overlap_area_m2'])}"
-                if imp["target_share"] is not None:
-                    where += f" ({imp['target_share'] * 100:.1f} %)"
-            if len(p["impacts"]) and p["footprint_count"] > 1:
-                where += f" · footprint #{imp['footprint_index']}"
-            out.append(where)
-            out.append(f"     {pick(imp['reason_zh'], imp['reason_en'], lang)}")
-        follow, basis = follow_ups_and_basis(p["impacts"])
-        out.append(f"  {pick('后续要求', 'Follow-ups', lang)}:")
-        out += [f"   - {split_bilingual(f, lang)}" for f in follow]
-        if basis:
-            out.append(f"  {pick('依据', 'Legal basis', lang)}:")
-            out += [f"   - {split_bilingual(b, lang)}" for b in basis]
+        out += _project_lines(p, lang)
     return "\n".join(out) + "\n"
