@@ -36,9 +36,17 @@ class InputNotFoundError(FossilGISError, FileNotFoundError):
 
 
 class CRSError(InputFileError):
-    """The coordinate reference system of a file is missing, ambiguous or unsupported."""
+    """The coordinate reference system of a file is missing, ambiguous or unsupported.
+
+    ``proposed_crs`` is the one CRS the message proposes (``"EPSG:4524"``) when there is
+    exactly one, so that a form can offer it without parsing the text; else None.
+    """
 
     code = "crs"
+
+    def __init__(self, message: str, proposed_crs: str | None = None):
+        super().__init__(message)
+        self.proposed_crs = proposed_crs
 
 
 class EncodingError(InputFileError):

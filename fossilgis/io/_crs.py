@@ -282,7 +282,8 @@ def detect_crs(bounds, source: str, missing: str, head: str | None = None) -> tu
         code, label = _prefixed_label(zone)
         raise CRSError(
             f"{head}; its X values carry the zone prefix {zone} (带号 {zone}) → {label}? "
-            f"Re-run with --crs EPSG:{code}. (bbox found: {fmt_bounds(bounds)})"
+            f"Re-run with --crs EPSG:{code}. (bbox found: {fmt_bounds(bounds)})",
+            proposed_crs=f"EPSG:{code}" if code else None,
         )
     if kx == "east" and ky == "north":
         raise CRSError(
@@ -295,7 +296,8 @@ def detect_crs(bounds, source: str, missing: str, head: str | None = None) -> tu
         raise CRSError(
             f"{head}; its coordinates look like longitude/latitude {fmt_bounds(bounds)} but lie "
             f"outside Guizhou {fmt_bounds(GUIZHOU_BOUNDS)} (不在贵州省范围内). If they are "
-            f"CGCS2000 degrees re-run with --crs EPSG:4490; otherwise check the file."
+            f"CGCS2000 degrees re-run with --crs EPSG:4490; otherwise check the file.",
+            proposed_crs="EPSG:4490",
         )
     raise CRSError(
         f"{head}, and its coordinates {fmt_bounds(bounds)} match no CRS used in Guizhou "
