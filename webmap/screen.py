@@ -130,10 +130,24 @@ def write_geojson(text_or_obj, directory: Path) -> Path:
     return path
 
 
-def screen_request(*, files, geojson, form, store):
+def kept_files(directory: Path) -> list[tuple[str, bytes, str]]:
+    """(name, bytes, MIME type) of every file saved in ``directory``, by name."""
+    from fossilgis.cases.files import submitted_type
+
+    return [
+        (p.name, p.read_bytes(), submitted_type(p.name))
+        for p in sorted(directory.iterdir())
+        if p.is_file()
+    ]
+
+
+def screen_request(*, files, geojson, form, store, keep: list | None = None):
     """Screen what a request brought: uploaded ``files`` or a ``geojson`` body, not both.
 
-    The files live in a temporary directory that is removed when the screen is done.
+    The files live in a temporary directory that is removed when the screen is done. When
+    ``keep`` is a list, (name, bytes, MIME type) of every file read (all the uploads as
+    sent, or the drawn shape as ``drawn.geojson``) is appended to it, so that a case opened
+    from the result keeps what was submitted.
     """
     from fossilgis.io.limits import WEB_LIMITS, use_limits
     from fossilgis.screening import screen_paths
@@ -150,6 +164,8 @@ def screen_request(*, files, geojson, form, store):
     workdir = Path(tempfile.mkdtemp(prefix="fossilgis-upload-"))
     try:
         paths = save_uploads(files, workdir) if files else [write_geojson(geojson, workdir)]
+        if keep is not None:
+            keep.extend(kept_files(workdir))
         with use_limits(WEB_LIMITS):  # uploads: the lower web limits
             screening = screen_paths(
                 paths, store, options=options, crs=crs, layer=layer, encoding=encoding

@@ -1,15 +1,18 @@
-"""/check: upload or draw a footprint, see the grade, the affected targets, the report."""
+"""/check: upload or draw a footprint, see the grade, targets and report, save it as a case."""
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import shapely
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from fossilgis.cases.model import CaseError
 from fossilgis.errors import FossilGISError
 from fossilgis.impact import PROJECT_TYPES
-from webmap.auth import is_staff, requires
+from webmap.auth import current_user, is_staff, requires
 from webmap.errors import WebInputError, handle_fossilgis_error, handle_http_error
 from webmap.i18n import client_strings, current_lang, text
 from webmap.layers import PRECISE_DECIMALS, features_to_geojson, get_store, served_layer
@@ -24,12 +27,26 @@ def _results():
     return current_app.extensions["fossilgis_results"]
 
 
+def _kept_screening(token: str):
+    """The stored result, or the screen of the case it was saved as (never expires)."""
+    screening = _results().get(token)
+    if screening is not None:
+        return screening
+    link = _results().case_of(token)
+    if link is not None:
+        from fossilgis.errors import RecordNotFoundError
+
+        try:
+            return get_store().cases.screening(*link)
+        except RecordNotFoundError:
+            pass
+    hours = current_app.config["RESULT_TTL_S"] / 3600
+    raise WebInputError("err_result_expired", status=404, code="not_found", hours=f"{hours:g}")
+
+
 def _screening(token: str):
     """The stored result as this visitor may see it (see :func:`_public_projects`)."""
-    screening = _results().get(token)
-    if screening is None:
-        hours = current_app.config["RESULT_TTL_S"] / 3600
-        raise WebInputError("err_result_expired", status=404, code="not_found", hours=f"{hours:g}")
+    screening = _kept_screening(token)
     if not is_staff():
         import dataclasses
 
@@ -87,6 +104,8 @@ def _form_page(error: str | None = None, status: int = 200, form=None):
 @bp.errorhandler(FossilGISError)
 def _bad_input(exc):
     """A bad upload on /check: the form again, naming the problem, with a 4xx status."""
+    if request.endpoint == "check.save_case" and isinstance(exc, CaseError):
+        return _result_page(request.view_args["token"], case_error=str(exc), status=422)
     if request.endpoint != "check.submit":
         return handle_fossilgis_error(exc)
     if exc.http_status >= 500:  # the server's data or rules (StoreError, RulesError)
@@ -112,18 +131,19 @@ def form():
 @requires("login")
 def submit():
     drawn = (request.form.get("drawn") or "").strip() or None
+    kept: list = []  # the submitted files, for a case opened from the result
     screening = screen_request(
         files=request.files.getlist("footprint"),
         geojson=drawn,
         form=request.form,
         store=get_store(),
+        keep=kept,
     )
-    token = _results().put(screening)
+    token = _results().put(screening, files=kept)
     return redirect(url_for("check.result", token=token), code=303)
 
 
-@bp.get("/check/<token>")
-def result(token):
+def _result_page(token: str, case_error: str | None = None, status: int = 200):
     screening = _screening(token)
     lang = current_lang()
     config = {
@@ -132,6 +152,7 @@ def result(token):
         "strings": client_strings(lang),
         "urls": {"result": url_for("check.result_geojson", token=token)},
     }
+    case_link = _results().case_of(token) if is_staff() else None
     return render_template(
         "check_result.html",
         result=screening.to_dict(),
@@ -140,7 +161,56 @@ def result(token):
         map=page_map("small", lang),
         page_config=config,
         demonstration=demonstration(),
+        case_number=case_link[0] if case_link else None,
+        case_error=case_error,
+        form=request.form if case_error else {},
+        counties=get_store().cases.counties() if is_staff() else [],
+    ), status
+
+
+@bp.get("/check/<token>")
+def result(token):
+    return _result_page(token)
+
+
+@bp.post("/check/<token>/case")
+@requires("login")
+def save_case(token):
+    """Open a case from this result and its files ("save as case"); once per result."""
+    from fossilgis.cases.model import CaseDetails
+
+    linked = _results().case_of(token)
+    if linked is not None:  # saved before (a second click, another tab): the same case
+        return redirect(url_for("cases.detail", number=linked[0]), code=303)
+    screening = _kept_screening(token)
+    user = current_user().username
+    form = request.form
+    details = CaseDetails(
+        project_name=form.get("project_name", ""),
+        applicant_unit=form.get("applicant_unit"),
+        applicant_contact=form.get("applicant_contact"),
+        project_type=screening.options.project_type,
+        county=form.get("county"),
+        officer=user,
+        source="office",
     )
+    if not _results().claim_case(token):  # another request is saving it right now
+        for _ in range(50):
+            time.sleep(0.1)
+            linked = _results().case_of(token)
+            if linked is not None:
+                return redirect(url_for("cases.detail", number=linked[0]), code=303)
+        return redirect(url_for("check.result", token=token), code=303)
+    store = get_store()
+    try:
+        number = store.cases.open(
+            details, user=user, screening=screening, files=_results().files(token)
+        )
+    except BaseException:
+        _results().release_case(token)
+        raise
+    _results().link_case(token, number, store.cases.get(number)["screen_seq"])
+    return redirect(url_for("cases.detail", number=number), code=303)
 
 
 @bp.get("/check/<token>.json")
