@@ -29,6 +29,9 @@ DEFAULTS = {
     "COVERAGE_DAYS": 90,  # a target not patrolled for this many days is overdue
     "MAX_PHOTO_BYTES": 25 * 1024 * 1024,  # one photo at most (the request: MAX_CONTENT_LENGTH)
     "PATROL_PAGE_SIZE": 100,  # rows on /patrols
+    "CASE_PAGE_SIZE": 50,  # rows on /cases
+    "SUBMIT_MAX_PER_HOUR": 5,  # applicant submissions per client address per hour
+    "SUBMIT_MAX_MB": 20,  # one applicant submission's files at most
 }
 
 
@@ -58,6 +61,8 @@ ENV = {
     "FOSSILGIS_SESSION_HOURS": ("PERMANENT_SESSION_LIFETIME", lambda v: int(float(v) * 3600)),
     "FOSSILGIS_COVERAGE_DAYS": ("COVERAGE_DAYS", int),
     "FOSSILGIS_RESULT_TTL_S": ("RESULT_TTL_S", int),
+    "FOSSILGIS_SUBMIT_MAX_PER_HOUR": ("SUBMIT_MAX_PER_HOUR", int),
+    "FOSSILGIS_SUBMIT_MAX_MB": ("SUBMIT_MAX_MB", float),
 }
 
 BASEMAPS = ("none", "osm", "tianditu")
