@@ -9,11 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from case_fixtures import details
 from patrol_fixtures import NEAR_F03, jpeg_with_gps, make_patrol
 
 from fossilgis.auth import create_user
 from fossilgis.patrols.model import PhotoRef
 from fossilgis.store import open_store
+from fossilgis.store.transfer import TABLE_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "deploy.md"
@@ -64,6 +66,8 @@ def test_backup_and_restore_as_documented(pg_url, tmp_path):
     patrol = make_patrol(2)
     patrol.photos = [PhotoRef(sha256=sha, name="pit.jpg")]
     store.save_patrol(patrol, "alice")
+    case = store.cases.open(details(), user="alice")
+    letter = store.cases.attach(case, "letter.pdf", b"%PDF-1.4\n", "application/pdf", user="a")
     info = ["fossilgis", "--data", str(data), "store", "info", "--checksums"]
     env = {
         "FOSSILGIS_DATA": str(data),
@@ -77,7 +81,7 @@ def test_backup_and_restore_as_documented(pg_url, tmp_path):
     before = checksums(
         subprocess.run(info, capture_output=True, text=True, check=True, env=bin_env).stdout
     )
-    assert len(before) == 11
+    assert len(before) == len(TABLE_NAMES)
 
     # GeoPackage: online backup, a later change, restore brings back the backup
     run_block("gpkg-backup", env)
@@ -86,6 +90,7 @@ def test_backup_and_restore_as_documented(pg_url, tmp_path):
     assert restored == before
     assert (data / "secret_key").exists() == (tmp_path / "backup" / "gpkg" / "secret_key").exists()
     assert open_store(data).photo_path(sha).exists()
+    assert open_store(data).cases.blob_path(letter["sha256"]).read_bytes() == b"%PDF-1.4\n"
 
     # into PostGIS, then pg_dump + data archive, restored into a new database
     out = run_block("migrate", env)

@@ -155,7 +155,7 @@ def _state(s: dict | None, lang: str | None) -> str:
         return wording.pick("不涉及", "not affected", lang)
     where = vocab.ZONES.label(s["zone"], lang)
     if s.get("overlap_m2"):
-        return f"{where} {wording.fmt_area(s['overlap_m2'])}"
+        return f"{where} {wording.fmt_area(s['overlap_m2'], lang)}"
     return f"{s['distance_m']:,.0f} m ({where})"
 
 

@@ -37,7 +37,10 @@ def backup_gpkg(store, dest: str | Path) -> Path:
         )
     dest = Path(dest)
     protected = protected_paths_of(store)
-    names = (GPKG_NAME, "photos", SECRET_KEY_FILE)
+    from fossilgis.store.cases import FILES_DIR
+
+    folders = ("photos", FILES_DIR)  # content-addressed files the store's rows name
+    names = (GPKG_NAME, *folders, SECRET_KEY_FILE)
     for name in names:
         refuse_protected(dest / name, protected)
     held = [n for n in names if (dest / n).exists()]
@@ -57,8 +60,9 @@ def backup_gpkg(store, dest: str | Path) -> Path:
             finally:
                 out.close()
                 src.close()
-            if (store.data_dir / "photos").exists():
-                shutil.copytree(store.data_dir / "photos", tmp / "photos")
+            for folder in folders:
+                if (store.data_dir / folder).exists():
+                    shutil.copytree(store.data_dir / folder, tmp / folder)
             key = store.data_dir / SECRET_KEY_FILE
             if key.exists():
                 shutil.copy2(key, tmp / SECRET_KEY_FILE)
