@@ -2,87 +2,27 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
+from browser_fixtures import ARTIFACTS, CHROMIUM, live_app, loopback_page
 from webmap_fixtures import PASSWORD, XSS_ID, XSS_NAME, zipped_shapefile
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _need_browser():
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright Python package (pip install playwright)")
-    if missing:
-        reason = "browser test needs " + " and ".join(missing)
-        if os.environ.get("FOSSILGIS_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason + " and FOSSILGIS_REQUIRE_BROWSER=1 is set")
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def server(xss_data):
     """The app on waitress on a free loopback port, in a thread."""
-    _need_browser()
-    import waitress
-
-    from webmap import create_app
-
-    app = create_app({"DATA_DIR": str(xss_data)})
-    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}"
-    srv.close()
-    thread.join(timeout=5)
+    with live_app(xss_data) as (url, _store):
+        yield url
 
 
 @pytest.fixture
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-        pg = context.new_page()
-        pg.problems = []
-        pg.outside = []
-        pg.on("console", lambda m: m.type == "error" and pg.problems.append(m.text))
-        pg.on("pageerror", lambda e: pg.problems.append(str(e)))
-        pg.on("dialog", lambda d: (pg.problems.append("dialog: " + d.message), d.dismiss()))
-
-        def only_loopback(route):
-            if route.request.url.startswith(server):
-                route.continue_()
-            else:
-                pg.outside.append(route.request.url)
-                route.abort()
-
-        pg.route("**/*", only_loopback)
+    with loopback_page(server, dialogs=True) as (_context, pg):
         yield pg
-        context.close()
-        browser.close()
 
 
 def sign_in(page, server, username="viewer1", next_path="/"):

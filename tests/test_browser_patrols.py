@@ -4,66 +4,32 @@ while offline), and finds it on the map and on the site's page."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
+from browser_fixtures import ARTIFACTS, live_app, loopback_page, need_browser
 from patrol_fixtures import jpeg_with_gps
-from test_browser_map import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, _need_browser, sign_in
+from test_browser_map import sign_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def live(template_copy):
-    """The app on waitress (threads) on loopback over a fresh store with the test accounts."""
-    _need_browser()
-    import waitress
+    """(server URL, store): the app on loopback over a fresh store with the test accounts."""
+    need_browser()
     from webmap_fixtures import add_users
 
-    from webmap import create_app
-
-    data = template_copy("browser-patrols", add_users)
-    app = create_app({"DATA_DIR": str(data)})
-    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}", app.extensions["fossilgis_store"]
-    srv.close()
-    thread.join(timeout=5)
+    with live_app(template_copy("browser-patrols", add_users)) as served:
+        yield served
 
 
 @pytest.fixture
 def browser_context(live):
-    from playwright.sync_api import sync_playwright
-
-    server = live[0]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        # a phone-sized screen: the form must work there
-        context = browser.new_context(
-            locale="en-GB",
-            viewport={"width": 390, "height": 844},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-        )
-        page = context.new_page()
-        page.problems = []
-        page.outside = []
-        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-        page.on("pageerror", lambda e: page.problems.append(str(e)))
-
-        def only_loopback(route):
-            if route.request.url.startswith(server):
-                route.continue_()
-            else:
-                page.outside.append(route.request.url)
-                route.abort()
-
-        page.route("**/*", only_loopback)
+    # a phone-sized screen: the form must work there
+    phone = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+             "is_mobile": True, "has_touch": True}  # fmt: skip
+    with loopback_page(live[0], **phone) as (context, page):
         yield context, page
-        context.close()
-        browser.close()
 
 
 def _fill_patrol(page, tmp_path, note: str, photo_name: str):
