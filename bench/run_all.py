@@ -17,6 +17,7 @@ BENCHES = [
     ("patrols_store.py", []),
     ("patrols.py", []),
     ("ogcapi.py", []),
+    ("cases.py", ["10000"]),
 ]
 
 
