@@ -281,6 +281,9 @@ def token_user(store, token: str) -> User | None:
     """The enabled user owning a live API token (from ``Authorization: Bearer``), else None."""
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
+    accounts = getattr(store, "accounts", None)
+    if accounts is not None:  # verified once, then trusted a few seconds (store/accounts.py)
+        return accounts.token_user(token_sha256(token))
     username = store.token_owner(token_sha256(token))
     if username is None:
         return None

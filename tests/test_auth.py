@@ -147,3 +147,42 @@ def test_secret_key_made_once_private_and_shared(tmp_path):
     path.chmod(0o644)
     with pytest.raises(FossilGISError, match="readable by other users"):
         ensure_secret_key(tmp_path)
+
+
+def test_a_verified_token_is_trusted_briefly_and_forgotten_on_revoke(store, monkeypatch):
+    """Staff API calls cost no store round trip per request; revoking or disabling takes
+    effect at once in this process and within TOKEN_CACHE_S seconds in any other."""
+    from conftest import reopen
+
+    from fossilgis.store import accounts
+
+    create_user(store, "gis", "gis-password-1", "viewer")
+    token = issue_token(store, "gis", "QGIS")
+    assert token_user(store, token).username == "gis"
+    asked = []
+    monkeypatch.setattr(
+        store.accounts, "token_owner", lambda sha: asked.append(sha) or "gis", raising=True
+    )
+    for _ in range(20):
+        assert token_user(store, token).username == "gis"
+    assert asked == []  # answered from the cache
+    monkeypatch.undo()
+    other = reopen(store)  # a second process
+    assert token_user(other, token).username == "gis"
+    store.revoke_tokens("gis")
+    assert token_user(store, token) is None  # at once here
+    assert token_user(other, token).username == "gis"  # the other process still trusts it …
+    clock = [accounts.time.monotonic()]
+    monkeypatch.setattr(accounts.time, "monotonic", lambda: clock[0])
+    clock[0] += accounts.TOKEN_CACHE_S + 0.1
+    assert token_user(other, token) is None  # … for TOKEN_CACHE_S seconds at most
+    token2 = issue_token(store, "gis", "QGIS 2")
+    assert token_user(store, token2).username == "gis"
+    store.set_user_disabled("gis", True)
+    assert token_user(store, token2) is None
+    bad = "fgis_" + "x" * 43
+    assert token_user(store, bad) is None and bad not in str(store.accounts._verified)
+    for i in range(accounts.TOKEN_CACHE_MAX + 5):  # bounded
+        store.accounts._verified[f"k{i}"] = (clock[0] + 99, store.get_user("gis"))
+    store.set_user_disabled("gis", False)
+    assert len(store.accounts._verified) == 0

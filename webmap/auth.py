@@ -37,11 +37,12 @@ def load_user() -> None:
     """before_request hook: set ``g.user`` (a :class:`fossilgis.auth.User` or None),
     ``g.via`` ("token" | "session" | None) and ``g.bad_token``.
 
-    The session or token is looked up in the store on every request (one indexed query,
-    the same cost as reading the account), so signing out, a password change, disabling a
-    user or revoking a token takes effect at once in every process: an old cookie replayed
-    after sign-out finds its session ended. No cache: a cache would let a signed-out cookie
-    work in another process until it expired.
+    The session is looked up in the store on every request (one indexed query), so signing
+    out, a password change or disabling a user takes effect at once in every process: an
+    old cookie replayed after sign-out finds its session ended. An API token is verified
+    once and trusted for a few seconds (``fossilgis.store.accounts.TOKEN_CACHE_S``): GIS
+    clients and devices poll, and revoking or disabling clears this process's cache at once
+    and every other process's within those seconds.
     """
     g.user, g.via, g.bad_token = None, None, False
     if current_app.config.get("TESTING_STAFF"):

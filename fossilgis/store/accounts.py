@@ -2,9 +2,19 @@
 
 A session cookie carries a random id; only its SHA-256 is stored, so signing out, a
 password change or disabling the account ends the session in every process at once.
+
+API tokens are verified against the store once and then trusted for
+:data:`TOKEN_CACHE_S` seconds (a bounded cache of :data:`TOKEN_CACHE_MAX` tokens), so a
+field device or a GIS client polling the OGC API costs no store round trip per request.
+Revoking a user's tokens or disabling the user clears the cache of this process at once;
+another process sees it within :data:`TOKEN_CACHE_S` seconds.
 """
 
 from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
 
 from fossilgis.errors import ConflictError, RecordNotFoundError, StoreError
 from fossilgis.store._common import now_text
@@ -13,6 +23,10 @@ from fossilgis.store.columns import USER_COLS
 from fossilgis.store.db import Database
 
 _NO_USER = "no user {!r}; see `fossilgis users list` / 用户不存在"
+#: seconds a verified token is trusted without asking the store again
+TOKEN_CACHE_S = 5.0
+#: tokens remembered at most (the oldest are forgotten first)
+TOKEN_CACHE_MAX = 1024
 
 
 class Accounts:
@@ -21,6 +35,36 @@ class Accounts:
     def __init__(self, db: Database, audit: AuditLog):
         self.db = db
         self.audit = audit
+        self._verified: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def token_user(self, token_sha256: str):
+        """The enabled :class:`fossilgis.auth.User` owning a live token, else None; a
+        verified answer is reused for :data:`TOKEN_CACHE_S` seconds (misses are not kept,
+        so a new token works at once)."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._verified.get(token_sha256)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        username = self.token_owner(token_sha256)
+        user = None if username is None else self.get_user(username)
+        if user is None or user.disabled:
+            return None
+        with self._lock:
+            self._verified[token_sha256] = (now + TOKEN_CACHE_S, user)
+            self._verified.move_to_end(token_sha256)
+            while len(self._verified) > TOKEN_CACHE_MAX:
+                self._verified.popitem(last=False)
+        return user
+
+    def forget_tokens(self, username: str | None = None) -> None:
+        """Drop cached verifications (of one user, or all)."""
+        with self._lock:
+            for key in [
+                k for k, (_, u) in self._verified.items() if username in (None, u.username)
+            ]:
+                del self._verified[key]
 
     # -- users --------------------------------------------------------------------------
     def add_user(self, username: str, role: str, password_hash: str, *, by: str | None = None):
@@ -69,11 +113,13 @@ class Accounts:
     def set_user_disabled(self, username: str, disabled: bool = True, *, by=None) -> None:
         """Disable (or enable) a user; disabling ends its sign-in sessions.
         RecordNotFoundError if unknown."""
+        self.forget_tokens(username)
         with self.db.tx() as conn:
             self._update_user(conn, username, "disabled=?", (self.db.dialect.bool(disabled),))
             self.audit.record(conn, by, "disable" if disabled else "enable", "user", username)
             if disabled:
                 self._end_sessions(conn, username, by)
+        self.forget_tokens(username)  # again: a request may have verified a token meanwhile
 
     def set_password_hash(self, username: str, password_hash: str, *, by=None) -> None:
         """Replace a user's password hash (use :func:`fossilgis.auth.set_password`) and end
@@ -179,6 +225,7 @@ class Accounts:
 
     def revoke_tokens(self, username: str, *, by=None) -> int:
         """Revoke every live token of a user; the number revoked."""
+        self.forget_tokens(username)
         with self.db.tx() as conn:
             cur = conn.execute(
                 self.db.q(
@@ -189,4 +236,5 @@ class Accounts:
             count = cur.rowcount
             if count:
                 self.audit.record(conn, by, "revoke", "token", username, {"count": count})
+        self.forget_tokens(username)  # again: a request may have verified it meanwhile
         return count
