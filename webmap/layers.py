@@ -80,8 +80,21 @@ class LayerCache:
     def get(self, kind: str, staff: bool) -> ServedLayer:
         return self._cache.get((kind, staff))
 
-    def _build(self, key: tuple[str, bool]) -> ServedLayer:
-        kind, staff = key
+    def info(self, kind: str) -> dict:
+        """``store.layer_info(kind)`` (count, version, demonstration …) for this version:
+        pages show it on every request, the store is asked once per layer version."""
+        return self._cache.get(("info", kind))
+
+    def shared_points(self) -> int:
+        """How many sites share their centroid with another (cached per layer version)."""
+        return self._cache.get(("shared", None))
+
+    def _build(self, key: tuple):
+        kind, staff = key  # ("info", layer kind) | ("shared", None) | (kind, staff)
+        if kind == "info":
+            return self.store.layer_info(key[1])
+        if kind == "shared":
+            return _shared_point_count(self.get("sites", True).gdf)
         if kind == "zones":
             from fossilgis.zones import target_zones
 
@@ -109,7 +122,10 @@ def served_feature(kind: str, feature_id: str, staff: bool):
 
 def shared_point_count() -> int:
     """How many sites share their centroid with another site (county-seat locations)."""
-    gdf = served_layer("sites", True).gdf
+    return current_app.extensions["fossilgis_layers"].shared_points()
+
+
+def _shared_point_count(gdf) -> int:
     if gdf.empty:
         return 0
     c = shapely.centroid(np.asarray(gdf.geometry.values))

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from webmap.auth import is_staff
 from webmap.i18n import client_strings, current_lang
-from webmap.layers import get_store, shared_point_count
+from webmap.layers import shared_point_count
 from webmap.maps import page_map
 from webmap.views.patrols import map_urls
 
@@ -14,8 +14,9 @@ bp = Blueprint("map", __name__)
 
 
 def demonstration() -> bool:
-    store = get_store()
-    return any(store.layer_info(k)["demonstration"] for k in ("sites", "sections"))
+    """Whether the layers are the shipped demonstration (asked once per layer version)."""
+    layers = current_app.extensions["fossilgis_layers"]
+    return any(layers.info(k)["demonstration"] for k in ("sites", "sections"))
 
 
 @bp.get("/")
