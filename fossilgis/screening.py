@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 #: footprints screened per chunk: bounds memory for million-feature batches
 CHUNK_SIZE = 50_000
+#: projects assembled between two progress calls
+PROGRESS_PROJECTS = 5_000
 
 #: a store that can pair in the database (PostGIS) does so from this many footprints …
 STORE_PAIRING_MIN = 20_000
@@ -157,7 +159,9 @@ def screen_results(
     id_field : str, optional
         Field that splits a layer into several projects.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each chunk of footprints.
+        Called as ``progress(done, total)`` as the work advances: one step per footprint
+        paired, then one per project assembled (``total`` = footprints + projects), so a
+        file of many projects does not sit at 100 % while its results are built.
     pair_in_store : bool, optional
         Find candidate pairs in the store's database (``store.candidate_pairs``, PostGIS)
         instead of in memory. Default: when the store can and there are at least
@@ -175,16 +179,21 @@ def screen_results(
         check_footprint_reach(res.gdf.geometry.values, res.source)
     parts = list(_split_projects(results, id_field))
     # one frame for every footprint of every project, built from arrays (not per project)
-    geoms, pids, nos, index_values = [], [], [], []
-    for n, (pid, res, rows) in enumerate(parts):
-        geoms.append(np.asarray(res.gdf.geometry.values)[rows])
-        index_values.append(np.asarray(res.gdf.index)[rows])
-        nos.append(np.full(len(rows), n))
-        pids.append(np.full(len(rows), pid, dtype=object))
+    arrays: dict[int, tuple] = {}  # per read file: its geometries and index, taken once
+    geoms, index_values, lengths = [], [], []
+    for _pid, res, rows in parts:
+        if id(res) not in arrays:
+            arrays[id(res)] = (np.asarray(res.gdf.geometry.values), np.asarray(res.gdf.index))
+        g, i = arrays[id(res)]
+        geoms.append(g[rows])
+        index_values.append(i[rows])
+        lengths.append(len(rows))
+    pid_of = np.empty(len(parts), dtype=object)
+    pid_of[:] = [pid for pid, _, _ in parts]
     allfp = gpd.GeoDataFrame(
         {
-            "project_no": _cat(nos, int),
-            "project_id": _cat(pids, object),
+            "project_no": np.repeat(np.arange(len(parts)), lengths),
+            "project_id": np.repeat(pid_of, lengths),
             "footprint_index": _cat(index_values, object),
         },
         geometry=_cat(geoms, object),
@@ -228,7 +237,7 @@ def screen_results(
                 time.perf_counter() - t0,
             )
         if progress:
-            progress(min(start + CHUNK_SIZE, total), total)
+            progress(min(start + CHUNK_SIZE, total), total + len(parts))
     imp = (
         pd.concat(impacts, ignore_index=True)
         if impacts
@@ -248,11 +257,20 @@ def screen_results(
     attributes = _Attributes(imp, allfp)
     for n, (pid, res, _) in enumerate(parts):
         rows = rows_of.get(n, np.array([], dtype=int))
-        area = project_area_m2(geoms[rows], options, areas[rows])
+        # one footprint (a parcel per project): its own area, no overlap to look for
+        area = (
+            (float(areas[rows[0]]), 0)
+            if len(rows) == 1
+            else project_area_m2(geoms[rows], options, areas[rows])
+        )
         project_areas[pid] = project_areas.get(pid, 0.0) + area[0]
         projects.append(
             _project_dict(pid, res, geoms[rows], records.get(n, []), area, attributes(res))
         )
+        if progress and (n + 1) % PROGRESS_PROJECTS == 0:
+            progress(total + n + 1, total + len(parts))
+    if progress:
+        progress(total + len(parts), total + len(parts))
     imp = imp.drop(columns=["project_no"])
     log.info(
         "screened %d footprints in %.2f s: %d impacts",

@@ -3,6 +3,7 @@
 import geopandas as gpd
 import numpy as np
 import pyogrio
+import pytest
 import shapely
 
 from fossilgis.batch import screen_file_in_chunks
@@ -79,3 +80,30 @@ def test_a_streamed_shapefile_with_a_short_dbf_is_refused(tmp_path):
     dbf.write_bytes(bytes(data))
     with pytest.raises(InputFileError, match=r"parcels\.shp.*20"):
         screen_file_in_chunks(shp, store, chunk_size=10)
+
+
+def test_one_project_per_feature_reports_progress_to_the_end(tmp_path, monkeypatch):
+    """--id-field with a project per parcel: the same projects as screening them one by
+    one, and progress counts the assembly too (it never sits at 100 % while building)."""
+    import fossilgis.screening as screening
+
+    monkeypatch.setattr(screening, "PROGRESS_PROJECTS", 100)
+    path = _footprints(tmp_path / "parcels.gpkg", n=600)
+    store = open_store(tmp_path / "data")
+    calls = []
+    s = screen_paths([path], store, id_field="n", progress=lambda d, t: calls.append((d, t)))
+    assert len(s.projects) == 600 and [p["project_id"] for p in s.projects][:3] == ["0", "1", "2"]
+    assert calls[-1] == (1200, 1200) and len({t for _, t in calls}) == 1
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[:3] == [600, 700, 800]  # steps within the assembly
+    whole = screen_paths([path], store)
+    by_id = {p["project_id"]: p for p in s.projects}
+    for imp in whole.projects[0]["impacts"]:
+        (same,) = [
+            i for i in by_id[str(imp["footprint"]["n"])]["impacts"]
+            if i["target_id"] == imp["target_id"]
+        ]  # fmt: skip
+        assert same["distance_m"] == imp["distance_m"] and same["grade"] == imp["grade"]
+    assert sum(p["footprint_area_m2"] for p in s.projects) == pytest.approx(
+        whole.projects[0]["footprint_area_m2"], rel=1e-6
+    )

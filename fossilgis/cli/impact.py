@@ -154,7 +154,7 @@ def impact_check(
     if output is not None:
         check_output(store, output)  # before the screening, which may take minutes
     # the bar appears only when the screen takes more than two seconds
-    with progress_bar(ctx, "footprint", "screening") as progress, use_limits(limits):
+    with progress_bar(ctx, "step", "screening") as progress, use_limits(limits):
         screening = screen_files(
             files,
             store,
