@@ -19,6 +19,7 @@ def test_map_page_is_small_and_has_no_inline_layers(client):
     assert "/api/layers/sites.geojson" in html
     assert '"coordinates"' not in html  # layers are fetched, never inlined
     assert 'id="demo-banner"' in html
+    assert "L.control.scale({imperial: false})" in html  # metres only
 
 
 @pytest.mark.parametrize("path", PAGES)

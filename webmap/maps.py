@@ -34,6 +34,16 @@ class PageScript(JSCSSMixin, MacroElement):
         self._name = "FossilGISPage"
 
 
+class MetricScale(MacroElement):
+    """A metric-only scale bar (Leaflet's default also shows miles and feet)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+
 class ClusterAssets(JSCSSMixin, MacroElement):
     """Loads the vendored leaflet.markercluster; the markers come as GeoJSON, not inlined."""
 
@@ -85,8 +95,9 @@ class LocalMeasureControl(MeasureControl):
 
 def _base_map(location=PROVINCE_CENTRE, zoom=PROVINCE_ZOOM) -> folium.Map:
     m = folium.Map(
-        location=location, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False
+        location=location, zoom_start=zoom, tiles=None, control_scale=False, prefer_canvas=False
     )
+    MetricScale().add_to(m)
     for layer in current_app.config["TILE_LAYERS"]:
         folium.TileLayer(
             tiles=layer["url"],
