@@ -129,9 +129,13 @@ def _split_projects(results, id_field: str | None):
                     f"fields are: {fields or '(none)'}"
                 )
             keys = gdf[id_field].astype("string").fillna("(no id)")
-            # one pass over the rows (a mask per key is quadratic with 100 000 projects)
-            for key, rows in keys.groupby(keys, sort=False).indices.items():
-                yield str(key), res, rows
+            # one pass over the rows (a mask per key is quadratic with 100 000 projects):
+            # codes in order of first appearance, rows grouped by one stable sort
+            codes, uniques = pd.factorize(keys, sort=False)
+            order = np.argsort(codes, kind="stable")
+            edges = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+            for k, key in enumerate(uniques.tolist()):
+                yield str(key), res, order[edges[k] : edges[k + 1]]
         else:
             yield base, res, np.arange(len(gdf))
 
