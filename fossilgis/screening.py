@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from fossilgis import __version__
 from fossilgis.errors import InputFileError
@@ -30,8 +29,8 @@ from fossilgis.impact import (
     project_area_m2,
     worst_grade,
 )
+from fossilgis.project_results import Attributes, impact_records, project_dict
 from fossilgis.schema import PROTECTION_LEVELS
-from fossilgis.serving import json_safe  # also importable from here, as before
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +44,6 @@ STORE_PAIRING_MIN = 20_000
 #: … against at least this many targets: with the demonstration layers (55 targets) the
 #: in-memory STRtree is 2–3.5× faster than a round trip through PostGIS (bench/impact_postgis.py)
 STORE_PAIRING_MIN_TARGETS = 10_000
-
-
-def _round(value, digits):
-    v = json_safe(value)
-    return None if v is None else round(v, digits)
 
 
 @dataclass
@@ -255,10 +249,10 @@ def screen_results(
     allfp["footprint_area_m2"] = areas
 
     projects, project_areas = [], {}
-    records = _impact_records(imp)
+    records = impact_records(imp)
     rows_of = pd.Series(np.arange(total)).groupby(allfp["project_no"].to_numpy()).indices
     geoms = np.asarray(allfp.geometry.values)
-    attributes = _Attributes(imp, allfp)
+    attributes = Attributes(imp)
     for n, (pid, res, _) in enumerate(parts):
         rows = rows_of.get(n, np.array([], dtype=int))
         # one footprint (a parcel per project): its own area, no overlap to look for
@@ -269,7 +263,7 @@ def screen_results(
         )
         project_areas[pid] = project_areas.get(pid, 0.0) + area[0]
         projects.append(
-            _project_dict(pid, res, geoms[rows], records.get(n, []), area, attributes(res))
+            project_dict(pid, res, geoms[rows], records.get(n, []), area, attributes(res))
         )
         if progress and (n + 1) % PROGRESS_PROJECTS == 0:
             progress(total + n + 1, total + len(parts))
@@ -295,105 +289,6 @@ def screen_results(
 
 def _cat(arrays: list, dtype) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.array([], dtype=dtype)
-
-
-def _impact_records(imp) -> dict[int, list[dict]]:
-    """The impacts as plain dicts grouped by project number (one conversion, not per project)."""
-    if not len(imp):
-        return {}
-    plain = pd.DataFrame(imp.drop(columns=["geometry", "project_id"]))
-    out: dict[int, list[dict]] = {}
-    for rec in plain.to_dict("records"):
-        out.setdefault(int(rec.pop("project_no")), []).append(rec)
-    return out
-
-
-class _Attributes:
-    """JSON-safe attributes of the footprints that have impacts, per read file (computed once
-    per file: one project per ``--id-field`` value must not cost a frame each)."""
-
-    def __init__(self, imp, allfp):
-        self.wanted: set = set()
-        if len(imp):
-            self.wanted = set(imp["footprint_index"].tolist())
-        self.cache: dict[int, dict] = {}
-
-    def __call__(self, res) -> dict:
-        key = id(res)
-        if key not in self.cache:
-            gdf = res.gdf
-            keep = [i for i in gdf.index if i in self.wanted] if self.wanted else []
-            attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).loc[keep]
-            self.cache[key] = {
-                idx: {str(k): json_safe(v) for k, v in rec.items()}
-                for idx, rec in zip(attrs.index, attrs.to_dict("records"))
-            }
-        return self.cache[key]
-
-
-_GEOM_NAMES = {
-    0: "Point",
-    1: "LineString",
-    2: "LinearRing",
-    3: "Polygon",
-    4: "MultiPoint",
-    5: "MultiLineString",
-    6: "MultiPolygon",
-    7: "GeometryCollection",
-}
-
-
-def _project_dict(pid, res, geoms, impact_records, area, attrs) -> dict:
-    impacts = []
-    for rec in impact_records:
-        fi = rec["footprint_index"]
-        impacts.append(
-            {
-                "footprint_index": json_safe(fi),
-                "footprint": attrs.get(fi, {}),
-                "target_kind": rec["target_kind"],
-                "target_id": rec["target_id"],
-                "target_name_zh": rec["target_name_zh"],
-                "target_name_en": rec["target_name_en"],
-                "protection_level": rec["protection_level"],
-                "zone": rec["zone"],
-                "distance_m": _round(rec["distance_m"], 1),
-                "bearing_deg": _round(rec["bearing_deg"], 1),
-                "overlap_area_m2": _round(rec["overlap_area_m2"], 1),
-                "overlap_area_ha": _round(rec["overlap_area_ha"], 4),
-                "overlap_area_mu": _round(rec["overlap_area_mu"], 2),
-                "target_share": _round(rec["target_share"], 4),
-                "grade": rec["grade"],
-                "reason_zh": rec["reason_zh"],
-                "reason_en": rec["reason_en"],
-                "follow_up": list(rec["follow_up"]),
-                "legal_basis": list(rec["legal_basis"]),
-            }
-        )
-    type_ids = shapely.get_type_id(geoms)
-    geom_types = sorted({_GEOM_NAMES[t] for t in type_ids.tolist() if t in _GEOM_NAMES})
-    area_m2, overlapping = area
-    notes = list(res.notes)
-    if overlapping:
-        notes.append(
-            f"{overlapping} 个范围相互重叠，重叠部分只计一次面积 / {overlapping} footprints "
-            f"overlap one another; the shared ground is counted once in the project area"
-        )
-    return {
-        "project_id": pid,
-        "source": res.source,
-        "layer": res.layer,
-        "crs_in": res.crs_in,
-        "crs_basis": res.crs_basis,
-        "encoding": res.encoding,
-        "footprint_count": int(len(geoms)),
-        "geometry_types": geom_types,
-        "footprint_area_m2": round(area_m2, 1),
-        "grade": worst_grade(i["grade"] for i in impacts),
-        "notes": notes,
-        "repaired": [json_safe(i) for i in res.repaired],
-        "impacts": impacts,
-    }
 
 
 def screen_paths(
