@@ -31,6 +31,7 @@ from fossilgis.impact import (
 )
 from fossilgis.project_results import Attributes, impact_records, project_dict
 from fossilgis.schema import PROTECTION_LEVELS
+from fossilgis.serving import json_safe  # noqa: F401  (importable from here, as before)
 
 log = logging.getLogger(__name__)
 
