@@ -17,6 +17,7 @@ BENCHES = [
     ("patrols_store.py", []),
     ("patrols.py", []),
     ("ogcapi.py", []),
+    ("ogcapi_vs_pygeoapi.py", ["20000", "--seconds", "5"]),
     ("cases.py", ["10000"]),
 ]
 

@@ -3,6 +3,7 @@ a Flask app, a live server."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import subprocess
 import sys
@@ -129,30 +130,37 @@ _SERVE = """
 import sys
 sys.path.insert(0, sys.argv[2])
 from waitress.server import create_server
-from fossilgis.store import open_store
-from ogcapi_fixtures import make_app
-store = open_store(sys.argv[1], store=sys.argv[3] or None)
-server = create_server(make_app(store), host="127.0.0.1", port=0, threads=4)
+if sys.argv[4] == "webmap":
+    from webmap import create_app
+    app = create_app({"DATA_DIR": sys.argv[1], "STORE": sys.argv[3] or None})
+else:
+    from fossilgis.store import open_store
+    from ogcapi_fixtures import make_app
+    app = make_app(open_store(sys.argv[1], store=sys.argv[3] or None))
+server = create_server(app, host="127.0.0.1", port=0, threads=4)
 print(server.effective_port, flush=True)
 server.run()
 """
 
 
-@pytest.fixture(scope="module")
-def live_url(ogc_store):
-    """``http://127.0.0.1:PORT/ogcapi`` of a waitress server over the store, stopped afterwards.
+@contextlib.contextmanager
+def live_server(store, app: str = "ogcapi"):
+    """``http://127.0.0.1:PORT`` of a waitress server over ``store`` in a child process.
 
-    The server runs in a child process, not a thread: pyogrio holds the GIL while GDAL
-    fetches pages, so a server thread in the test process could never answer it.
+    ``app`` is "ogcapi" (only /ogcapi, :func:`make_app`) or "webmap" (the whole web map
+    app: uploads at /api/patrols too). The process opens the store itself, as a second web
+    process would. It runs apart from the test process because pyogrio holds the GIL while
+    GDAL fetches pages, so a server thread in the test process could never answer it.
     """
     proc = subprocess.Popen(
         [
             sys.executable,
             "-c",
             _SERVE,
-            str(ogc_store.data_dir),
+            str(store.data_dir),
             str(TESTS),
-            getattr(ogc_store, "url", ""),
+            getattr(store, "url", ""),
+            app,
         ],
         cwd=TESTS.parent,
         stdout=subprocess.PIPE,
@@ -160,8 +168,15 @@ def live_url(ogc_store):
     )
     try:
         port = int(proc.stdout.readline())
-        yield f"http://127.0.0.1:{port}/ogcapi"
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def live_url(ogc_store):
+    """``http://127.0.0.1:PORT/ogcapi`` of a waitress server over the store, stopped afterwards."""
+    with live_server(ogc_store) as root:
+        yield f"{root}/ogcapi"

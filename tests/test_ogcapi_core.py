@@ -491,3 +491,230 @@ def test_the_web_map_app_serves_the_api(ogc_store):
     signed_in = create_app({**where, "TESTING": True, "TESTING_STAFF": True}).test_client()
     site = signed_in.get("/ogcapi/collections/sites/items/GZ-F01").get_json(force=True)
     assert site["properties"]["generalised"] is False
+
+
+# -- patrols in SQL: the same answers as the former in-memory provider ----------------------
+#: a diagonal track whose bounding box, but not its line, covers DIAGONAL_MISS
+DIAGONAL = [(106.90, 26.90), (106.98, 26.98)]
+DIAGONAL_MISS = (106.95, 26.90, 106.98, 26.92)
+#: starts with ties and milliseconds around the end of one day (the GeoPackage keeps times
+#: as text: "...59Z" and "...59.500Z" must compare as instants)
+STARTS = [
+    "2024-03-01T00:00:00+00:00",
+    "2024-03-01T23:59:59+00:00",
+    "2024-03-01T23:59:59.500+00:00",
+    "2024-03-02T00:00:00.001+00:00",
+    "2024-03-02T00:00:00+00:00",
+    "2024-05-20T08:30:00+00:00",
+    "2024-05-20T08:30:00+00:00",
+    "2025-01-01T00:00:00.250+00:00",
+]
+TEAMS = [[], ["A"], ["王丽", "Zhang Wei"], ["B", "C, D"]]
+CATEGORIES = ["intact", "human_damage", "illegal_excavation", "other"]
+
+
+def _varied_patrols(store, n: int = 64) -> list:
+    """``n`` patrols of every shape (track, point, points, none) and value, a few deleted."""
+    import datetime as dt
+    import random
+    import uuid
+
+    from patrol_fixtures import png_bytes
+
+    from fossilgis.patrols.model import Observation, Patrol, PhotoRef, Waypoint
+
+    rng = random.Random(20240501)
+    photo = store.put_photo(png_bytes(), "p.png")
+    made = []
+    for i in range(n):
+        start = dt.datetime.fromisoformat(STARTS[i % len(STARTS)])
+        hours = rng.choice([0, 1, 3, 30])
+        end = start + dt.timedelta(hours=hours, milliseconds=rng.choice([0, 0, 499]))
+        x, y = rng.uniform(106.0, 107.0), rng.uniform(26.0, 27.0)
+        shape = i % 6
+        track = None
+        if shape in (0, 1):
+            steps = [(x + rng.uniform(-0.05, 0.05), y + rng.uniform(-0.05, 0.05)) for _ in "abc"]
+            track = shapely.MultiLineString([[(x, y), *steps]])
+        if i == 0:
+            track = shapely.MultiLineString([DIAGONAL])
+        points = [] if shape == 5 else [(x, y)] if shape in (0, 2, 3) else [(x, y), (x, y + 0.01)]
+        waypoints = [
+            Waypoint(
+                uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                lon=px,
+                lat=py,
+                observed_at=start,
+                observation=Observation(rng.choice(CATEGORIES)) if rng.random() < 0.6 else None,
+            )
+            for px, py in points
+        ]
+        target = rng.choice([("site", "GZ-F01"), ("section", "GZ-S01"), (None, None)])
+        patrol = Patrol(
+            uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            started_at=start,
+            ended_at=end,
+            team=rng.choice(TEAMS),
+            purpose=rng.choice(["", "routine", "例行巡护"]),
+            notes=rng.choice(["", "x"]),
+            target_kind=target[0],
+            target_id=target[1],
+            target_inferred=rng.random() < 0.5,
+            target_distance_m=rng.choice([None, 12.5, 100.0]),
+            track=track,
+            waypoints=waypoints,
+            photos=[PhotoRef(photo, "p.png")] if i % 4 == 0 else [],
+        )
+        store.save_patrol(patrol, rng.choice(["patroller1", "patroller2"]))
+        made.append(patrol)
+    for patrol in made[3:40:9]:
+        store.delete_patrol(patrol.uuid, "admin1")
+    return made
+
+
+@pytest.fixture(scope="module")
+def varied(new_store):
+    """(store with :func:`_varied_patrols`, the patrols, the SQL provider, the former
+    in-memory provider over ``store.list_patrols()``)."""
+    from fossilgis.generalise import public_patrols
+    from fossilgis.ogcapi.providers import PATROL_FIELDS, FrameProvider, PatrolProvider
+    from fossilgis.serving import served_decimals
+
+    store = new_store()
+    patrols = _varied_patrols(store)
+
+    def load():
+        gdf = store.list_patrols().rename(columns={"uuid": "id"})
+        gdf["team"] = [", ".join(t) for t in gdf["team"]]
+        return gdf
+
+    former = FrameProvider(
+        "patrols",
+        title="Patrols",
+        description="",
+        geometry_type="MultiLineString",
+        fields=PATROL_FIELDS,
+        load=load,
+        public=public_patrols,
+        time_fields=("started_at", "ended_at"),
+        public_decimals=served_decimals("patrols", staff=False),
+    )
+    yield store, patrols, PatrolProvider(store), former
+    store.close()
+
+
+BOXES = [
+    None,
+    [(106.2, 26.2, 106.6, 26.7)],
+    [(106.0, 26.0, 106.3, 26.3), (106.7, 26.6, 107.0, 27.0)],
+    [DIAGONAL_MISS],
+    [(106.9, 26.9, 106.91, 26.91)],
+]
+DATETIMES = [
+    None,
+    "2024-03-01",
+    "2024-03-01T23:59:59Z",
+    "2024-03-01T23:59:59.5Z",
+    "2024-03-01T23:59:59.499Z",
+    "../2024-03-01",
+    "2024-03-02/..",
+    "2024-03-02T00:00:00.001Z/..",
+    "2024-03-01T23:59:59.9995Z/2024-03-02T00:00:00.0005Z",
+    "../..",
+]
+FILTERS = [
+    {},
+    {"waypoint_count": "2"},
+    {"alert_count": "1"},
+    {"photo_count": "1"},
+    {"waypoint_count": "0", "photo_count": "0"},
+    {"alert_count": "nan"},
+    {"target_inferred": "true"},
+    {"target_inferred": "false", "target_kind": "section"},
+    {"target_distance_m": "12.5"},
+    {"team": "王丽, Zhang Wei"},
+    {"team": ""},
+    {"team": "B, C, D"},
+    {"target_id": "GZ-F01", "purpose": "routine"},
+    {"created_by": "patroller2", "notes": ""},
+    {"purpose": "例行巡护"},
+]
+PAGES = [(10, 0), (7, 3), (1000, 0), (5, 100)]
+
+
+def _both(varied, staff: bool, **query):
+    _, _, sql, former = varied
+    query = {"bbox": None, "limit": 1000, "offset": 0, "datetime": None, "filters": {}, **query}
+    if isinstance(query["datetime"], str):
+        query["datetime"] = parse_datetime(query["datetime"])
+    return sql.query(staff=staff, **query), former.query(staff=staff, **query)
+
+
+@pytest.mark.parametrize("staff", [True, False], ids=["staff", "public"])
+def test_patrol_queries_answer_as_the_in_memory_provider_did(varied, staff):
+    public = {"id", "waypoint_count", "alert_count", "photo_count"}
+    checked = 0
+    for bbox in BOXES:
+        for value in DATETIMES:
+            new, old = _both(varied, staff, bbox=bbox, datetime=value)
+            assert new == old, (bbox, value)
+            checked += len(new[0])
+    for filters in FILTERS:
+        if not staff and not set(filters) <= public:
+            continue
+        for limit, offset in PAGES:
+            new, old = _both(varied, staff, filters=filters, limit=limit, offset=offset)
+            assert new == old, (filters, limit, offset)
+        new, old = _both(varied, staff, filters=filters, bbox=BOXES[2], datetime="2024-03-02/..")
+        assert new == old, filters
+    assert checked > 200
+
+
+def test_patrol_queries_match_a_plain_geopandas_filter(varied):
+    """An independent check of bbox, time span and counts on ``store.list_patrols()``."""
+    store, patrols, sql, _ = varied
+    table = store.list_patrols()
+    assert len(table) == len(patrols) - 5
+    for bbox in BOXES[1:]:
+        for value in DATETIMES[1:]:
+            start, end = parse_datetime(value)
+            hit = table.geometry.intersects(shapely.box(*bbox[0]))
+            for box in bbox[1:]:
+                hit |= table.geometry.intersects(shapely.box(*box))
+            if start is not None:
+                hit &= table["ended_at"] >= start
+            if end is not None:
+                hit &= table["started_at"] <= end
+            features, matched = sql.query(
+                bbox=bbox, limit=1000, offset=0, datetime=(start, end), filters={}, staff=True
+            )
+            assert [f["id"] for f in features] == list(table[hit]["uuid"])
+            assert matched == int(hit.sum())
+    miss, _ = sql.query(
+        bbox=[DIAGONAL_MISS], limit=10, offset=0, datetime=None, filters={}, staff=True
+    )
+    assert patrols[0].uuid not in [f["id"] for f in miss]  # the line, not its box
+
+
+def test_patrol_items_get_extent_and_errors_as_before(varied):
+    store, patrols, sql, former = varied
+    for patrol in patrols[:12]:  # some of them deleted: None from both
+        for staff in (True, False):
+            assert sql.get(patrol.uuid, staff=staff) == former.get(patrol.uuid, staff=staff)
+    assert sql.get("00000000-0000-4000-8000-000000000000", staff=True) is None
+    for staff in (True, False):
+        assert sql.extent(staff=staff) == former.extent(staff=staff)
+    assert sql.extent(staff=False)["bbox"] is None  # the public's patrols have no place
+    for filters, message in (
+        ({"target_inferred": "yes"}, "target_inferred='yes': expected true or false"),
+        ({"photo_count": "many"}, "photo_count='many' is not a number"),
+    ):
+        for provider in (sql, former):
+            with pytest.raises(ParameterError, match=message):
+                provider.query(
+                    bbox=BOXES[1], limit=10, offset=0, datetime=None, filters=filters, staff=True
+                )
+    page, total = store.patrols.page(include_deleted=True, limit=3, offset=2)
+    everything = store.list_patrols(include_deleted=True)
+    assert total == len(everything) == len(patrols)
+    assert list(page["uuid"]) == list(everything["uuid"][2:5])

@@ -77,7 +77,7 @@ class OGCAPI:
         link in the answers starts with it.
     providers : Mapping[str, Provider], optional
         The collections by id; default :func:`~fossilgis.ogcapi.providers.default_providers`.
-        A server keeps its providers (they hold the in-memory indexes) and makes a cheap
+        A server keeps its providers (the layers' in-memory indexes) and makes a cheap
         ``OGCAPI`` per request with the request's base URL.
     version : str
         Version shown in the OpenAPI document.

@@ -1,4 +1,4 @@
-"""A collection's frame as one audience sees it, indexed for OGC API queries."""
+"""Features as one audience sees them: a whole frame indexed for queries, or a page's records."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ def utc_text(instants: np.ndarray) -> list[str | None]:
     return [None if t == "NaT" else t + "Z" for t in text.tolist()]
 
 
+def utc_seconds(instant: dt.datetime) -> str:
+    """An aware datetime as RFC 3339 text to the second in UTC (``…Z``), as :func:`utc_text`."""
+    return instant.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat("T", "seconds") + "Z"
+
+
 def _utc_datetime64(values) -> np.ndarray:
     """A column of instants as naive-UTC ``datetime64[us]`` (NaT for missing)."""
     import pandas as pd
@@ -33,6 +38,69 @@ def _utc_datetime64(values) -> np.ndarray:
 
 def _as_datetime64(instant: dt.datetime) -> np.datetime64:
     return np.datetime64(instant.astimezone(dt.timezone.utc).replace(tzinfo=None), "us")
+
+
+def filter_value(field: Field, value: str) -> str | bool | float:
+    """The value of an equality filter on ``field`` as the property's type (str, bool or
+    float); ParameterError for a value of the wrong type."""
+    if field.type == "str":
+        return value
+    if field.type == "bool":
+        if value not in ("true", "false"):
+            raise ParameterError(f"{field.name}={value!r}: expected true or false")
+        return value == "true"
+    try:
+        return float(value)
+    except ValueError:
+        raise ParameterError(
+            f"{field.name}={value!r} is not a number; expected e.g. {field.name}=100"
+        ) from None
+
+
+def _json_column(field: Field, values: list) -> list:
+    """One property's values as :class:`ServedFrame` serves them (times to the second, UTC)."""
+    if field.type == "datetime":
+        utc = dt.timezone.utc
+        return [
+            None if v is None else v.astimezone(utc).isoformat(timespec="seconds")[:19] + "Z"
+            for v in values
+        ]
+    if field.type == "int":
+        return [None if v is None or v != v else int(v) for v in values]  # v != v: NaN
+    if field.type == "float":
+        return [None if v is None or v != v else float(v) for v in values]
+    return [v if v is None or type(v) is str else json_safe(v) for v in values]
+
+
+def record_features(records, geoms, fields: Sequence[Field], decimals: int) -> list[dict]:
+    """Features of plain records, as :meth:`ServedFrame.features` makes them of a frame.
+
+    Parameters
+    ----------
+    records : list of dict
+        Property name → value (aware datetimes for ``datetime`` properties), ``id`` among them;
+        a property missing from a record is served as null.
+    geoms : sequence of shapely geometries or None
+        One per record, in CRS84; rounded to ``decimals``.
+    fields : sequence of Field
+        The properties served, in order.
+    """
+    rounded = shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.round(xy, decimals))
+    names = [f.name for f in fields]
+    columns = [_json_column(f, [rec.get(f.name) for rec in records]) for f in fields]
+    return [
+        {
+            "type": "Feature",
+            "id": str(rec["id"]),
+            "geometry": None if geometry is None else json.loads(geometry),
+            "properties": dict(zip(names, values)),
+        }
+        for rec, geometry, values in zip(
+            records,
+            shapely.to_geojson(rounded).tolist(),
+            zip(*columns) if columns else [()] * len(records),
+        )
+    ]
 
 
 class ServedFrame:
@@ -105,20 +173,7 @@ class ServedFrame:
 
     def equal_mask(self, field: Field, value: str, rows: np.ndarray) -> np.ndarray:
         """Which of ``rows`` have ``field == value``; ParameterError for a value of wrong type."""
-        column = self.columns[field.name][rows]
-        if field.type == "str":
-            return column == value
-        if field.type == "bool":
-            if value not in ("true", "false"):
-                raise ParameterError(f"{field.name}={value!r}: expected true or false")
-            return column == (value == "true")
-        try:
-            number = float(value)
-        except ValueError:
-            raise ParameterError(
-                f"{field.name}={value!r} is not a number; expected e.g. {field.name}=100"
-            ) from None
-        return column == number
+        return self.columns[field.name][rows] == filter_value(field, value)
 
     def time_mask(self, interval: Interval, rows: np.ndarray) -> np.ndarray:
         """Which of ``rows`` have a time span that intersects ``interval``."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from fossilgis.ogcapi.frame import ServedFrame, utc_text
+from fossilgis.ogcapi.frame import ServedFrame, filter_value, record_features, utc_seconds, utc_text
 from fossilgis.ogcapi.params import Boxes, Interval
 from fossilgis.schema import LABELS, LAYER_FIELDS, LAYER_KINDS
 from fossilgis.serving import (
@@ -69,37 +69,25 @@ def layer_fields(kind: str) -> list[Field]:
     return fields
 
 
-_SITE_DATA = "staff data (which site was patrolled when)"
-#: properties of the patrols collection (from ``store.list_patrols()``); personal ones, and
+#: what makes a patrol's property private when it ties the patrol to a site
+_SITE = {"private": True, "why": "staff data (which site was patrolled when)"}
+#: properties of the patrols collection (from ``store.patrols.page()``); personal ones, and
 #: those that tie a patrol to a site, private
 PATROL_FIELDS = [
     Field("id", "str", True, description="the patrol's UUID"),
     Field("started_at", "datetime", True),
     Field("ended_at", "datetime", True),
-    Field(
-        "target_kind",
-        "str",
-        private=True,
-        why=_SITE_DATA,
-        description="site or section (staff only)",
-    ),
-    Field("target_id", "str", private=True, why=_SITE_DATA, description="(staff only)"),
+    Field("target_kind", "str", description="site or section (staff only)", **_SITE),
+    Field("target_id", "str", description="(staff only)", **_SITE),
     Field(
         "target_inferred",
         "bool",
         True,
-        private=True,
-        why=_SITE_DATA,
         description="target inferred from the location (staff only)",
+        **_SITE,
     ),
-    Field("target_distance_m", "float", private=True, why=_SITE_DATA, description="(staff only)"),
-    Field(
-        "purpose",
-        "str",
-        private=True,
-        why=_SITE_DATA,
-        description="free text, may name the site (staff only)",
-    ),
+    Field("target_distance_m", "float", description="(staff only)", **_SITE),
+    Field("purpose", "str", description="free text, may name the site (staff only)", **_SITE),
     Field("waypoint_count", "int", True),
     Field("alert_count", "int", True, description="observations of damage or digging"),
     Field("photo_count", "int", True),
@@ -316,57 +304,90 @@ class LayerProvider(FrameProvider):
         return gdf
 
 
-class PatrolProvider(FrameProvider):
-    """The patrols of the store (``store.list_patrols()``), filtered in time on their span.
+#: patrols column of an OGC API property, where the names differ
+_PATROL_COLUMNS = {"id": "uuid"}
+
+
+class PatrolProvider(Provider):
+    """The patrols of the store, asked of the store's SQL for each request.
+
+    An items query is one SQL statement for the page and its count (:meth:`.Patrols.page`:
+    bbox by the spatial index, time span, equality filters, order, LIMIT/OFFSET), so a new
+    patrol is in the very next answer and memory does not grow with the patrols; only the
+    extent is kept until the patrols change.
 
     Anonymous callers get when and how much (times and counts) but neither where nor
     which site (no geometry, no target, no purpose) and no personal data: per-site patrol
-    dates would rebuild the staff-only coverage layer. Staff see precise tracks and
-    waypoints.
+    dates would rebuild the staff-only coverage layer. As their patrols have no geometry,
+    a bbox matches none of them (no probing for where patrols went). Staff see precise
+    tracks and waypoints.
     """
 
-    def __init__(self, store):
-        from fossilgis.generalise import public_patrols
+    cid = "patrols"
+    title = "Patrols 巡护记录"
+    description = (
+        "Patrols of fossil sites and sections: track (or waypoints), time span "
+        "and counts of waypoints, alerts and photos. datetime selects patrols "
+        "whose span [started_at, ended_at] meets it. Anonymous callers get "
+        "the times and counts only: no geometry, no target site, no personal "
+        "data (which site was patrolled when is staff data)."
+    )
+    geometry_type = "MultiLineString"
+    fields = PATROL_FIELDS
+    time_fields = ("started_at", "ended_at")
 
-        super().__init__(
-            "patrols",
-            title="Patrols 巡护记录",
-            description="Patrols of fossil sites and sections: track (or waypoints), time span "
-            "and counts of waypoints, alerts and photos. datetime selects patrols "
-            "whose span [started_at, ended_at] meets it. Anonymous callers get "
-            "the times and counts only: no geometry, no target site, no personal "
-            "data (which site was patrolled when is staff data).",
-            geometry_type="MultiLineString",
-            fields=PATROL_FIELDS,
-            load=lambda: self._load_patrols(store),
-            version=lambda: patrols_version(store),
-            public=public_patrols,
-            time_fields=("started_at", "ended_at"),
-            public_decimals=served_decimals("patrols", staff=False),
+    def __init__(self, store):
+        self._patrols = store.patrols
+        self._decimals = {True: PRECISE_DECIMALS, False: served_decimals("patrols", staff=False)}
+        self._extent = VersionedCache(self._build_extent, lambda: patrols_version(store))
+
+    def _features(self, records, geoms, *, staff: bool) -> list[dict]:
+        """The records of a page (``Patrols.page_records``) as features for this audience."""
+        from fossilgis.generalise import PUBLIC_PATROL_FIELDS
+
+        for rec in records:
+            rec["id"], rec["team"] = rec["uuid"], ", ".join(rec["team"])
+        if not staff:  # as generalise.public_patrols: its columns only, no geometry
+            records = [{k: rec[k] for k in PUBLIC_PATROL_FIELDS if k in rec} for rec in records]
+            geoms = [None] * len(records)
+        return record_features(
+            records, geoms, self.visible_fields(staff=staff), self._decimals[staff]
         )
 
-    @staticmethod
-    def _load_patrols(store):
-        gdf = store.list_patrols()
-        gdf = gdf.rename(columns={"uuid": "id"})
-        gdf["team"] = [", ".join(t) if isinstance(t, list) else t for t in gdf["team"]]
-        return gdf
+    def query(self, *, bbox, limit, offset, datetime, filters, staff):
+        by_name = {f.name: f for f in self.visible_fields(staff=staff)}
+        equal = {
+            _PATROL_COLUMNS.get(name, name): filter_value(by_name[name], value)
+            for name, value in filters.items()
+        }
+        if bbox and not staff:
+            return [], 0
+        start, end = datetime if datetime is not None else (None, None)
+        records, geoms, total = self._patrols.page_records(
+            bbox=bbox, start=start, end=end, equal=equal, limit=limit, offset=offset
+        )
+        return self._features(records, geoms, staff=staff), total
+
+    def get(self, fid, *, staff):
+        records, geoms, _ = self._patrols.page_records(equal={"uuid": fid}, limit=1, count=False)
+        return self._features(records, geoms, staff=staff)[0] if records else None
+
+    def extent(self, *, staff):
+        return self._extent.get(staff)
+
+    def _build_extent(self, staff: bool) -> dict:
+        # the box only for staff: the public's patrols have no geometry
+        found = self._patrols.extent()
+        interval = found["interval"] and [utc_seconds(t) for t in found["interval"]]
+        bbox = found["bbox"] if staff else None
+        if bbox is not None:
+            bbox = [round(v, self._decimals[True]) for v in bbox]
+        return {"bbox": bbox, "interval": interval}
 
 
 def patrols_version(store) -> Hashable:
-    """A value that changes whenever a patrol is added, edited, deleted or restored.
-
-    ``store.patrols_version()`` when the store has it; else, for the GeoPackage store, the
-    row count and latest change times of its ``patrols`` table.
-    """
-    own = getattr(store, "patrols_version", None)
-    if own is not None:
-        return own()
-    with store._read() as conn:
-        return conn.execute(
-            "SELECT count(*), max(created_at), max(updated_at), max(deleted_at), "
-            "count(deleted_at) FROM patrols"
-        ).fetchone()
+    """A value that changes whenever a patrol is added, edited, deleted or restored."""
+    return store.patrols_version()
 
 
 def default_providers(store) -> dict[str, Provider]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fossilgis.errors import ConflictError, RecordNotFoundError, StoreError
+from fossilgis.store import patrol_queries as queries
 from fossilgis.store import patrol_records as records
 from fossilgis.store._common import now_text
 from fossilgis.store.audit import AuditLog
-from fossilgis.store.columns import PATROL_COLS, PATROL_TIMES, WAYPOINT_COLS
+from fossilgis.store.columns import PATROL_COLS, WAYPOINT_COLS
 from fossilgis.store.db import Database, filters
 
 #: test hook: called inside the patrol write transaction after each waypoint row
@@ -314,7 +315,7 @@ class Patrols:
         """
         import shapely
 
-        from fossilgis.patrols.model import ALERT_CATEGORIES, format_time
+        from fossilgis.patrols.model import format_time
 
         d = self.db.dialect
         where, args = filters(
@@ -326,30 +327,31 @@ class Patrols:
             where.insert(0, "deleted_at IS NULL")
         if bbox is not None:
             where.append(d.bbox_clause("patrols", bbox, args))
-        alert_sql, alert_args = d.in_("w.category", ALERT_CATEGORIES)
-        sql = (
-            f"SELECT {', '.join(PATROL_COLS)}, "
-            "(SELECT count(*) FROM waypoints w WHERE w.patrol_uuid = patrols.uuid), "
-            "(SELECT count(*) FROM waypoints w WHERE w.patrol_uuid = patrols.uuid "
-            f" AND {alert_sql}), "
-            "(SELECT count(*) FROM patrol_photos pp WHERE pp.patrol_uuid = patrols.uuid), "
-            f"{d.geom_col('geom')} FROM patrols"
-        )
-        args = alert_args + args
+        sql, select_args = queries.summary_select(d)
+        args = select_args + args
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY started_at DESC, uuid{d.collate}"
+        sql += queries.order_by(d)
         if limit is not None:
             sql += " LIMIT ?"
             args.append(int(limit))
-        counts = ["waypoint_count", "alert_count", "photo_count"]
-        gdf = records.frame(d, self.db.all(sql, args), PATROL_COLS + counts, PATROL_TIMES, counts)
-        gdf["team"] = [d.load_team(t) for t in gdf["team"]]
-        gdf["target_inferred"] = gdf["target_inferred"].astype(bool)
-        gdf["target_distance_m"] = gdf["target_distance_m"].astype("float64")
+        gdf = queries.summary_frame(d, self.db.all(sql, args))
         if bbox is not None and len(gdf):
             gdf = gdf[gdf.intersects(shapely.box(*bbox))].reset_index(drop=True)
         return gdf
+
+    def page(self, **query):
+        """One page of patrol summaries in SQL and the number of all matching patrols:
+        (GeoDataFrame as from :meth:`list`, int); parameters: :func:`.patrol_queries.page_rows`."""
+        return queries.page(self.db, **query)
+
+    def page_records(self, **query):
+        """:meth:`page` as plain values: :func:`.patrol_queries.page_records`."""
+        return queries.page_records(self.db, **query)
+
+    def extent(self, include_deleted: bool = False) -> dict:
+        """The patrols' bounding box and time span: :func:`.patrol_queries.extent`."""
+        return queries.extent(self.db, include_deleted=include_deleted)
 
     def waypoints(
         self,
