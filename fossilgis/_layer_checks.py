@@ -9,7 +9,9 @@ from pathlib import Path
 from fossilgis.errors import InputFileError, LayerValidationError
 from fossilgis.geo import GUIZHOU_BOUNDS, format_bounds
 from fossilgis.schema import (
+    ANY_OF,
     BOUNDARY_STATUSES,
+    IMPORT_KINDS,
     LAYER_FIELDS,
     LAYER_GEOMETRY,
     PROTECTION_LEVELS,
@@ -18,6 +20,9 @@ from fossilgis.schema import (
 
 
 def _attribute_problems(kind: str, label: str, props: dict, seen: dict) -> Iterator[str]:
+    needs_one = ANY_OF.get(kind)
+    if needs_one and not any(_filled(props.get(n)) for n in needs_one):
+        yield f"{label}: needs one of the fields {', '.join(needs_one)}; all are empty"
     for name, ftype, required in LAYER_FIELDS[kind]:
         value = props.get(name)
         if required and (value is None or (isinstance(value, str) and not value.strip())):
@@ -46,6 +51,14 @@ def _attribute_problems(kind: str, label: str, props: dict, seen: dict) -> Itera
             seen[fid] = label
 
 
+def _filled(value) -> bool:
+    return (
+        value is not None
+        and not (isinstance(value, float) and value != value)
+        and (not isinstance(value, str) or bool(value.strip()))
+    )
+
+
 def _unusable_geometry(geom) -> str | None:
     """Why a geometry cannot be used at all (no geometry, NaN coordinates), or None.
 
@@ -59,6 +72,46 @@ def _unusable_geometry(geom) -> str | None:
     if not np.isfinite(shapely.get_coordinates(geom)).all():
         return "has NaN or infinite coordinates (坐标无效)"
     return None
+
+
+def unusable_geometries(geoms) -> dict[int, str]:
+    """:func:`_unusable_geometry` of many geometries at once: {position: why} of those that
+    cannot be used (vectorised: a geological map has tens of thousands of features)."""
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    out = {
+        int(i): "has no geometry (null or empty)"
+        for i in np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    }
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = np.unique(index[~np.isfinite(coords).all(axis=1)])
+    out.update({int(i): "has NaN or infinite coordinates (坐标无效)" for i in bad if i not in out})
+    return out
+
+
+def geometries_fine(kind: str, geoms):
+    """Which geometries :func:`_geometry_problems` would find nothing wrong with, computed in
+    vectorised calls; the per-feature checks then run only on the others."""
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    fine = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    types = np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)
+    fine &= np.isin(types, LAYER_GEOMETRY[kind])
+    fine[fine] &= shapely.is_valid(geoms[fine])
+    bounds = shapely.bounds(geoms)
+    gx0, gy0, gx1, gy1 = GUIZHOU_BOUNDS
+    with np.errstate(invalid="ignore"):
+        inside = (
+            (bounds[:, 0] >= gx0)
+            & (bounds[:, 1] >= gy0)
+            & (bounds[:, 2] <= gx1)
+            & (bounds[:, 3] <= gy1)
+        )
+    return fine & inside
 
 
 def _geometry_problems(kind: str, label: str, geom) -> Iterator[str]:
@@ -107,7 +160,7 @@ def _feature_problems(kind: str, label: str, props: dict, geom, seen: dict) -> I
 
 def validate_features(kind: str, features: Iterable[tuple[str, dict, object]]) -> list[str]:
     """Problems found in ``(label, properties, shapely geometry)`` triples; [] when valid."""
-    check_kind(kind)
+    check_kind(kind, IMPORT_KINDS)
     seen: dict = {}
     problems: list[str] = []
     for label, props, geom in features:
@@ -117,7 +170,10 @@ def validate_features(kind: str, features: Iterable[tuple[str, dict, object]]) -
 
 def _label(i: int, props: dict) -> str:
     fid = props.get("id")
-    return f"feature {i}" + (f" (id {fid})" if fid not in (None, "") else "")
+    if fid not in (None, ""):
+        return f"feature {i} (id {fid})"
+    unit = props.get("unit") or props.get("name_zh")
+    return f"feature {i}" + (f" ({unit})" if _filled(unit) else "")
 
 
 def validate_layer(gdf, kind: str) -> list[str]:

@@ -11,11 +11,12 @@ from fossilgis._layer_checks import (
     _feature_problems,
     _label,
     _nan_reported_per_feature,
-    _unusable_geometry,
+    geometries_fine,
     raise_if_problems,
+    unusable_geometries,
 )
 from fossilgis.errors import FossilGISError, InputFileError
-from fossilgis.schema import PROTECTION_LEVEL_ALIASES, check_kind, field_names
+from fossilgis.schema import IMPORT_KINDS, PROTECTION_LEVEL_ALIASES, check_kind, field_names
 
 
 def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
@@ -37,7 +38,7 @@ def prepare_registry(gdf, kind: str, mapping: dict[str, str], *, defaults: dict 
     :data:`fossilgis.schema.PROTECTION_LEVEL_ALIASES`) become the fossilgis codes; any
     other value is left for validation to report.
     """
-    check_kind(kind)
+    check_kind(kind, IMPORT_KINDS)
     absent = [src for src in mapping if src not in gdf.columns]
     if absent:
         raise InputFileError(
@@ -55,9 +56,12 @@ def prepare_registry(gdf, kind: str, mapping: dict[str, str], *, defaults: dict 
             gdf[name] = None
     if "id" in gdf:
         gdf["id"] = gdf["id"].map(lambda v: None if v is None else str(v).strip())
-    gdf["protection_level"] = gdf["protection_level"].map(
-        lambda v: PROTECTION_LEVEL_ALIASES.get(v.strip(), v.strip()) if isinstance(v, str) else v
-    )
+    if "protection_level" in gdf:
+        gdf["protection_level"] = gdf["protection_level"].map(
+            lambda v: (
+                PROTECTION_LEVEL_ALIASES.get(v.strip(), v.strip()) if isinstance(v, str) else v
+            )
+        )
     return gdf
 
 
@@ -90,7 +94,7 @@ def read_registry(
     ----------
     path : path
         The registry file (any kind ``read_vector`` reads).
-    kind : "sites" | "sections"
+    kind : "sites" | "sections" | "formations"
     mapping, defaults : dict
         As for :func:`prepare_registry`.
     crs, layer, encoding
@@ -118,7 +122,7 @@ def read_registry(
     from fossilgis.errors import InputNotFoundError
     from fossilgis.io import read as _read
 
-    check_kind(kind)
+    check_kind(kind, IMPORT_KINDS)
     path = Path(path)
     source = _read.display_name(path.name)
     if not path.exists():
@@ -156,13 +160,13 @@ def read_registry(
     # geometry that cannot be used at all, judged in the file's own units; read_vector
     # would drop these rows (or refuse the whole file) instead of naming them
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    unusable = {i: _unusable_geometry(g) for i, g in enumerate(geoms)}
-    unusable = {i: why for i, why in unusable.items() if why}
+    unusable = unusable_geometries(geoms)
     candidates = [i for i in range(len(geoms)) if i not in unusable]
     first_with: dict[bytes, int] = {}
     shared: list[str] = []
-    for i in candidates:
-        key = shapely.to_wkb(shapely.normalize(shapely.force_2d(geoms[i])))
+    # one vectorised call for every key (a geological map has tens of thousands of units)
+    keys = shapely.to_wkb(shapely.normalize(shapely.force_2d(geoms[candidates])))
+    for i, key in zip(candidates, keys.tolist()):
         if key not in first_with:
             first_with[key] = i
         elif _placeholder(records[i]) and _placeholder(records[first_with[key]]):
@@ -210,12 +214,15 @@ def read_registry(
 
     seen: dict = {}
     problems: list[str] = []
+    # geometry checks one feature at a time only where the vectorised ones found something
+    fine = geometries_fine(kind, final)
     for i, (label, props) in enumerate(zip(labels, records)):
         if i in unusable:
             problems.append(f"{label}: {unusable[i]}")
             problems.extend(_feature_problems(kind, label, props, _REPORTED, seen))
         else:
-            problems.extend(_feature_problems(kind, label, props, final[i], seen))
+            geom = _REPORTED if fine[i] else final[i]
+            problems.extend(_feature_problems(kind, label, props, geom, seen))
     raise_if_problems(problems, f"{source} (as {kind})")
     out = gpd.GeoDataFrame(
         props_gdf.drop(columns=props_gdf.geometry.name), geometry=final, crs="EPSG:4490"

@@ -122,6 +122,33 @@ class Rules:
     rules: tuple[MatchRule, ...]
     provenance: dict[str, Provenance]
     _table: dict[tuple[Any, ...], Outcome] = field(repr=False, compare=False, default_factory=dict)
+    #: the ``[[potential_rule]]`` table as written, and expanded
+    potential_rules: tuple[MatchRule, ...] = ()
+    _potential: dict[tuple[Any, ...], Outcome] = field(
+        repr=False, compare=False, default_factory=dict
+    )
+
+    def potential_outcome(
+        self, potential_class: str, project_type: str, ground_disturbance: bool
+    ) -> Outcome:
+        """The grade a project gets for disturbing ground of a fossil potential class.
+
+        ``potential_class`` is one of ``"1"`` … ``"5"``, ``"U"`` (layers/potential.toml).
+        """
+        key = (potential_class, project_type, bool(ground_disturbance))
+        if not self._potential:
+            raise RulesError(
+                f"{self.path}: the rules file has no [[potential_rule]] table, which grades "
+                "the fossil potential of the ground now that the store holds a geological "
+                "map; copy that section from layers/rules.toml (docs/potential.md)"
+            )
+        if key not in self._potential:
+            raise RulesError(
+                f"{self.path}: no [[potential_rule]] for potential_class={potential_class}, "
+                f"project_type={project_type}, ground_disturbance={bool(ground_disturbance)}"
+            )
+        out = self._potential[key]
+        return replace(out, follow_up=list(out.follow_up), legal_basis=list(out.legal_basis))
 
     def control_distance_for(self, kind: str, protection_level: str) -> float:
         """Width of the construction-control zone for a target kind and protection level.

@@ -37,6 +37,7 @@ _TOP_KEYS = {
     "citations",
     "follow_ups",
     "rule",
+    "potential_rule",
 }
 _VALUE_KEYS = {"value", "source", "default", "note"}
 _TEXT_KEYS = {"zh", "en"}
@@ -144,11 +145,13 @@ def _texts(ctx: _Ctx, where: str, value: Any) -> dict[str, str]:
     return out
 
 
-def _condition(ctx: _Ctx, where: str, key: str, value: Any) -> tuple[Any, ...]:
+def _condition(
+    ctx: _Ctx, where: str, key: str, value: Any, vocab: Mapping[str, tuple] = _VOCAB
+) -> tuple[Any, ...]:
     values = value if isinstance(value, list) else [value]
     if not values:
         raise ctx.error(where, "empty list", "Give at least one value, or leave the key out.")
-    allowed = _VOCAB[key]
+    allowed = vocab[key]
     for v in values:
         ok = isinstance(v, bool) if key == "ground_disturbance" else isinstance(v, str)
         if not ok or v not in allowed:
@@ -160,12 +163,20 @@ def _condition(ctx: _Ctx, where: str, key: str, value: Any) -> tuple[Any, ...]:
 
 
 def _rule(
-    ctx: _Ctx, index: int, entry: Any, citations: dict[str, str], follow_ups: dict[str, str]
+    ctx: _Ctx,
+    index: int,
+    entry: Any,
+    citations: dict[str, str],
+    follow_ups: dict[str, str],
+    *,
+    section: str = "rule",
+    vocab: Mapping[str, tuple] = _VOCAB,
 ) -> MatchRule:
-    where = f"rule[{index}]"
+    """One ``[[rule]]`` (or ``[[<section>]]`` matching on ``vocab``'s keys) as written."""
+    where = f"{section}[{index}]"
     entry = ctx.table(where, entry)
     if "id" in entry:
-        where = f"rule[{index}] (id {entry['id']!r})"
+        where = f"{section}[{index}] (id {entry['id']!r})"
     ctx.unknown_keys(where, entry, _RULE_KEYS)
     for key in ("id", "grade", "reason_zh", "reason_en"):
         if key not in entry:
@@ -179,12 +190,14 @@ def _rule(
             f"Use one of: {', '.join(GRADES)}.",
         )
     when_raw = ctx.table(f"{where}.when", entry.get("when", {}))
-    ctx.unknown_keys(f"{where}.when", when_raw, set(MATCH_KEYS))
+    ctx.unknown_keys(f"{where}.when", when_raw, set(vocab))
     when = {
         key: (
-            _condition(ctx, f"{where}.when.{key}", key, when_raw[key]) if key in when_raw else None
+            _condition(ctx, f"{where}.when.{key}", key, when_raw[key], vocab)
+            if key in when_raw
+            else None
         )
-        for key in MATCH_KEYS
+        for key in vocab
     }
     lists = {}
     for key, known in (("follow_up", follow_ups), ("legal_basis", citations)):
@@ -221,20 +234,27 @@ def _rule(
     return MatchRule(rule_id, when, outcome)
 
 
-def _describe(combo: tuple[Any, ...]) -> str:
+def _describe(combo: tuple[Any, ...], keys: tuple[str, ...] = MATCH_KEYS) -> str:
     parts = []
-    for key, value in zip(MATCH_KEYS, combo, strict=True):
+    for key, value in zip(keys, combo, strict=True):
         shown = str(value).lower() if isinstance(value, bool) else value
         parts.append(f"{key}={shown}")
     return ", ".join(parts)
 
 
-def _expand(ctx: _Ctx, rules: list[MatchRule]) -> dict[tuple[Any, ...], Outcome]:
+def _expand(
+    ctx: _Ctx,
+    rules: list[MatchRule],
+    vocab: Mapping[str, tuple] = _VOCAB,
+    section: str = "rule",
+) -> dict[tuple[Any, ...], Outcome]:
+    """Every combination of ``vocab``'s values -> the outcome of the first rule matching it."""
+    keys = tuple(vocab)
     table: dict[tuple[Any, ...], Outcome] = {}
     winners: set[str] = set()
     gaps = []
-    for combo in itertools.product(*(_VOCAB[k] for k in MATCH_KEYS)):
-        named = dict(zip(MATCH_KEYS, combo, strict=True))
+    for combo in itertools.product(*(vocab[k] for k in keys)):
+        named = dict(zip(keys, combo, strict=True))
         for rule in rules:
             if rule.matches(named):
                 table[combo] = rule.outcome
@@ -243,17 +263,17 @@ def _expand(ctx: _Ctx, rules: list[MatchRule]) -> dict[tuple[Any, ...], Outcome]
         else:
             gaps.append(combo)
     if gaps:
-        shown = "; ".join(_describe(c) for c in gaps[:3])
+        shown = "; ".join(_describe(c, keys) for c in gaps[:3])
         more = f" and {len(gaps) - 3} more" if len(gaps) > 3 else ""
         raise ctx.error(
-            "rule",
+            section,
             f"{len(gaps)} combination(s) match no rule, e.g. {shown}{more}",
             "Add a rule that matches them (a last rule without `when` catches everything).",
         )
     never = [r.id for r in rules if r.id not in winners]
     if never:
         raise ctx.error(
-            "rule",
+            section,
             f"rule(s) {', '.join(map(repr, never))} never apply: earlier rules match all their "
             "combinations first",
             "Move them before the rules that hide them, narrow those rules, or delete them.",
@@ -336,6 +356,10 @@ def _parse(data: Mapping[str, Any], path: Path) -> Rules:
             )
         seen.add(rule.id)
     table = _expand(ctx, rules)
+    # [[potential_rule]] is parsed by the functions above, from its own module
+    from fossilgis._rules_potential import parse_potential_rules
+
+    potential = parse_potential_rules(ctx, data.get("potential_rule"), citations, follow_ups)
     return Rules(
         path=path,
         version=version,
@@ -345,4 +369,6 @@ def _parse(data: Mapping[str, Any], path: Path) -> Rules:
         rules=tuple(rules),
         provenance=provenance,
         _table=table,
+        potential_rules=potential[0],
+        _potential=potential[1],
     )

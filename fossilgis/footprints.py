@@ -217,7 +217,7 @@ def footprint_metrics(footprints_deg: np.ndarray, options: ScreenOptions) -> np.
     return areas
 
 
-def _screened_outlines_deg(geoms_deg: np.ndarray, options: ScreenOptions) -> np.ndarray:
+def screened_outlines_deg(geoms_deg: np.ndarray, options: ScreenOptions) -> np.ndarray:
     """Footprints as screened (lines and points buffered in their GK zone), in lon/lat."""
     import geopandas as gpd
 
@@ -257,7 +257,7 @@ def project_area_m2(
     idx = np.flatnonzero(areas > 0)
     if len(idx) < 2:
         return total, 0
-    outlines = _screened_outlines_deg(geoms[idx], options)
+    outlines = screened_outlines_deg(geoms[idx], options)
     tree = shapely.STRtree(outlines)
     a, b = tree.query(outlines, predicate="intersects")
     keep = a < b

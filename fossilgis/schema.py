@@ -25,15 +25,33 @@ _TAIL = [
     ("source", "str", False),
 ]
 
+#: the geological map's units (``layers import --kind formations``): the fields a unit may
+#: carry; none alone is required, but every unit needs a code or a name (:data:`ANY_OF`)
+FORMATIONS = "formations"
+
 LAYER_FIELDS: dict[str, list[tuple[str, str, bool]]] = {
     "sites": _COMMON + [("fossils", "str", False)] + _TAIL,
     "sections": _COMMON + [("boundary", "str", False)] + _TAIL,
+    FORMATIONS: [
+        ("unit", "str", False),
+        ("name_zh", "str", False),
+        ("name_en", "str", False),
+        ("age", "str", False),
+        ("lithology", "str", False),
+    ],
 }
+
+#: fields of which a feature must fill at least one, per kind
+ANY_OF = {FORMATIONS: ("unit", "name_zh", "name_en")}
+
+#: the kinds ``layers import`` and ``layers validate`` read: the registry and the geology
+IMPORT_KINDS = (*LAYER_KINDS, FORMATIONS)
 
 #: geometry families allowed per layer
 LAYER_GEOMETRY = {
     "sites": ("Polygon", "MultiPolygon"),
     "sections": ("LineString", "MultiLineString"),
+    FORMATIONS: ("Polygon", "MultiPolygon"),
 }
 
 #: the singular kind used in impact results ("site" | "section")
@@ -62,11 +80,10 @@ def field_names(kind: str) -> list[str]:
     return [name for name, _, _ in LAYER_FIELDS[kind]]
 
 
-def check_kind(kind: str) -> str:
+def check_kind(kind: str, kinds=LAYER_KINDS) -> str:
+    """``kind`` when it is one of ``kinds`` (default: the registry's), else a clear error."""
     from fossilgis.errors import FossilGISError
 
-    if kind not in LAYER_KINDS:
-        raise FossilGISError(
-            f"unknown layer kind {kind!r}; expected one of: {', '.join(LAYER_KINDS)}"
-        )
+    if kind not in kinds:
+        raise FossilGISError(f"unknown layer kind {kind!r}; expected one of: {', '.join(kinds)}")
     return kind

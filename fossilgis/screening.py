@@ -29,6 +29,8 @@ from fossilgis.impact import (
     project_area_m2,
     worst_grade,
 )
+from fossilgis.potential.results import screen_potential as _screen_potential
+from fossilgis.potential.results import with_potential
 from fossilgis.project_results import Attributes, impact_records, project_dict
 from fossilgis.schema import PROTECTION_LEVELS
 from fossilgis.serving import json_safe  # noqa: F401  (importable from here, as before)
@@ -59,6 +61,11 @@ class Screening:
     options: ScreenOptions
     #: exact ground area of each project in m² (unrounded ``footprint_area_m2``)
     project_areas: dict = field(default_factory=dict)
+    #: footprint × geological unit pieces (project_id, footprint_index, unit, names,
+    #: potential_class, area_m2, geometry); empty without a geological map
+    potential: object = None
+    #: the geological map and potential table screened against (``map_summary``)
+    potential_map: dict = field(default_factory=dict)
     created_at: str = field(
         default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     )
@@ -91,6 +98,7 @@ class Screening:
                 "point_radius_m": self.options.point_radius_m,
             },
             "layers": self.layers,
+            "potential": self.potential_map or None,
             "projects": self.projects,
         }
 
@@ -144,6 +152,7 @@ def screen_results(
     id_field: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     pair_in_store: bool | None = None,
+    potential_map=None,
 ) -> Screening:
     """Screen read files (``fossilgis.io.ReadResult``) against the store's layers.
 
@@ -166,6 +175,10 @@ def screen_results(
         instead of in memory. Default: when the store can and there are at least
         :data:`STORE_PAIRING_MIN` footprints and :data:`STORE_PAIRING_MIN_TARGETS`
         targets. The results are the same either way.
+    potential_map : fossilgis.potential.classes.ClassedMap, optional
+        The classed geological map to screen the fossil potential against; default the
+        store's current one (:func:`fossilgis.potential.classes.current_map`), none when
+        the store holds no geological map.
     """
     import geopandas as gpd
 
@@ -251,21 +264,31 @@ def screen_results(
 
     projects, project_areas = [], {}
     records = impact_records(imp)
-    rows_of = pd.Series(np.arange(total)).groupby(allfp["project_no"].to_numpy()).indices
+    project_of = allfp["project_no"].to_numpy()
+    rows_of = pd.Series(np.arange(total)).groupby(project_of).indices
     geoms = np.asarray(allfp.geometry.values)
     attributes = Attributes(imp)
+    none = np.array([], dtype=int)
+    # one footprint (a parcel per project): its own area, no overlap to look for
+    measured = [
+        (float(areas[r[0]]), 0) if len(r) == 1 else project_area_m2(geoms[r], options, areas[r])
+        for r in (rows_of.get(n, none) for n in range(len(parts)))
+    ]
+    potential = _screen_potential(
+        store if potential_map is None else potential_map,
+        geoms,
+        project_of,
+        np.array([m[0] for m in measured]),
+        rules,
+        options,
+    )
     for n, (pid, res, _) in enumerate(parts):
-        rows = rows_of.get(n, np.array([], dtype=int))
-        # one footprint (a parcel per project): its own area, no overlap to look for
-        area = (
-            (float(areas[rows[0]]), 0)
-            if len(rows) == 1
-            else project_area_m2(geoms[rows], options, areas[rows])
+        rows = rows_of.get(n, none)
+        project_areas[pid] = project_areas.get(pid, 0.0) + measured[n][0]
+        project = project_dict(
+            pid, res, geoms[rows], records.get(n, []), measured[n], attributes(res)
         )
-        project_areas[pid] = project_areas.get(pid, 0.0) + area[0]
-        projects.append(
-            project_dict(pid, res, geoms[rows], records.get(n, []), area, attributes(res))
-        )
+        projects.append(with_potential(project, potential.results.get(n)))
         if progress and (n + 1) % PROGRESS_PROJECTS == 0:
             progress(total + n + 1, total + len(parts))
     if progress:
@@ -277,6 +300,10 @@ def screen_results(
         time.perf_counter() - started,
         len(imp),
     )
+    pieces = potential.pieces
+    pos = pieces.pop("footprint_pos").to_numpy(dtype=int)
+    pieces.insert(0, "project_id", allfp["project_id"].to_numpy()[pos])
+    pieces.insert(1, "footprint_index", allfp["footprint_index"].to_numpy()[pos])
     return Screening(
         projects=projects,
         impacts=imp,
@@ -285,6 +312,8 @@ def screen_results(
         layers=layers_summary(store),
         options=options,
         project_areas=project_areas,
+        potential=pieces.drop(columns="unit_pos"),
+        potential_map=potential.summary,
     )
 
 

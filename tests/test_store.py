@@ -37,6 +37,7 @@ def test_is_readable_by_gis_clients(store):
     )
     assert columns == [
         ("case_footprints", "GEOMETRY", 4490),
+        ("formations", "GEOMETRY", 4490),
         ("patrols", "GEOMETRY", 4490),
         ("sections", "GEOMETRY", 4490),
         ("sites", "GEOMETRY", 4490),
@@ -50,6 +51,7 @@ def test_is_readable_by_gis_clients(store):
     )
     assert [r[0] for r in gist] == [
         "case_footprints",
+        "formations",
         "patrols",
         "sections",
         "sites",

@@ -8,7 +8,7 @@ import click
 
 from fossilgis import vocab
 from fossilgis.cli._common import choice_option, limit_option, open_store, operator, reading_options
-from fossilgis.schema import LAYER_KINDS
+from fossilgis.schema import FORMATIONS, IMPORT_KINDS, LAYER_KINDS
 
 
 def _store(ctx):
@@ -17,7 +17,8 @@ def _store(ctx):
 
 @click.group()
 def layers():
-    """Reference layers (sites 化石产地, sections 层型剖面) in the store."""
+    """Reference layers (sites 化石产地, sections 层型剖面) and the geological map
+    (formations 地层单元) in the store."""
 
 
 @layers.command()
@@ -71,7 +72,13 @@ def validate(ctx, from_source):
 
 @layers.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--kind", type=click.Choice(LAYER_KINDS), required=True, help="Which layer.")
+@click.option(
+    "--kind",
+    type=click.Choice(IMPORT_KINDS),
+    required=True,
+    help="Which layer: the registry's sites or sections, or the geological map's formations "
+    "(units: --map unit=代号 --map name_zh=名称 …; docs/potential.md).",
+)
 @click.option(
     "--map",
     "mapping",
@@ -107,7 +114,7 @@ def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_s
     from fossilgis.io.limits import use_limits
     from fossilgis.layers import parse_mapping, read_registry
 
-    fills = {"boundary_status": boundary_status}
+    fills = {} if kind == FORMATIONS else {"boundary_status": boundary_status}
     for pair in defaults:
         name, sep, value = pair.partition("=")
         if not sep:
@@ -125,24 +132,41 @@ def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_s
             encoding=encoding,
         )
     store = _store(ctx)
-    version = store.replace_layer(
-        kind,
-        gdf,
-        source=str(file.name),
-        demonstration=False,
-        user=operator(),
-        note=f"imported from {file.name}",
-    )
+    if kind == FORMATIONS:
+        version = store.formations.replace(
+            gdf,
+            source=str(file.name),
+            user=operator(),
+            note=f"imported from {file.name}",
+            crs_in=result.crs_in,
+            encoding=result.encoding,
+        )
+    else:
+        version = store.replace_layer(
+            kind,
+            gdf,
+            source=str(file.name),
+            demonstration=False,
+            user=operator(),
+            note=f"imported from {file.name}",
+        )
     click.echo(
         f"Read {file.name}: {len(gdf)} {kind}; CRS {result.crs_in} ({result.crs_basis})"
         + (f"; encoding {result.encoding}" if result.encoding else "")
     )
     for note in result.notes:
         click.echo(f"  note: {note}")
-    click.echo(
-        f"Imported as {kind} version {version}; previous version archived "
-        f"(restore with `fossilgis layers restore --kind {kind} --version {version - 1}`)."
-    )
+    if version > 1:
+        click.echo(
+            f"Imported as {kind} version {version}; previous version archived "
+            f"(restore with `fossilgis layers restore --kind {kind} --version {version - 1}`)."
+        )
+    else:
+        click.echo(f"Imported as {kind} version {version}.")
+    if kind == FORMATIONS:
+        from fossilgis.cli._formations import report_classes
+
+        report_classes(store)
     _rescreen_cases(ctx, store)
 
 
@@ -201,11 +225,15 @@ def export(ctx, fmt, kind, output):
 
 
 @layers.command()
-@click.option("--kind", type=click.Choice(LAYER_KINDS), required=True)
+@click.option("--kind", type=click.Choice(IMPORT_KINDS), required=True)
 @click.pass_context
 def history(ctx, kind):
     """List the archived versions of a layer."""
     store = _store(ctx)
+    if kind == FORMATIONS:
+        from fossilgis.cli._formations import echo_history
+
+        return echo_history(store)
     info = store.layer_info(kind)
     click.echo(
         f"{kind}: current version {info['version']} ({info['count']} features, "
@@ -219,12 +247,15 @@ def history(ctx, kind):
 
 
 @layers.command()
-@click.option("--kind", type=click.Choice(LAYER_KINDS), required=True)
+@click.option("--kind", type=click.Choice(IMPORT_KINDS), required=True)
 @click.option("--version", "version", type=int, required=True, help="Archived version number.")
 @click.pass_context
 def restore(ctx, kind, version):
     """Make an archived version of a layer current again."""
     store = _store(ctx)
-    new = store.restore_layer(kind, version, user=operator())
+    if kind == FORMATIONS:
+        new = store.formations.restore(version, user=operator())
+    else:
+        new = store.restore_layer(kind, version, user=operator())
     click.echo(f"{kind}: version {version} restored as version {new}")
     _rescreen_cases(ctx, store)

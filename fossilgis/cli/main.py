@@ -23,6 +23,7 @@ COMMANDS = {
     "users": "fossilgis.cli.users:users",
     "audit": "fossilgis.cli.audit:audit",
     "store": "fossilgis.cli.store:store",
+    "potential": "fossilgis.cli.potential:potential",
 }
 
 #: one-line help shown by ``fossilgis --help`` without importing the command modules
@@ -35,6 +36,7 @@ SHORT_HELP = {
     "users": "Accounts, roles and API tokens. 用户与令牌。",
     "audit": "Show the append-only audit log. 审计日志。",
     "store": "Store info, migration to PostGIS, backup. 数据存储。",
+    "potential": "The fossil potential table: show, validate. 化石潜力分类表。",
 }
 
 EXIT_BAD_INPUT = 2

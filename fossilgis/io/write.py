@@ -114,8 +114,43 @@ def _footprint_frame(screening):
     return gpd.GeoDataFrame(frame, geometry=fps.geometry.values, crs="EPSG:4490")
 
 
+def _has_potential(screening) -> bool:
+    """Whether the screening was measured against a geological map."""
+    return bool((screening.potential_map or {}).get("formations_version"))
+
+
+def _potential_frame(screening):
+    """One row per footprint × geological unit: the piece of the footprint on that unit."""
+    import geopandas as gpd
+
+    from fossilgis.geo import M2_PER_HA, M2_PER_MU
+
+    pieces = screening.potential
+    grades = {p["project_id"]: (p["potential"] or {}).get("grade") for p in screening.projects}
+    frame = gpd.GeoDataFrame(
+        {
+            "project_id": pieces["project_id"].to_numpy(),
+            "footprint_index": pieces["footprint_index"].to_numpy(),
+            "project_grade": pieces["project_id"].map(_grades(screening)).to_numpy(),
+            "potential_grade": pieces["project_id"].map(grades).to_numpy(),
+            "unit": pieces["unit"].to_numpy(),
+            "name_zh": pieces["name_zh"].to_numpy(),
+            "name_en": pieces["name_en"].to_numpy(),
+            "potential_class": pieces["potential_class"].to_numpy(),
+            "area_m2": pieces["area_m2"].to_numpy(dtype=float),
+            "area_ha": pieces["area_m2"].to_numpy(dtype=float) / M2_PER_HA,
+            "area_mu": pieces["area_m2"].to_numpy(dtype=float) / M2_PER_MU,
+            "rules_version": screening.rules.version,
+            "potential_table": (screening.potential_map or {}).get("table_version"),
+        },
+        geometry=pieces.geometry.values,
+        crs="EPSG:4490",
+    )
+    return frame
+
+
 def _one_collection(screening):
-    """Footprints then impacts in one frame, told apart by ``role``."""
+    """Footprints, impacts, then the geological pieces in one frame, told apart by ``role``."""
     import geopandas as gpd
     import pandas as pd
 
@@ -123,7 +158,12 @@ def _one_collection(screening):
     fps = _footprint_frame(screening)
     fps.insert(0, "role", "footprint")
     imp.insert(0, "role", "impact")
-    both = pd.concat([fps, imp], ignore_index=True)
+    parts = [fps, imp]
+    if _has_potential(screening):
+        pot = _potential_frame(screening)
+        pot.insert(0, "role", "potential")
+        parts.append(pot)
+    both = pd.concat(parts, ignore_index=True)
     return gpd.GeoDataFrame(both, geometry="geometry", crs="EPSG:4490")
 
 
@@ -134,8 +174,11 @@ def write_screening(screening, path, fmt: str, *, protected=None) -> Path:
     ``role``: first one ``"footprint"`` per screened footprint (its geometry, project_id,
     footprint_index, project_grade, footprint_area_m2 and the footprint's own attributes
     where the screening holds them), then one ``"impact"`` per footprint × target pair, its
-    geometry the overlap with the target's core (null when they do not overlap). GeoPackage
-    holds the same as two layers, ``footprints`` and ``impacts``. Identifiers keep their
+    geometry the overlap with the target's core (null when they do not overlap), then, when
+    the store holds a geological map, one ``"potential"`` per footprint × geological unit,
+    its geometry the piece of the footprint on that unit (unit, names, potential_class,
+    area_m2/ha/mu). GeoPackage holds the same as layers ``footprints``, ``impacts`` and
+    ``potential``. Identifiers keep their
     types (``footprint_index`` is an integer for files read by :mod:`fossilgis.io`) and
     integer attributes stay integers.
 
@@ -172,4 +215,13 @@ def write_screening(screening, path, fmt: str, *, protected=None) -> Path:
                 geometry_type="Unknown",
                 append=False,
             )
+            if _has_potential(screening):
+                write_frame(
+                    _potential_frame(screening),
+                    tmp,
+                    driver="GPKG",
+                    layer="potential",
+                    geometry_type="Unknown",
+                    append=False,
+                )
     return path

@@ -157,6 +157,44 @@ def _project(screening, p: dict, lang: str | None, targets_frame) -> dict:
         "impacts": [_impact_row(imp, lang) for imp in p["impacts"]],
         "follow_ups": [wording.split_bilingual(f, lang) for f in follow],
         "legal_basis": [wording.split_bilingual(b, lang) for b in basis],
+        "potential": _potential(p.get("potential"), lang),
+    }
+
+
+def _share(share) -> str:
+    return "–" if share is None else f"{share * 100:.1f} %"
+
+
+def _potential(pot: dict | None, lang: str | None) -> dict | None:
+    """The fossil potential of the ground, as plain text values (None: no geological map)."""
+    if pot is None:
+        return None
+    return {
+        "highest": pot["highest_class"],
+        "grade": pot["grade"],
+        "reason": wording.pick(pot["reason_zh"], pot["reason_en"], lang),
+        "classes": [
+            {
+                "code": c["class"],
+                "label": wording.pick(c["label_zh"], c["label_en"], lang),
+                "area": wording.fmt_area(c["area_m2"], lang),
+                "share": _share(c["share"]),
+            }
+            for c in pot["classes"]
+        ],
+        "units": [
+            {
+                "unit": u["unit"] or "–",
+                "name": _target_name(u["name_zh"], u["name_en"], lang) or "–",
+                "code": u["class"],
+                "area": wording.fmt_area(u["area_m2"], lang),
+                "share": _share(u["share"]),
+            }
+            for u in pot["units"]
+        ],
+        "actions": [wording.pick(a["zh"], a["en"], lang) for a in pot["actions"]],
+        "follow_ups": [wording.split_bilingual(f, lang) for f in pot["follow_up"]],
+        "legal_basis": [wording.split_bilingual(b, lang) for b in pot["legal_basis"]],
     }
 
 

@@ -1,4 +1,5 @@
-"""The CSV report: one row per footprint × target pair, ready for Excel."""
+"""The CSV report: one row per footprint × target pair, then one per geological unit a
+project crosses (``target_kind`` "formation"), ready for Excel."""
 
 from __future__ import annotations
 
@@ -15,11 +16,17 @@ CSV_COLUMNS = [
     "crs_in",
     "crs_basis",
     "rules_version",
+    "potential_class",
+    "project_share",
 ]
 
 
 def render_csv(screening) -> str:
-    """One row per footprint × target pair (a row with grade none for clear projects).
+    """One row per footprint × target pair (a row with grade none for clear projects), then
+    with a geological map one row per unit the project crosses: ``target_kind`` "formation",
+    ``target_id`` the unit's code, its names, ``potential_class``, the area in
+    ``overlap_area_*`` and its ``project_share``; grade, reason, follow-ups (the required
+    actions first) and legal basis are the project's fossil potential result.
 
     Starts with a UTF-8 byte-order mark so that Excel opens Chinese text correctly.
     """
@@ -44,4 +51,29 @@ def render_csv(screening) -> str:
             row["follow_up"] = "; ".join(imp["follow_up"])
             row["legal_basis"] = "; ".join(imp["legal_basis"])
             writer.writerow(row)
+        for row in _potential_rows(p.get("potential")):
+            writer.writerow({**base, **row})
     return buf.getvalue()
+
+
+def _potential_rows(pot: dict | None):
+    if not pot:
+        return
+    follow = [f"{a['zh']} / {a['en']}" for a in pot["actions"]] + list(pot["follow_up"])
+    for u in pot["units"]:
+        yield {
+            "target_kind": "formation",
+            "target_id": u["unit"],
+            "target_name_zh": u["name_zh"],
+            "target_name_en": u["name_en"],
+            "potential_class": u["class"],
+            "overlap_area_m2": u["area_m2"],
+            "overlap_area_ha": u["area_ha"],
+            "overlap_area_mu": u["area_mu"],
+            "project_share": u["share"],
+            "grade": pot["grade"],
+            "reason_zh": pot["reason_zh"],
+            "reason_en": pot["reason_en"],
+            "follow_up": "; ".join(follow),
+            "legal_basis": "; ".join(pot["legal_basis"]),
+        }

@@ -95,6 +95,8 @@ def _project_lines(p: dict, lang: str | None) -> list[str]:
     if lang != "zh":  # the grade in capitals too, for a quick look or a grep
         verdict = f"{grade.upper()} — {verdict}"
     out.append(f"  {pick('结论', 'Verdict', lang)}: {verdict}")
+    if p.get("potential"):
+        out += _potential_lines(p["potential"], lang)
     if not p["impacts"]:
         out.append(f"  {pick_sentence(NO_TARGETS, lang)}")
         return out
@@ -107,6 +109,38 @@ def _project_lines(p: dict, lang: str | None) -> list[str]:
         out.append(f"  {pick('依据', 'Legal basis', lang)}:")
         out += [f"   - {split_bilingual(b, lang)}" for b in basis_items]
     return out
+
+
+def _potential_lines(pot: dict, lang: str | None) -> list[str]:
+    """The fossil potential of the ground: classes crossed, units, grade and actions."""
+    head = pick("化石潜力", "Fossil potential", lang)
+    if pot["highest_class"] is None:
+        return [f"  {head}: {pick(pot['reason_zh'], pot['reason_en'], lang)}"]
+    grade = pot["grade"] if lang is None else vocab.GRADES.label(pot["grade"], lang)
+    out = [f"  {head}: [{grade}] {pick(pot['reason_zh'], pot['reason_en'], lang)}"]
+    for c in pot["classes"]:
+        share = f" ({c['share'] * 100:.1f} %)" if c["share"] is not None else ""
+        out.append(
+            f"   - {pick('类', 'class', lang)} {c['class']} "
+            f"{pick(c['label_zh'], c['label_en'], lang)}: {fmt_area(c['area_m2'], lang)}{share}"
+        )
+    for u in pot["units"][:POTENTIAL_UNITS_SHOWN]:
+        name = pick(u["name_zh"] or u["name_en"] or "", u["name_en"] or u["name_zh"] or "", lang)
+        share = f" ({u['share'] * 100:.1f} %)" if u["share"] is not None else ""
+        out.append(
+            f"     {u['unit'] or '–'} {name} [{u['class']}]: {fmt_area(u['area_m2'], lang)}{share}"
+        )
+    if len(pot["units"]) > POTENTIAL_UNITS_SHOWN:
+        more = len(pot["units"]) - POTENTIAL_UNITS_SHOWN
+        out.append(f"     … {pick(f'另有 {more} 个地层单元', f'{more} more units', lang)}")
+    if pot["actions"]:
+        out.append(f"  {pick('化石潜力要求', 'Required for the fossil potential', lang)}:")
+        out += [f"   - {pick(a['zh'], a['en'], lang)}" for a in pot["actions"]]
+    return out
+
+
+#: units listed per project in the text report (all are in the JSON, CSV and GIS outputs)
+POTENTIAL_UNITS_SHOWN = 8
 
 
 def render_text(screening, lang: str | None = None) -> str:

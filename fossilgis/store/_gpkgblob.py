@@ -30,6 +30,29 @@ def encode(geom, srs_id: int = 4490) -> bytes | None:
     )
 
 
+def encode_many(geoms, srs_id: int = 4490) -> list:
+    """:func:`encode` of each geometry, the WKB and bounds computed in vectorised calls."""
+    import numpy as np
+
+    geoms = np.asarray(geoms, dtype=object)
+    out: list = [None] * len(geoms)
+    present = np.flatnonzero(~shapely.is_missing(geoms))
+    if not len(present):
+        return out
+    sub = geoms[present]
+    empty = shapely.is_empty(sub)
+    wkbs = shapely.to_wkb(sub, byte_order=1, output_dimension=2)
+    bounds = shapely.bounds(sub)
+    full = b"GP" + bytes([0, 0b00000011]) + struct.pack("<i", srs_id)
+    for k, i in enumerate(present.tolist()):
+        if empty[k]:
+            out[i] = encode(sub[k], srs_id)
+        else:
+            minx, miny, maxx, maxy = bounds[k]
+            out[i] = full + struct.pack("<4d", minx, maxx, miny, maxy) + wkbs[k]
+    return out
+
+
 def wkb_offset(blob: bytes) -> int:
     flags = blob[3]
     return 8 + _ENVELOPE_SIZES[(flags >> 1) & 0b111]

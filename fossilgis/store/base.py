@@ -2,7 +2,7 @@
 
 A store is composed, not inherited: a :class:`~fossilgis.store.db.Database` (with the
 backend's dialect) and one repository per job — ``layers``, ``patrols``, ``photos``,
-``accounts``, ``audit``, ``cases``. Callers may use the repositories
+``accounts``, ``audit``, ``cases``, ``formations``. Callers may use the repositories
 (``store.layers.read("sites")``) or the flat names the CLI, web app and OGC API have always used
 (``store.read_layer("sites")``), which delegate to them.
 """
@@ -17,6 +17,7 @@ from fossilgis.store.accounts import Accounts
 from fossilgis.store.audit import AuditLog
 from fossilgis.store.cases import FILES_DIR, Cases
 from fossilgis.store.db import Database
+from fossilgis.store.formations import Formations
 from fossilgis.store.layers import Layers
 from fossilgis.store.patrols import Patrols
 from fossilgis.store.photos import Photos
@@ -62,6 +63,7 @@ class Store:
         self.layers = Layers(db, self.audit)
         self.patrols = Patrols(db, self.audit)
         self.cases = Cases(db, self.audit, self.data_dir)
+        self.formations = Formations(db, self.audit)
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

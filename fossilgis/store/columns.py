@@ -186,3 +186,49 @@ def case_ddl(types: dict[str, str]) -> list[str]:
         "(case_number, screen_seq)"
     )
     return out
+
+
+#: the geological map (migration 5): every imported version's units stay in the
+#: ``formations`` feature table (geometry ``geom``, CGCS2000), tagged with their version;
+#: ``formation_versions`` says where each version came from. Restoring copies a version's
+#: rows as a new one, so nothing is ever deleted.
+FORMATION_FIELDS = [
+    ("version", "int", True),
+    ("unit", "str", False),
+    ("name_zh", "str", False),
+    ("name_en", "str", False),
+    ("age", "str", False),
+    ("lithology", "str", False),
+    ("extra", "str", False),
+]
+FORMATION_COLS = [n for n, _, _ in FORMATION_FIELDS]
+#: the attributes a formation import maps from the office's file (``--map unit=代号``)
+FORMATION_ATTRIBUTES = [n for n in FORMATION_COLS if n not in ("version", "extra")]
+FORMATION_VERSION_COLS: list[tuple[str, str]] = [
+    ("version", "int"),
+    ("source", "text"),
+    ("demonstration", "bool"),
+    ("feature_count", "int"),
+    ("imported_at", "time"),
+    ("imported_by", "text"),
+    ("note", "text"),
+    ("crs_in", "text"),
+    ("encoding", "text"),
+    ("min_lon", "real"),
+    ("min_lat", "real"),
+    ("max_lon", "real"),
+    ("max_lat", "real"),
+]
+
+
+def formation_ddl(types: dict[str, str]) -> list[str]:
+    """CREATE statements of ``formation_versions`` and the formations' version index."""
+    defs = [
+        f"{name} {types[kind]}"
+        + (" NOT NULL" if name in ("version", "feature_count", "imported_at") else "")
+        for name, kind in FORMATION_VERSION_COLS
+    ]
+    return [
+        f"CREATE TABLE IF NOT EXISTS formation_versions ({', '.join(defs)}, PRIMARY KEY (version))",
+        "CREATE INDEX IF NOT EXISTS formations_version ON formations (version)",
+    ]

@@ -111,6 +111,10 @@ class Dialect:
     def encode_geom(geom):
         raise NotImplementedError
 
+    def encode_geoms(self, geoms) -> list:
+        """:meth:`encode_geom` of many geometries (a backend may vectorise it)."""
+        return [self.encode_geom(g) for g in geoms]
+
     @staticmethod
     def decode_geoms(blobs) -> list:
         raise NotImplementedError

@@ -15,9 +15,11 @@ from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS
 from fossilgis.store._common import SRS_ID
 from fossilgis.store.columns import (
     CASE_FOOTPRINT_FIELDS,
+    FORMATION_FIELDS,
     PATROL_FIELDS,
     WAYPOINT_FIELDS,
     case_ddl,
+    formation_ddl,
 )
 
 
@@ -150,8 +152,18 @@ def _migration_4(db) -> None:
             conn.execute(statement)
 
 
+def _migration_5(db) -> None:
+    """The geological map: formation units of every version (a feature table) and where
+    each version came from."""
+    if not db.table_exists("formations"):
+        _create_feature_table(db.dialect.path, "formations", FORMATION_FIELDS, "Unknown")
+    with db.tx() as conn:
+        for statement in formation_ddl(_CASE_TYPES):
+            conn.execute(statement)
+
+
 #: numbered migrations; append, never edit a released one
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -220,6 +220,12 @@ class PgDialect(Dialect):
 
         return None if geom is None else shapely.to_wkb(geom, output_dimension=2)
 
+    def encode_geoms(self, geoms) -> list:
+        import numpy as np
+        import shapely
+
+        return list(shapely.to_wkb(np.asarray(geoms, dtype=object), output_dimension=2))
+
     @staticmethod
     def decode_geoms(blobs) -> list:
         import shapely

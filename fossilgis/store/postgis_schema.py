@@ -9,7 +9,7 @@ from __future__ import annotations
 from fossilgis.errors import StoreError
 from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS
 from fossilgis.store._common import SRS_ID
-from fossilgis.store.columns import case_ddl
+from fossilgis.store.columns import case_ddl, formation_ddl
 
 _SQL_TYPES = {"str": "text", "float": "double precision", "int": "bigint"}
 
@@ -143,8 +143,21 @@ def _migration_4(conn) -> None:
         conn.execute(statement)
 
 
+def _migration_5(conn) -> None:
+    """The geological map (see :mod:`fossilgis.store.gpkg_schema`)."""
+    conn.execute(
+        f"""CREATE TABLE IF NOT EXISTS formations (
+        fid bigserial PRIMARY KEY, version bigint NOT NULL, unit text, name_zh text,
+        name_en text, age text, lithology text, extra jsonb,
+        geom geometry(Geometry, {SRS_ID}))"""
+    )
+    conn.execute("CREATE INDEX IF NOT EXISTS formations_geom ON formations USING gist (geom)")
+    for statement in formation_ddl(_CASE_TYPES):
+        conn.execute(statement)
+
+
 #: numbered migrations, the same numbers as the GeoPackage store's; append, never edit
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
