@@ -350,3 +350,62 @@ register[["status", "grade", "project_name", "applicant_unit", "county", "target
 
 # %%
 register.explode("targets").groupby(["targets", "status"]).size().rename("cases")
+
+# %% [markdown]
+# ## Fossil potential: the rock, not only the registered sites
+#
+# Known sites are a few dozen polygons; fossils are in the rock. With the office's
+# geological map in the store, every screen also reports the **fossil potential** of the
+# ground a project disturbs (classes 1–5 and U after the BLM's PFYC, from
+# `layers/potential.toml`; see `docs/potential.md`).
+#
+# The map below is **SYNTHETIC** (three straight bands drawn by
+# `fossilgis.potential.demo`, every unit noted "synthetic, not real geology"), written the
+# way offices send maps: GBK attributes without `.cpg`, zone-prefixed Gauss-Krüger
+# coordinates, no `.prj`. To import the office's real map, give its file to
+# `fossilgis layers import FILE --kind formations --map unit=代号 --map name_zh=名称`.
+
+# %%
+from fossilgis.layers import parse_mapping, read_registry
+from fossilgis.potential.classes import current_map
+from fossilgis.potential.demo import write_demo
+
+geology_file, quarries_file = write_demo(DATA / "demo")
+units, how = read_registry(
+    geology_file,
+    "formations",
+    mapping=parse_mapping(["unit=代号", "name_zh=名称"]),
+    crs="EPSG:4523",  # confirmed: the coordinates carry the zone prefix 35
+)
+store.formations.replace(units, source=geology_file.name, user="notebook")
+classed = current_map(store)
+classed.frame[["unit", "name_zh", "potential_class", "table_row"]]
+
+# %% [markdown]
+# Two quarries lie 4–8 km from the nearest registered site, so the site screen alone
+# clears both. One is on the 法郎组 band (class 5), the other on basalt (class 1):
+
+# %%
+potential_screen = screen_paths(
+    [quarries_file], store, id_field="name", options=ScreenOptions(project_type="mining")
+)
+pd.DataFrame(
+    [
+        {
+            "project": p["project_id"],
+            "registry grade": p["registry_grade"],
+            "highest class": p["potential"]["highest_class"],
+            "potential grade": p["potential"]["grade"],
+            "grade": p["grade"],
+            "actions": ", ".join(a["id"] for a in p["potential"]["actions"]),
+        }
+        for p in potential_screen.projects
+    ]
+)
+
+# %% [markdown]
+# The pieces of each footprint on each unit, with their ellipsoidal areas (m²), are what
+# the GeoJSON and GeoPackage outputs carry (role / layer `potential`):
+
+# %%
+potential_screen.potential[["project_id", "unit", "name_zh", "potential_class", "area_m2"]]
