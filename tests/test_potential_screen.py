@@ -188,3 +188,33 @@ def test_classify_map_names_the_units_not_in_the_table(table):
     classed = classify_map(synthetic_map(), table)
     assert classed.frame["potential_class"].tolist() == ["5", "1", "3", "U"]
     assert classed.unmatched_count == 1 and classed.unmatched_units() == ["XQ"]
+
+
+def test_a_rules_file_without_potential_rules_still_screens_sites(mapped, table, tmp_path):
+    from fossilgis.errors import RulesError
+    from fossilgis.layers import LAYERS_DIR
+    from fossilgis.rules import load_rules
+
+    text = (LAYERS_DIR / "rules.toml").read_text(encoding="utf-8")
+    old = tmp_path / "rules_2026.toml"
+    old.write_text(text[: text.index("\n[[potential_rule]]")], encoding="utf-8")
+    rules = load_rules(old)  # an office's file from before fossil potential screening
+    assert rules.potential_rules == ()
+    with pytest.raises(RulesError, match=r"no \[\[potential_rule\]\] table.*layers/rules.toml"):
+        rules.potential_outcome("5", "linear", True)
+
+
+def test_potential_rules_are_validated_like_the_rule_table(tmp_path):
+    from fossilgis.errors import RulesError
+    from fossilgis.layers import LAYERS_DIR
+    from fossilgis.rules import load_rules
+
+    text = (LAYERS_DIR / "rules.toml").read_text(encoding="utf-8")
+    gap = tmp_path / "gap.toml"
+    gap.write_text(text.replace('potential_class = ["1", "2"]', 'potential_class = ["1"]'))
+    with pytest.raises(RulesError, match=r"potential_rule.*match no rule.*potential_class=2"):
+        load_rules(gap)
+    typo = tmp_path / "typo.toml"
+    typo.write_text(text.replace('potential_class = ["1", "2"]', 'potential_class = ["1", "6"]'))
+    with pytest.raises(RulesError, match=r"'6' is not a valid potential_class"):
+        load_rules(typo)
