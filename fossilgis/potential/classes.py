@@ -68,6 +68,27 @@ def classify_map(gdf, table=None, *, version: int = 0) -> ClassedMap:
     return ClassedMap(frame=frame.reset_index(drop=True), table=table, version=version)
 
 
+_TABLES: dict = {}
+
+
+def current_table():
+    """The potential table in use (``$FOSSILGIS_POTENTIAL`` or layers/potential.toml), read
+    again only when the file (its path or modification time) changes."""
+    from fossilgis.potential.table import default_potential_path, load_potential_table
+
+    path = default_potential_path()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = None  # let the loader say what is wrong with the path
+    key = (str(path), stamp)
+    if stamp is None or key not in _TABLES:
+        table = load_potential_table(path)
+        _TABLES.clear()
+        _TABLES[key] = table
+    return _TABLES[key]
+
+
 def current_map(store, table=None) -> ClassedMap | None:
     """The store's current geological map, classed; None when none is imported.
 
@@ -75,12 +96,10 @@ def current_map(store, table=None) -> ClassedMap | None:
     version and modification time), so a web process classes and indexes the map once, not
     per screen, and an edited table is used at once.
     """
-    from fossilgis.potential.table import load_potential_table
-
     version = store.formations.current_version()
     if not version:
         return None
-    table = table or load_potential_table()
+    table = table or current_table()
     path = table.path
     stamp = path.stat().st_mtime_ns if path and path.exists() else 0
     key = (version, str(path), table.version, stamp)
