@@ -3,8 +3,10 @@
 Each chunk is read and screened on its own (:func:`fossilgis.screening.screen_results`);
 only the impacts and per-project totals are kept, so memory stays bounded by the chunk
 size however many footprints the file holds. The merged result has the same JSON form
-as an in-memory screen; it does not keep the footprints themselves (the HTML report
-then shows no sketch map, and a GeoPackage output has no footprints layer).
+as an in-memory screen (the fossil potential of a project split over chunks included);
+it does not keep the footprints themselves nor their pieces on the geological map (the
+HTML report then shows no sketch map, and a GeoPackage output has empty footprints and
+potential layers).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from fossilgis.impact import ScreenOptions
+from fossilgis.potential.results import merge_chunks
 from fossilgis.rules import worst_grade
 from fossilgis.screening import Screening, screen_results
 
@@ -30,6 +33,7 @@ def _merge_project(into: dict, part: dict) -> None:
     into["repaired"].extend(part["repaired"])
     into["notes"].extend(n for n in part["notes"] if n not in into["notes"])
     into["grade"] = worst_grade([into["grade"], part["grade"]])
+    into["registry_grade"] = worst_grade([into["registry_grade"], part["registry_grade"]])
 
 
 def screen_file_in_chunks(
@@ -55,6 +59,7 @@ def screen_file_in_chunks(
     total = feature_count(path, layer) or 0
     projects: dict[str, dict] = {}
     areas: dict[str, float] = {}  # exact sums; rounded once at the end like in memory
+    unit_areas: dict[str, list] = {}  # exact areas per geological unit, per project
     impacts = []
     done = 0
     last = None
@@ -70,6 +75,8 @@ def screen_file_in_chunks(
         # the union within a chunk (shared ground once); chunks are summed
         for pid, area in part.project_areas.items():
             areas[pid] = areas.get(pid, 0.0) + float(area)
+        for pid, parts in part.potential_unit_areas.items():
+            unit_areas.setdefault(pid, []).extend(parts)
         impacts.append(part.impacts)
         done += len(chunk.gdf)
         last = part
@@ -77,6 +84,9 @@ def screen_file_in_chunks(
             progress(done, max(total, done))
     for pid, p in projects.items():
         p["footprint_area_m2"] = round(areas.get(pid, 0.0), 1)
+    if last is not None and last.potential_map.get("formations_version"):
+        # shares, highest class, grade and actions from all chunks, as in memory
+        merge_chunks(projects, unit_areas, areas, rules, last.options)
     merged = pd.concat(impacts, ignore_index=True)
     empty = gpd.GeoDataFrame(
         {"project_id": [], "footprint_index": []}, geometry=[], crs="EPSG:4490"
@@ -88,6 +98,8 @@ def screen_file_in_chunks(
         rules=last.rules,
         layers=last.layers,
         options=last.options,
+        potential=last.potential.iloc[:0],
+        potential_map=last.potential_map,
     )
 
 

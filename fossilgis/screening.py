@@ -66,6 +66,8 @@ class Screening:
     potential: object = None
     #: the geological map and potential table screened against (``map_summary``)
     potential_map: dict = field(default_factory=dict)
+    #: project id -> exact area per geological unit (for merging chunks: fossilgis.batch)
+    potential_unit_areas: dict = field(default_factory=dict)
     created_at: str = field(
         default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     )
@@ -262,7 +264,7 @@ def screen_results(
     imp["footprint_index"] = allfp["footprint_index"].to_numpy()[rows] if len(rows) else []
     allfp["footprint_area_m2"] = areas
 
-    projects, project_areas = [], {}
+    projects, project_areas, unit_areas = [], {}, {}
     records = impact_records(imp)
     project_of = allfp["project_no"].to_numpy()
     rows_of = pd.Series(np.arange(total)).groupby(project_of).indices
@@ -285,6 +287,7 @@ def screen_results(
     for n, (pid, res, _) in enumerate(parts):
         rows = rows_of.get(n, none)
         project_areas[pid] = project_areas.get(pid, 0.0) + measured[n][0]
+        unit_areas.setdefault(pid, []).extend(potential.unit_areas.get(n, []))
         project = project_dict(
             pid, res, geoms[rows], records.get(n, []), measured[n], attributes(res)
         )
@@ -314,6 +317,7 @@ def screen_results(
         project_areas=project_areas,
         potential=pieces.drop(columns="unit_pos"),
         potential_map=potential.summary,
+        potential_unit_areas=unit_areas,
     )
 
 

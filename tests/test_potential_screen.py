@@ -218,3 +218,27 @@ def test_potential_rules_are_validated_like_the_rule_table(tmp_path):
     typo.write_text(text.replace('potential_class = ["1", "2"]', 'potential_class = ["1", "6"]'))
     with pytest.raises(RulesError, match=r"'6' is not a valid potential_class"):
         load_rules(typo)
+
+
+def test_a_chunked_screen_gives_the_same_potential_as_in_memory(mapped, table, tmp_path):
+    from fossilgis.batch import screen_file_in_chunks
+    from fossilgis.screening import screen_paths
+
+    # a grid of separate squares (a chunked screen sums overlaps found in different
+    # chunks: fossilgis.batch), some on the units, some north of the map
+    x, y = np.meshgrid(X + 0.001 + 0.0045 * np.arange(13), Y + 0.001 + 0.007 * np.arange(5))
+    x, y = x.ravel(), y.ravel()
+    n = len(x)
+    fps = gpd.GeoDataFrame(
+        {"project": [f"P{i % 4}" for i in range(n)]},  # every project in every chunk
+        geometry=[shapely.box(a, b, a + 0.002, b + 0.002) for a, b in zip(x, y)],
+        crs="EPSG:4490",
+    )
+    path = tmp_path / "fps.gpkg"
+    fps.to_file(path)
+    whole = screen_paths([path], mapped, id_field="project").to_dict()
+    chunked = screen_file_in_chunks(path, mapped, id_field="project", chunk_size=7).to_dict()
+    for d in (whole, chunked):
+        d.pop("created_at")
+    assert {p["potential"]["highest_class"] for p in whole["projects"]} == {"5"}
+    assert chunked == whole

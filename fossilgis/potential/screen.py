@@ -101,19 +101,33 @@ def _deduplicated_areas(pieces, project_of: np.ndarray) -> pd.DataFrame:
 
 def summarise_potential(
     pieces, project_of: np.ndarray, project_areas: np.ndarray, classed, rules, options
-) -> dict[int, dict]:
-    """The potential result of each project number that has pieces, plus an empty result
-    for the others (every project on a map gets one): ``{project_no: dict}``."""
+) -> tuple[dict[int, dict], dict[int, list]]:
+    """The potential result of every project number (an empty one for projects off the
+    map), and the exact area of each unit per project (:data:`UnitKey` → m², for merging
+    the results of chunks): ``({project_no: dict}, {project_no: [(key, m²), ...]})``."""
     table = classed.table
     areas = _deduplicated_areas(pieces, project_of) if len(pieces) else None
     # the units' attributes as plain arrays, looked up by position (never a row per call)
     cols = {c: classed.frame[c].to_numpy() for c in _UNIT_COLUMNS}
     out: dict[int, dict] = {}
+    exact: dict[int, list] = {}
     groups = areas.groupby("project_no").indices if areas is not None else {}
     for n in range(len(project_areas)):
-        rows = areas.iloc[groups[n]] if n in groups else None
-        out[n] = _project_potential(rows, float(project_areas[n]), cols, table, rules, options)
-    return out
+        parts = []
+        if n in groups:
+            rows = areas.iloc[groups[n]]
+            for k, area in zip(rows["unit_pos"].tolist(), rows["area_m2"].tolist()):
+                key = (
+                    _text(cols["unit"][k]),
+                    _text(cols["name_zh"][k]),
+                    _text(cols["name_en"][k]),
+                    cols["potential_class"][k],
+                    bool(cols["table_row"][k]),
+                )
+                parts.append((key, area))
+        exact[n] = parts
+        out[n] = potential_result(parts, float(project_areas[n]), table, rules, options)
+    return out, exact
 
 
 _UNIT_COLUMNS = ("unit", "name_zh", "name_en", "potential_class", "table_row")
@@ -128,22 +142,29 @@ def _measure(area: float, total: float) -> dict:
     }
 
 
-def _project_potential(rows, total: float, cols: dict, table, rules, options) -> dict:
+def potential_result(parts: list, total: float, table, rules, options) -> dict:
+    """One project's potential result from its units' exact areas.
+
+    ``parts``: ``[((unit, name_zh, name_en, class, in_table), m²), ...]`` (a unit may come
+    more than once: from chunks of one file; its areas are added); ``total``: the project's
+    footprint area in m².
+    """
+    merged: dict = {}
+    for key, area in parts:
+        merged[key] = merged.get(key, 0.0) + area
     units, classes = [], {}
-    if rows is not None:
-        for k, area in zip(rows["unit_pos"].tolist(), rows["area_m2"].tolist()):
-            code = cols["potential_class"][k]
-            classes[code] = classes.get(code, 0.0) + area
-            units.append(
-                {
-                    "unit": _text(cols["unit"][k]),
-                    "name_zh": _text(cols["name_zh"][k]),
-                    "name_en": _text(cols["name_en"][k]),
-                    "class": code,
-                    "in_table": bool(cols["table_row"][k]),
-                    **_measure(area, total),
-                }
-            )
+    for (unit, name_zh, name_en, code, in_table), area in merged.items():
+        classes[code] = classes.get(code, 0.0) + area
+        units.append(
+            {
+                "unit": unit,
+                "name_zh": name_zh,
+                "name_en": name_en,
+                "class": code,
+                "in_table": in_table,
+                **_measure(area, total),
+            }
+        )
     units.sort(key=lambda u: (-table.rank(u["class"]), -u["area_m2"]))
     mapped = sum(classes.values())
     highest = table.highest(list(classes)) if classes else None
