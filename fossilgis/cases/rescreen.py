@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fossilgis.cases.snapshot import compare, describe_changes, summary_of
+from fossilgis.cases.snapshot import compare, describe_changes, summary_of, targets_of
 from fossilgis.impact import worst_grade
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def _case_snapshot(base: dict, projects: list[dict], overlaps: dict) -> dict:
         "overlaps": overlaps,
         "summary": summary,
         "grade": worst_grade(p["grade"] for p in projects),
-        "targets": sorted({v["id"] for v in summary.values()}),
+        "targets": targets_of(summary),
     }
 
 
@@ -133,7 +133,10 @@ def rescreen_cases(
 
     started = time.perf_counter()
     layers = layers_summary(store)
-    report = RescreenReport(revision=revision_label(layers))
+    mapped = store.formations.current_version()
+    report = RescreenReport(
+        revision=revision_label(layers) + (f" · formations v{mapped}" if mapped else "")
+    )
     live = store.cases.live()
     if numbers is not None:
         keep = set(numbers)

@@ -51,7 +51,43 @@ def summary_of(projects: list[dict]) -> dict:
                 cur["zone"] = imp["zone"]
             cur["distance_m"] = round(min(cur["distance_m"], dist), 1)
             cur["overlap_m2"] = round(cur["overlap_m2"] + area, 1)
+    potential = _potential_summary(projects)
+    if potential:
+        out[POTENTIAL_KEY] = potential
     return dict(sorted(out.items()))
+
+
+#: the summary entry of the fossil potential of the ground (beside one per target)
+POTENTIAL_KEY = "potential:ground"
+
+
+def targets_of(summary: dict) -> list[str]:
+    """The ids of the sites and sections a summary names (not the potential entry)."""
+    return sorted({v["id"] for k, v in summary.items() if k != POTENTIAL_KEY})
+
+
+def _potential_summary(projects: list[dict]) -> dict | None:
+    """The fossil potential part of a summary: its worst grade and highest class over the
+    projects; None when it asks nothing (grade none: low potential, or no geological map),
+    so that importing a map flags only the cases it gives something to do."""
+    from fossilgis.potential.classes import current_table
+
+    results = [p["potential"] for p in projects if p.get("potential")]
+    graded = [r for r in results if r["grade"] != "none"]
+    if not graded:
+        return None
+    table = current_table()
+    highest = table.highest(r["highest_class"] for r in graded)
+    return {
+        "id": "化石潜力 / fossil potential",
+        "name_zh": "化石潜力",
+        "name_en": "fossil potential",
+        "grade": worst_grade(r["grade"] for r in graded),
+        "zone": None,
+        "potential_class": highest,
+        "distance_m": 0.0,
+        "overlap_m2": round(sum(r["mapped_area_m2"] for r in graded), 1),
+    }
 
 
 def snapshot_of(screening) -> dict:
@@ -78,7 +114,7 @@ def snapshot_of(screening) -> dict:
         "overlaps": overlaps,
         "summary": summary,
         "grade": worst_grade(p["grade"] for p in result["projects"]),
-        "targets": sorted({v["id"] for v in summary.values()}),
+        "targets": targets_of(summary),
     }
 
 
@@ -144,7 +180,13 @@ def compare(old: dict, new: dict) -> list[dict]:
     out = []
     for key in sorted(set(old) | set(new)):
         a, b = old.get(key), new.get(key)
-        if a and b and a["grade"] == b["grade"] and a["zone"] == b["zone"]:
+        if (
+            a
+            and b
+            and a["grade"] == b["grade"]
+            and a["zone"] == b["zone"]
+            and a.get("potential_class") == b.get("potential_class")
+        ):
             continue
         out.append({"target": key, "was": a, "now": b})
     return out
@@ -153,6 +195,9 @@ def compare(old: dict, new: dict) -> list[dict]:
 def _state(s: dict | None, lang: str | None) -> str:
     if s is None:
         return wording.pick("不涉及", "not affected", lang)
+    if s.get("potential_class"):
+        code = s["potential_class"]
+        return wording.pick(f"{code} 类", f"class {code}", lang)
     where = vocab.ZONES.label(s["zone"], lang)
     if s.get("overlap_m2"):
         return f"{where} {wording.fmt_area(s['overlap_m2'], lang)}"
@@ -180,6 +225,8 @@ def describe_changes(
         parts.append(wording.pick(f"结论由“{a}”变为“{b}”", f"grade {a} → {b}", lang))
     for c in changes:
         tid = (c["now"] or c["was"])["id"]
+        if c["target"] == POTENTIAL_KEY:
+            tid = wording.pick("化石潜力", "fossil potential", lang)
         now, was = _state(c["now"], lang), _state(c["was"], lang)
         parts.append(
             wording.pick(f"{tid} 现为 {now}，原为 {was}", f"{tid} now {now}, was {was}", lang)

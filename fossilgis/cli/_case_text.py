@@ -56,6 +56,13 @@ def render_case_text(store, record: dict, lang: str | None = None) -> str:
             + ")"
         )
         for v in (s["summary"] or {}).values():
+            if v.get("potential_class"):  # the fossil potential of the ground
+                lines.append(
+                    f"     {pick(v['name_zh'], v['name_en'], lang)}: "
+                    f"{t('类', 'class')} {v['potential_class']}, "
+                    f"{vocab.GRADES.label(v['grade'], lang)}"
+                )
+                continue
             lines.append(
                 f"     {v['id']} {pick(v['name_zh'], v['name_en'], lang)}: "
                 f"{vocab.ZONES.label(v['zone'], lang)}, "
