@@ -41,11 +41,30 @@ LAYER_FIELDS: dict[str, list[tuple[str, str, bool]]] = {
     ],
 }
 
-#: fields of which a feature must fill at least one, per kind
-ANY_OF = {FORMATIONS: ("unit", "name_zh", "name_en")}
+#: the office's own context layers (``layers import --kind context-counties`` …): drawn
+#: under the sites for orientation (fossilgis.context), written to the data directory
+CONTEXT_KINDS = {
+    "context-province": ("province", ("Polygon", "MultiPolygon")),
+    "context-prefectures": ("prefectures", ("Polygon", "MultiPolygon")),
+    "context-counties": ("counties", ("Polygon", "MultiPolygon")),
+    "context-places": ("places", ("Point", "MultiPoint")),
+    "context-rivers": ("rivers", ("LineString", "MultiLineString")),
+    "context-roads": ("roads", ("LineString", "MultiLineString")),
+}
+_CONTEXT_FIELDS = [("name_zh", "str", False), ("name_en", "str", False), ("rank", "str", False)]
 
-#: the kinds ``layers import`` and ``layers validate`` read: the registry and the geology
-IMPORT_KINDS = (*LAYER_KINDS, FORMATIONS)
+#: fields of which a feature must fill at least one, per kind
+ANY_OF = {
+    FORMATIONS: ("unit", "name_zh", "name_en"),
+    **{
+        k: ("name_zh", "name_en")
+        for k in ("context-prefectures", "context-counties", "context-places")
+    },
+}
+
+#: the kinds ``layers import`` and ``layers validate`` read: the registry, the geology and
+#: the office's context layers
+IMPORT_KINDS = (*LAYER_KINDS, FORMATIONS, *CONTEXT_KINDS)
 
 #: geometry families allowed per layer
 LAYER_GEOMETRY = {
@@ -53,6 +72,9 @@ LAYER_GEOMETRY = {
     "sections": ("LineString", "MultiLineString"),
     FORMATIONS: ("Polygon", "MultiPolygon"),
 }
+for _kind, (_name, _family) in CONTEXT_KINDS.items():
+    LAYER_FIELDS[_kind] = _CONTEXT_FIELDS
+    LAYER_GEOMETRY[_kind] = _family
 
 #: the singular kind used in impact results ("site" | "section")
 TARGET_KIND = {"sites": "site", "sections": "section"}

@@ -1,4 +1,5 @@
-"""What ``layers import|history --kind formations`` print about the geological map."""
+"""``layers import|history`` for the layers beside the registry: the geological map
+(``--kind formations``) and the office's context layers (``--kind context-…``)."""
 
 from __future__ import annotations
 
@@ -45,3 +46,33 @@ def echo_history(store) -> None:
             f"  version {row['version']}: {row['count']} features, source {row['source']}, "
             f"imported {row['imported_at']}" + (f" ({row['note']})" if row["note"] else "")
         )
+
+
+def write_context(store, kind: str, gdf, file, result) -> None:
+    """Keep an office context layer in the data directory (atomically; the previous file,
+    if any, is kept beside it as ``<name>.previous.geojson``)."""
+    import shutil
+
+    from fossilgis.context import office_context_path
+    from fossilgis.io.atomic import atomic_output, write_frame
+    from fossilgis.schema import CONTEXT_KINDS
+
+    name = CONTEXT_KINDS[kind][0]
+    path = office_context_path(store.data_dir, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keep = [c for c in ("name_zh", "name_en", "rank") if c in gdf.columns]
+    frame = gdf[[*keep, gdf.geometry.name]]
+    if path.exists():
+        shutil.copy2(path, path.with_name(f"{name}.previous.geojson"))
+    with atomic_output(path, store.protected_paths()) as tmp:
+        write_frame(frame, tmp, layer=name, driver="GeoJSON", layer_options={"RFC7946": "YES"})
+    click.echo(
+        f"Read {file.name}: {len(frame)} features; CRS {result.crs_in} ({result.crs_basis})"
+        + (f"; encoding {result.encoding}" if result.encoding else "")
+    )
+    for note in result.notes:
+        click.echo(f"  note: {note}")
+    click.echo(
+        f"Context layer {name} ({kind}) written to {path}; the maps draw it instead of the "
+        "shipped one (remove the file to go back)."
+    )

@@ -8,7 +8,7 @@ import click
 
 from fossilgis import vocab
 from fossilgis.cli._common import choice_option, limit_option, open_store, operator, reading_options
-from fossilgis.schema import FORMATIONS, IMPORT_KINDS, LAYER_KINDS
+from fossilgis.schema import CONTEXT_KINDS, FORMATIONS, IMPORT_KINDS, LAYER_KINDS
 
 
 def _store(ctx):
@@ -76,8 +76,10 @@ def validate(ctx, from_source):
     "--kind",
     type=click.Choice(IMPORT_KINDS),
     required=True,
-    help="Which layer: the registry's sites or sections, or the geological map's formations "
-    "(units: --map unit=代号 --map name_zh=名称 …; docs/potential.md).",
+    help="Which layer: the registry's sites or sections, the geological map's formations "
+    "(units: --map unit=代号 --map name_zh=名称 …; docs/potential.md), or one of the office's "
+    "context layers drawn under the sites (context-counties, context-places …; "
+    "docs/webmap.md).",
 )
 @click.option(
     "--map",
@@ -114,7 +116,7 @@ def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_s
     from fossilgis.io.limits import use_limits
     from fossilgis.layers import parse_mapping, read_registry
 
-    fills = {} if kind == FORMATIONS else {"boundary_status": boundary_status}
+    fills = {} if kind in (FORMATIONS, *CONTEXT_KINDS) else {"boundary_status": boundary_status}
     for pair in defaults:
         name, sep, value = pair.partition("=")
         if not sep:
@@ -132,6 +134,10 @@ def import_(ctx, file, kind, mapping, defaults, crs, encoding, layer, boundary_s
             encoding=encoding,
         )
     store = _store(ctx)
+    if kind in CONTEXT_KINDS:
+        from fossilgis.cli._formations import write_context
+
+        return write_context(store, kind, gdf, file, result)
     if kind == FORMATIONS:
         version = store.formations.replace(
             gdf,

@@ -121,10 +121,13 @@ def _targets_frame(store):
     )
 
 
-def _map(screening, fps, impacts, lang: str | None, targets_frame) -> dict | None:
+def _map(screening, fps, impacts, lang: str | None, targets_frame, data_dir=None) -> dict | None:
     """The project's sketch map: with a store, its affected targets, their zone edges and
-    the other sites and sections around them."""
-    drawn, context = [], []
+    the other sites and sections around them; the context layers (province, rivers,
+    cities) and a locator inset always."""
+    from fossilgis.report.locator import context_items, locator
+
+    drawn, context = [], context_items(data_dir, lang)
     if targets_frame is not None:
         ids = {(i["target_kind"], i["target_id"]) for i in impacts}
         tf = targets_frame
@@ -136,10 +139,15 @@ def _map(screening, fps, impacts, lang: str | None, targets_frame) -> dict | Non
             else:
                 context.append(ContextItem(wording.both(OTHER_TARGETS, lang), geom))
     rules = screening.rules if targets_frame is not None else None
-    return sketch_map(fps, drawn, rules=rules, context=context, lang=lang)
+    geoms = [g for g in fps.geometry.values if g is not None and not g.is_empty]
+
+    def inset(corner):
+        return locator(geoms, data_dir, lang, corner) if geoms else {}
+
+    return sketch_map(fps, drawn, rules=rules, context=context, lang=lang, inset=inset)
 
 
-def _project(screening, p: dict, lang: str | None, targets_frame) -> dict:
+def _project(screening, p: dict, lang: str | None, targets_frame, data_dir=None) -> dict:
     fps = screening.footprints[screening.footprints["project_id"] == p["project_id"]]
     follow, basis = wording.follow_ups_and_basis(p["impacts"])
     layer = f" ({wording.pick('图层', 'layer', lang)} {p['layer']})" if p.get("layer") else ""
@@ -153,7 +161,7 @@ def _project(screening, p: dict, lang: str | None, targets_frame) -> dict:
         "area": wording.fmt_area(p["footprint_area_m2"], lang),
         "grade": p["grade"],
         "notes": [wording.split_bilingual(note, lang) for note in p["notes"]],
-        "map": _map(screening, fps, p["impacts"], lang, targets_frame),
+        "map": _map(screening, fps, p["impacts"], lang, targets_frame, data_dir),
         "impacts": [_impact_row(imp, lang) for imp in p["impacts"]],
         "follow_ups": [wording.split_bilingual(f, lang) for f in follow],
         "legal_basis": [wording.split_bilingual(b, lang) for b in basis],
@@ -249,5 +257,8 @@ def render_html(
         case=record,
         running_head=css_string_body(record["number"]) if record is not None else "",
         grade=screening.grade,
-        projects=[_project(screening, p, lang, targets_frame) for p in d["projects"]],
+        projects=[
+            _project(screening, p, lang, targets_frame, getattr(store, "data_dir", None))
+            for p in d["projects"]
+        ],
     )

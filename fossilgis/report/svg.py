@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import shapely
 
+from fossilgis.report.locator import INSET_H, INSET_W, SAMPLES
 from fossilgis.report.wording import both, pick_sentence
 
 #: the map frame, in SVG pixels; the drawing adds margins for the corner coordinates
@@ -44,15 +45,18 @@ class MapTarget(NamedTuple):
 
 
 class ContextItem(NamedTuple):
-    """A geometry drawn lightly for orientation, unlabelled on the map.
+    """A geometry drawn lightly for orientation.
 
     ``label`` names it in the legend (one legend row per ``cls``); ``cls`` is its style in
-    the template (``ctx``: other sites and sections; later layers may add their own).
+    the template (``ctx``: other sites and sections; ``ctx-prov``, ``ctx-river``,
+    ``ctx-place`` …: the context layers, :mod:`fossilgis.report.locator`); ``name``, when
+    given, is written beside it on the map (a city's name).
     """
 
     label: str
     geometry: object
     cls: str = "ctx"
+    name: str = ""
 
 
 def _text_px(text: str, size: float = 11) -> float:
@@ -193,7 +197,9 @@ def _legend(rows: list[tuple[str, str, str]], lang: str | None, frame: _Frame, d
     }
 
 
-def sketch_map(footprints, targets=(), *, rules=None, context=(), lang=None) -> dict | None:
+def sketch_map(
+    footprints, targets=(), *, rules=None, context=(), lang=None, inset=None
+) -> dict | None:
     """The shapes, labels, legend, scale bar, north arrow and corners of a project's map.
 
     Parameters
@@ -208,6 +214,10 @@ def sketch_map(footprints, targets=(), *, rules=None, context=(), lang=None) -> 
         Geometries (EPSG:4490) drawn lightly under everything where they reach the frame.
     lang : {"zh", "en", None}
         The language of the legend, the corners and the north arrow.
+    inset : callable, optional
+        ``inset((x, y)) -> dict``: the locator inset drawn with its upper-left corner at
+        frame pixel ``(x, y)``, in the corner the legend leaves free
+        (:func:`fossilgis.report.locator.locator`).
 
     Returns
     -------
@@ -261,13 +271,21 @@ def sketch_map(footprints, targets=(), *, rules=None, context=(), lang=None) -> 
     for cls in ("ring-c", "ring-a"):
         if any(k == cls for k, _, _ in rings):
             rows.append((cls, "line", f"{both(WORDS[cls], lang)} ({_distances(rings, cls)})"))
-    rows += [(cls, "rect", label) for cls, label in _context_rows(context)]
+    rows += [(cls, SAMPLES.get(cls, "rect"), label) for cls, label in _context_rows(context)]
     # footprints weigh most: the legend should never hide the project
     px4 = 4 / frame.scale
     drawn = [(4.0, shapely.buffer(g, px4)) for g in fp] + [
         (1.0, shapely.buffer(g, px4)) for g in tg
     ]
 
+    legend = _legend(rows, lang, frame, drawn)
+    free = (8, 8) if float(legend["x"]) > 8 else (WIDTH - INSET_W - 8, HEIGHT - INSET_H - 8)
+    names = []
+    for item, g in zip(context, metric(i.geometry for i in context)):
+        if item.name and shapely.intersects(g, shapely.box(*frame.clip)):
+            x, y = frame.xy(*shapely.get_coordinates(g)[0])
+            label = {"x": f"{float(x) + 5:.1f}", "y": f"{float(y) - 4:.1f}", "text": item.name}
+            names.append(label)
     nw, se = to_deg.transform(frame.x0, frame.y1), to_deg.transform(frame.x1, frame.y0)
     crs_words = pick_sentence(WORDS["crs"], lang).format(zone=zone)
     return {
@@ -282,7 +300,9 @@ def sketch_map(footprints, targets=(), *, rules=None, context=(), lang=None) -> 
         "rings": [s for k, g, _ in rings for s in frame.shapes(g, k)],
         "targets": items,
         "footprints": [s for g in fp for s in frame.shapes(g, "fp")],
-        "legend": _legend(rows, lang, frame, drawn),
+        "context_names": names,
+        "inset": inset(free) if inset is not None else {},
+        "legend": legend,
         "scale_bar": _scale_bar(WIDTH / frame.scale, frame.scale),
         "north": {"x": WIDTH - 22, "text": both(WORDS["north"], lang)},
         "corners": [
