@@ -2,12 +2,14 @@
 duplicated records, as a ratio against a trivial endpoint (/healthz) on the same server.
 
     .venv/bin/python bench/patrols.py --clients 8 --patrols 200 [--photos] [--threads 8]
+                                      [--store gpkg|postgis]
 
-The app runs on waitress in a subprocess over a fresh store. Each client keeps one HTTP/1.1
-connection and sends patrols (exchange-format GeoJSON, 3 waypoints; with ``--photos`` a
-multipart body with a distinct ~20 kB JPEG each) with a patroller's bearer token. After the
-timed run every patrol is sent again (must answer 200), then the store is checked: one
-record per UUID, one ``create`` audit row each, nothing else.
+The app runs on waitress in a subprocess over a fresh store (``--store postgis``: a new
+schema in $FOSSILGIS_BENCH_PG, else in a throwaway cluster of tests/pg_cluster.py). Each
+client keeps one HTTP/1.1 connection and sends patrols (exchange-format GeoJSON, 3
+waypoints; with ``--photos`` a multipart body with a distinct ~20 kB JPEG each) with a
+patroller's bearer token. After the timed run every patrol is sent again (must answer 200),
+then the store is checked: one record per UUID, one ``create`` audit row each, nothing else.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ SERVER = """
 import logging, sys, waitress
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" notes
 from webmap import create_app
-app = create_app({"DATA_DIR": sys.argv[1]})
+app = create_app({"DATA_DIR": sys.argv[1], "STORE": sys.argv[4] or None})
 waitress.serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=int(sys.argv[3]),
                connection_limit=200, channel_timeout=60, _quiet=True)
 """
@@ -156,20 +158,40 @@ def main(argv=None) -> int:
     ap.add_argument("--patrols", type=int, default=200)
     ap.add_argument("--threads", type=int, default=8, help="waitress worker threads")
     ap.add_argument("--photos", action="store_true", help="multipart with a JPEG each")
+    ap.add_argument("--store", choices=["gpkg", "postgis"], default="gpkg")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "patrols.json"))
     args = ap.parse_args(argv)
 
+    if args.store == "postgis":
+        sys.path.insert(0, str(ROOT / "bench"))
+        from _pg import bench_pg_url
+
+        with bench_pg_url() as url:
+            schema = f"schema=bench_patrols_{os.getpid()}"
+            out = _bench(args, f"{url}{'&' if '?' in url else '?'}{schema}")
+    else:
+        out = _bench(args, None)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(out, indent=1))
+    return 0 if out["ok"] else 1
+
+
+def _bench(args, url: str | None) -> dict:
+    """Run the uploads against a new store (PostGIS when ``url``); the figures."""
     from fossilgis.auth import create_user, issue_token
     from fossilgis.store import open_store
 
     with tempfile.TemporaryDirectory(prefix="fossilgis-bench-patrols-") as tmp:
-        store = open_store(tmp)
+        store = open_store(tmp, store=url)
         create_user(store, "bench", "bench password", "patroller")
         token = issue_token(store, "bench", "bench")
         port = free_port()
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         server = subprocess.Popen(
-            [sys.executable, "-c", SERVER, tmp, str(port), str(args.threads)], env=env, cwd=ROOT
+            [sys.executable, "-c", SERVER, tmp, str(port), str(args.threads), url or ""],
+            env=env,
+            cwd=ROOT,
         )
         try:
             for _ in range(300):
@@ -208,10 +230,15 @@ def main(argv=None) -> int:
         photos = None
         if args.photos:
             photos = len(list((Path(tmp) / "photos").glob("??/*.jpg")))
+        if url is not None:
+            with store._read() as conn:
+                conn.execute(f"DROP SCHEMA {store.schema} CASCADE")
+        store.close()
 
     rate = len(jobs) / secs
     trivial = n_trivial / tsecs
     out = {
+        "store": args.store,
         "clients": args.clients,
         "patrols": args.patrols,
         "threads": args.threads,
@@ -239,10 +266,7 @@ def main(argv=None) -> int:
             and len(creates) == len(sent)
         ),
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps(out, indent=1))
-    return 0 if out["ok"] else 1
+    return out
 
 
 if __name__ == "__main__":

@@ -16,9 +16,11 @@ BENCHES = [
     ("web.py", []),
     ("patrols_store.py", []),
     ("patrols.py", []),
+    ("patrols.py", ["--store", "postgis", "--out", "bench/out/patrols-postgis.json"]),
     ("ogcapi.py", []),
     ("ogcapi_vs_pygeoapi.py", ["20000", "--seconds", "5"]),
     ("cases.py", ["10000"]),
+    ("potential.py", ["--units", "50000", "--footprints", "1000"]),
 ]
 
 
@@ -31,6 +33,8 @@ def main() -> int:
         print(f"\n=== {script} {' '.join(args)}", flush=True)
         if subprocess.run([sys.executable, str(path), *args]).returncode != 0:
             failed.append(script)
+    print("\n=== the speed goals, from the figures above (bench/summary.py)", flush=True)
+    subprocess.run([sys.executable, str(HERE / "summary.py")])
     if failed:
         print(f"\nfailed: {', '.join(failed)}")
     return 1 if failed else 0

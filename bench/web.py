@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import statistics
@@ -51,6 +52,14 @@ def page_weight(base: str) -> tuple[int, int, int]:
                 asset_bytes += len(_get(f"{base}{folder}/{ref.decode()}"))
     layers = sum(len(_get(base + p)) for p in PATHS[2:4])
     return len(html.encode()), asset_bytes, layers
+
+
+def context_weight(base: str) -> tuple[int, int]:
+    """(bytes of /api/context.json, bytes of the context layers it lists): fetched by every map."""
+    import json
+
+    index = _get(base + "/api/context.json")
+    return len(index), sum(len(_get(base + x["url"])) for x in json.loads(index)["layers"])
 
 
 def load_wrk(url: str, seconds: int, connections: int) -> tuple[float, float]:
@@ -114,6 +123,8 @@ def main(argv=None) -> int:
         f" = {(html + assets) / 1024:.1f} KiB; GeoJSON fetched at load "
         f"(sites + sections, public) {layers / 1024:.1f} KiB"
     )
+    index, context = context_weight(base)
+    print(f"context layers fetched at load: list {index} B + GeoJSON {context / 1024:.1f} KiB")
     runner, tool = (load_wrk, "wrk") if shutil.which("wrk") else (load_python, "python threads")
     print(
         f"load: {tool}, {args.connections} connections, {args.seconds} s per endpoint, "
@@ -121,12 +132,18 @@ def main(argv=None) -> int:
     )
     base_rps, base_p95 = runner(base + PATHS[0], args.seconds, args.connections)
     print(f"{PATHS[0]:<30} {base_rps:8.0f} req/s  p95 {base_p95:7.2f} ms  (baseline)")
+    rows = {PATHS[0]: {"rps": base_rps, "p95_ms": base_p95}}
     for path in PATHS[1:]:
         rps, p95 = runner(base + path, args.seconds, args.connections)
+        rows[path] = {"rps": rps, "p95_ms": p95}
         print(
             f"{path:<30} {rps:8.0f} req/s  p95 {p95:7.2f} ms  = {base_rps / rps:5.2f}× "
             f"slower, p95 {p95 / base_p95:5.2f}× baseline"
         )
+    weight = {"html": html, "assets": assets, "layers": layers}
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(exist_ok=True)
+    (out / "web.json").write_text(json.dumps({"page_weight": weight, "paths": rows}, indent=1))
     time.sleep(1)  # let the last responses of the load generator drain
     server.close()
     shutil.rmtree(data, ignore_errors=True)

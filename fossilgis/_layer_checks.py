@@ -172,7 +172,7 @@ def _label(i: int, props: dict) -> str:
     fid = props.get("id")
     if fid not in (None, ""):
         return f"feature {i} (id {fid})"
-    unit = props.get("unit") or props.get("name_zh")
+    unit = props.get("unit")  # a geological map's unit code (formations)
     return f"feature {i}" + (f" ({unit})" if _filled(unit) else "")
 
 

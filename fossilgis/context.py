@@ -239,8 +239,7 @@ def read_context(name: str, data_dir=None):
 def context_bounds(data_dir=None) -> tuple[float, float, float, float]:
     """``(min_lon, min_lat, max_lon, max_lat)`` of every available context layer."""
     boxes = [
-        read_context(name, data_dir).total_bounds
-        for name in available_context_layers(data_dir)
+        read_context(name, data_dir).total_bounds for name in available_context_layers(data_dir)
     ]
     if not boxes:
         raise InputNotFoundError(f"{context_dir()}: no context layer file is there.")

@@ -142,6 +142,26 @@ def seed(store) -> None:
         store.save_patrol(patrol, user)
 
 
+def seed_formations(store) -> None:
+    """A synthetic geological map of two units under the leaky site and its neighbour, so
+    the potential layer, screens and status page answer with potential data (public)."""
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame(
+        {
+            "unit": ["T2f", "XX-exposure"],
+            "name_zh": ["法郎组", "暴露测试组"],
+            "name_en": [None, None],
+        },
+        geometry=[
+            shapely.box(106.85, 26.40, 106.95, 26.50),
+            shapely.box(106.95, 26.40, 107.0, 26.5),
+        ],
+        crs="EPSG:4490",
+    )
+    store.formations.replace(gdf, source="test: exposure", user="tests")
+
+
 # -- the needles ---------------------------------------------------------------------------
 def _forms(v: float) -> set[str]:
     """``v`` to 3 decimals, rounded and truncated (both appear in text)."""
@@ -336,6 +356,7 @@ def exposed(new_store):
     store = new_store()
     add_users(store)
     seed(store)
+    seed_formations(store)
     app = create_app({"DATA_DIR": str(store.data_dir), "STORE": store_url(store), "TESTING": True})
     return app, store, signed_in(app, "admin1")
 
@@ -429,9 +450,22 @@ def route_urls(app, store, staff_client) -> dict[str, list[str]]:
             *(f"/api/layers/sites/{i}.kml" for i in sites),
             *(f"/api/layers/sections/{i}.kml" for i in sections),
         ],
+        "/api/potential.geojson": [
+            "/api/potential.geojson?bbox=106.8,26.4,107,26.5",
+            "/api/potential.geojson?bbox=106.8,26.4,107,26.5&zoom=16",
+        ],
+        "/api/potential/legend.json": ["/api/potential/legend.json"],
+        "/api/basemaps.json": ["/api/basemaps.json"],
+        "/api/context.json": ["/api/context.json"],
+        "/api/context/<name>.geojson": [
+            f"/api/context/{n}.geojson" for n in ("province", "rivers", "places")
+        ],
+        "/basemaps/<name>/<int:z>/<int:x>/<int:y>.<ext>": ["/basemaps/none/7/101/54.png"],
         "/api/search": [
             f"/api/search?q={q}"
             for q in ("GZ", "leak", "泄露", "26.45", "N26", "106.9", LEAK_SECTION_ID)
+            # a typed coordinate near the site, a place, a coordinate that cannot be one
+            + ("26°27'N 106°54'E", "Guiyang", "26°75'N 106°54'E")
         ],
         "/patrols": [
             "/patrols",
@@ -521,8 +555,14 @@ _STAFF_ONLY = {
 
 
 #: URLs that answer 404 to a visitor by design (scanned all the same): an unknown path, a
-#: receipt without the submission that made it, an unknown status link
-_NOT_FOUND = {"/ogcapi/nothing", "/submit/receipt", "/status/unknown"}
+#: receipt without the submission that made it, an unknown status link, a tile of a basemap
+#: that was not imported
+_NOT_FOUND = {
+    "/ogcapi/nothing",
+    "/submit/receipt",
+    "/status/unknown",
+    "/basemaps/none/7/101/54.png",
+}
 
 
 def test_anonymous_visitors_never_receive_precise_positions(exposed):
@@ -578,7 +618,11 @@ def test_static_files_carry_no_positions(exposed):
     app, store, _ = exposed
     needles = site_needles(store)
     visitor = app.test_client()
-    for path in ("/static/js/fossilgis-map.js", "/static/css/fossilgis.css"):
+    for path in (
+        "/static/js/fossilgis-map.js",
+        "/static/js/fossilgis-search.js",
+        "/static/css/fossilgis.css",
+    ):
         r = visitor.get(path)
         assert r.status_code == 200 and not leaks(r.get_data(as_text=True), needles)
         r.close()

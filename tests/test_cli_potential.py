@@ -9,11 +9,11 @@ import geopandas as gpd
 import pytest
 import shapely
 from click.testing import CliRunner
+from io_helpers import write_shp
+from potential_fixtures import ORIGIN, synthetic_map, synthetic_table
 
 from fossilgis.cli.main import cli
 from fossilgis.store import open_store
-from tests.io_helpers import write_shp
-from tests.potential_fixtures import ORIGIN, synthetic_map, synthetic_table
 
 X, Y = ORIGIN
 MAPPING = ["--map", "unit=代号", "--map", "name_zh=名称", "--map", "name_en=英文名"]

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import geopandas as gpd
 import shapely
+from case_fixtures import screen_geoms
 from click.testing import CliRunner
+from io_helpers import write_shp
 
 from fossilgis.cli.main import cli
 from fossilgis.context import available_context_layers, read_context
 from fossilgis.report import render_html
 from fossilgis.store import open_store
-from tests.case_fixtures import screen_geoms
-from tests.io_helpers import write_shp
 
 
 def test_office_counties_are_imported_checked_and_drawn(tmp_path):

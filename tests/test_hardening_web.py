@@ -372,7 +372,10 @@ def test_store_errors_do_not_show_server_paths(webmap_data, monkeypatch):
     def broken(*args, **kwargs):
         raise StoreError(f"cannot read {store.path}: disk I/O error; /var/lib/x/y.db locked")
 
+    from fossilgis.store.patrol_maps import PatrolMaps
+
     monkeypatch.setattr(type(store), "list_patrols", broken)
+    monkeypatch.setattr(PatrolMaps, "last_by_target", broken)  # coverage: one SQL aggregate
     for path in ("/api/coverage.json", "/patrols"):
         r = _signed_in(app).get(path)
         text = r.get_data(as_text=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 import shapely
+from case_fixtures import details, screen_geoms
+from potential_fixtures import ORIGIN, synthetic_map, synthetic_table
 
 from fossilgis.cases.rescreen import rescreen_cases
-from tests.case_fixtures import details, screen_geoms
-from tests.potential_fixtures import ORIGIN, synthetic_map, synthetic_table
 
 X, Y = ORIGIN
 

@@ -12,6 +12,7 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
+from potential_fixtures import ORIGIN, synthetic_map, synthetic_table
 from pyproj import Geod
 
 from fossilgis.footprints import ScreenOptions
@@ -20,7 +21,6 @@ from fossilgis.potential.classes import classify_map
 from fossilgis.potential.table import load_potential_table
 from fossilgis.report import render_csv, render_html, render_text
 from fossilgis.screening import screen_results
-from tests.potential_fixtures import ORIGIN, synthetic_map, synthetic_table
 
 GEOD = Geod(ellps="GRS80")
 X, Y = ORIGIN

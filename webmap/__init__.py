@@ -19,7 +19,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     from webmap.assets import use_local_assets
     from webmap.layers import LayerCache
     from webmap.results import ResultStore
-    from webmap.views import account, api, cases, check, map, ogcapi, patrols, submit, targets
+    from webmap.views import (
+        account,
+        api,
+        basemaps,
+        cases,
+        check,
+        context,
+        map,
+        ogcapi,
+        patrols,
+        potential,
+        submit,
+        targets,
+    )
 
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
@@ -86,7 +99,20 @@ def create_app(test_config: dict | None = None) -> Flask:
         csp_nonce=headers.csp_nonce,
     )
     app.jinja_env.filters["nonced"] = headers.nonced
-    for module in (map, targets, check, api, ogcapi, account, patrols, cases, submit):
+    for module in (
+        map,
+        targets,
+        check,
+        api,
+        potential,
+        basemaps,
+        context,
+        ogcapi,
+        account,
+        patrols,
+        cases,
+        submit,
+    ):
         app.register_blueprint(module.bp)
     errors.register(app)
     return app

@@ -30,6 +30,7 @@ DEFAULTS = {
     "MAX_PHOTO_BYTES": 25 * 1024 * 1024,  # one photo at most (the request: MAX_CONTENT_LENGTH)
     "PATROL_PAGE_SIZE": 100,  # rows on /patrols
     "CASE_PAGE_SIZE": 50,  # rows on /cases
+    "POTENTIAL_MAX_FEATURES": 5000,  # units per /api/potential.geojson answer (largest kept)
     "SUBMIT_MAX_PER_HOUR": 5,  # applicant submissions per client address per hour
     "SUBMIT_MAX_MB": 20,  # one applicant submission's files at most
 }

@@ -73,6 +73,14 @@ MESSAGES: dict[str, str] = {
     "err_target_not_found": N_("There is no %(kind)s with id %(id)s."),
     "err_bad_kind": N_("Unknown layer %(kind)r; known: %(known)s."),
     "err_bad_bbox": N_("bbox must be four numbers minx,miny,maxx,maxy in degrees, got %(value)r."),
+    "err_bad_zoom": N_("zoom must be a number from 0 to %(max)s, got %(value)r."),
+    "err_context_unknown": N_("Unknown context layer %(name)r; known: %(known)s."),
+    "err_context_absent": N_(
+        "The context layer %(name)s is not available here: fossilgis does not ship it and "
+        "the office has not imported its own (fossilgis layers import FILE --kind "
+        "context-%(name)s)."
+    ),
+    "context_overlay": N_("Geographic context"),
     "err_patrol_media": N_(
         "Send application/json (the GeoJSON exchange format) or "
         "multipart/form-data (a 'patrol' part and photo files)."
@@ -128,6 +136,67 @@ CLIENT_STRINGS: dict[str, str] = {
     "patrol_title": N_("Patrol"),
     "target": N_("Target"),
     "layer_coverage": N_("Not patrolled in {days} days"),
+    "layer_potential": N_("Fossil potential"),
+    "map_unit": N_("Map unit"),
+    "potential_class": N_("Potential class"),
+    "potential_zoom_in": N_("Zoom in to level {zoom} or closer to see the fossil potential"),
+    "potential_truncated": N_("Showing the {n} largest of {total} units here: zoom in for all"),
+    "potential_map": N_("Geological map version {version}, {count} units"),
+    "potential_demo": N_("synthetic demonstration map"),
+    "potential_no_map": N_("No geological map imported"),
+    # the search box (webmap/static/js/fossilgis-search.js); place:<context layer>
+    "search_which": N_("Which one did you mean?"),
+    "search_coordinate": N_("Coordinates"),
+    "search_outside": N_("outside Guizhou"),
+    "search_error": N_("Search is not available just now; try again."),
+    "place:counties": N_("County"),
+    "place:prefectures": N_("Prefecture"),
+    "place:places": N_("City"),
+    "place:province": N_("Province"),
+    "place:rivers": N_("River"),
+    "place:roads": N_("Road"),
+}
+
+
+#: Leaflet's own controls and its plugins (Leaflet.draw, leaflet-measure) in the page's
+#: language: /static/js/fossilgis-leaflet-i18n.js sets them before a map is built
+LEAFLET_STRINGS: dict[str, str] = {
+    "zoom_in": N_("Zoom in"),
+    "zoom_out": N_("Zoom out"),
+    "draw_polyline": N_("Draw a line"),
+    "draw_polygon": N_("Draw a polygon"),
+    "draw_rectangle": N_("Draw a rectangle"),
+    "draw_cancel_title": N_("Cancel drawing"),
+    "cancel": N_("Cancel"),
+    "draw_finish_title": N_("Finish drawing"),
+    "draw_finish": N_("Finish"),
+    "draw_undo_title": N_("Delete the last point drawn"),
+    "draw_undo": N_("Delete last point"),
+    "polyline_start": N_("Click to start drawing the line."),
+    "polyline_cont": N_("Click to continue drawing the line."),
+    "polyline_end": N_("Click the last point again to finish the line."),
+    "polyline_error": N_("Error: the edges of a shape cannot cross."),
+    "polygon_start": N_("Click to start drawing the shape."),
+    "polygon_cont": N_("Click to continue drawing the shape."),
+    "polygon_end": N_("Click the first point to close the shape."),
+    "rectangle_start": N_("Click and drag to draw a rectangle."),
+    "shape_end": N_("Release the mouse to finish drawing."),
+    "edit_layers": N_("Edit the drawn shapes"),
+    "edit_none": N_("No shapes to edit"),
+    "remove_layers": N_("Delete drawn shapes"),
+    "remove_none": N_("No shapes to delete"),
+    "edit_save_title": N_("Save the changes"),
+    "edit_save": N_("Save"),
+    "edit_cancel_title": N_("Cancel editing and discard the changes"),
+    "edit_clear_title": N_("Delete every drawn shape"),
+    "edit_clear": N_("Clear all"),
+    "edit_tooltip": N_("Drag the handles to change a shape."),
+    "edit_subtext": N_("Click Cancel to undo the changes."),
+    "remove_tooltip": N_("Click a shape to delete it."),
+    "unit_m": N_("m"),
+    "unit_km": N_("km"),
+    "unit_m2": N_("m²"),
+    "unit_ha": N_("ha"),
 }
 
 
@@ -234,12 +303,23 @@ def client_strings(lang: str) -> dict[str, str]:
     return out
 
 
+def leaflet_strings(lang: str) -> dict[str, str]:
+    """The labels of Leaflet's controls and plugins (:data:`LEAFLET_STRINGS`) in one language."""
+    return {k: gettext(msgid, lang) for k, msgid in LEAFLET_STRINGS.items()}
+
+
 def cst(value, with_time: bool = True) -> str:
-    """A time as China Standard Time text (``2025-05-08 10:30``), or "–" when missing."""
+    """A time written as Beijing time in the page's language (``2025-05-08 10:30 北京时间
+    (UTC+8)``, :func:`fossilgis.report.wording.beijing_time`), its Beijing date without
+    ``with_time``, or "–" when missing."""
     import pandas as pd
+
+    from fossilgis.report.wording import beijing_time
 
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "–"
     ts = pd.Timestamp(value)
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
-    return ts.tz_convert(CHINA_TZ).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+    if with_time:
+        return beijing_time(ts.to_pydatetime(), current_lang())
+    return ts.tz_convert(CHINA_TZ).strftime("%Y-%m-%d")

@@ -89,12 +89,25 @@ class LayerCache:
         """How many sites share their centroid with another (cached per layer version)."""
         return self._cache.get(("shared", None))
 
+    def page_state(self, staff: bool, bbox_threshold: int) -> tuple:
+        """What the map page shows of the layers, for this version: (demonstration data?,
+        :meth:`shared_points`, ((kind, more features than ``bbox_threshold``?), …))."""
+        return self._cache.get(("page", (staff, bbox_threshold)))
+
     def _build(self, key: tuple):
-        kind, staff = key  # ("info", layer kind) | ("shared", None) | (kind, staff)
+        # ("info", layer kind) | ("shared", None) | ("page", (staff, threshold)) | (kind, staff)
+        kind, staff = key
         if kind == "info":
             return self.store.layer_info(key[1])
         if kind == "shared":
             return _shared_point_count(self.get("sites", True).gdf)
+        if kind == "page":
+            staff, threshold = key[1]
+            return (
+                any(self.info(k)["demonstration"] for k in LAYER_KINDS),
+                self.shared_points(),
+                tuple((k, len(self.get(k, staff).gdf) > threshold) for k in SERVED_KINDS),
+            )
         if kind == "zones":
             from fossilgis.zones import target_zones
 

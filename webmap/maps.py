@@ -9,13 +9,16 @@ from folium.elements import JSCSSMixin
 from folium.plugins import Draw, Fullscreen, MeasureControl
 from folium.template import Template
 
-from webmap.assets import VENDOR, measure_js
+from webmap.assets import DRAW_JS, VENDOR, measure_js
+from webmap.basemap_layers import add_offline_basemaps
+from webmap.context_layers import add_context_layers
 from webmap.i18n import text
+from webmap.leaflet_i18n import LeafletI18n
 
 #: Guizhou's centre and a zoom that shows the whole province
 PROVINCE_CENTRE = (26.8, 106.8)
 PROVINCE_ZOOM = 7
-STATIC_VERSION = "2"
+STATIC_VERSION = "3"
 
 
 class PageScript(JSCSSMixin, MacroElement):
@@ -93,10 +96,12 @@ class LocalMeasureControl(MeasureControl):
         self.default_js = measure_js(lang)  # instance attribute: the class list stays as is
 
 
-def _base_map(location=PROVINCE_CENTRE, zoom=PROVINCE_ZOOM) -> folium.Map:
+def _base_map(lang: str, plugins=(), location=PROVINCE_CENTRE, zoom=PROVINCE_ZOOM) -> folium.Map:
+    """A map in ``lang`` whose Leaflet controls and ``plugins`` (their scripts) speak it."""
     m = folium.Map(
         location=location, zoom_start=zoom, tiles=None, control_scale=False, prefer_canvas=False
     )
+    LeafletI18n(lang, plugins, STATIC_VERSION).add_to(m)  # before any control is made
     MetricScale().add_to(m)
     for layer in current_app.config["TILE_LAYERS"]:
         folium.TileLayer(
@@ -107,11 +112,13 @@ def _base_map(location=PROVINCE_CENTRE, zoom=PROVINCE_ZOOM) -> folium.Map:
             overlay=False,
             control=False,
         ).add_to(m)
+    add_offline_basemaps(m)  # after the online layers: it makes them one base layer
     return m
 
 
 def main_map(lang: str) -> folium.Map:
-    m = _base_map()
+    m = _base_map(lang, measure_js(lang))
+    add_context_layers(m, lang, own_control=False)  # the page script lists it in its control
     Fullscreen(
         position="topleft",
         title=text("fullscreen", lang),
@@ -123,14 +130,16 @@ def main_map(lang: str) -> folium.Map:
     return m
 
 
-def small_map() -> folium.Map:
-    m = _base_map(zoom=PROVINCE_ZOOM)
+def small_map(lang: str = "en") -> folium.Map:
+    m = _base_map(lang, zoom=PROVINCE_ZOOM)
+    add_context_layers(m, lang)
     PageScript().add_to(m)
     return m
 
 
 def draw_map(lang: str) -> folium.Map:
-    m = _base_map()
+    m = _base_map(lang, DRAW_JS)
+    add_context_layers(m, lang)
     Draw(
         export=False,
         show_geometry_on_click=False,
@@ -177,6 +186,6 @@ def page_map(name: str, lang: str) -> dict[str, str]:
     cache = current_app.extensions.setdefault("fossilgis_map_parts", {})
     key = (name, lang)
     if key not in cache:
-        builders = {"main": main_map, "small": lambda _lang: small_map(), "draw": draw_map}
+        builders = {"main": main_map, "small": small_map, "draw": draw_map}
         cache[key] = render_parts(builders[name](lang))
     return cache[key]

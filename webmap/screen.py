@@ -141,21 +141,22 @@ def kept_files(directory: Path) -> list[tuple[str, bytes, str]]:
     ]
 
 
-def screen_request(*, files, geojson, form, store, keep: list | None = None):
+def screen_request(*, files, geojson, form, store, keep: list | None = None, pending=None):
     """Screen what a request brought: uploaded ``files`` or a ``geojson`` body, not both.
 
     The files live in a temporary directory that is removed when the screen is done. When
     ``keep`` is a list, (name, bytes, MIME type) of every file read (all the uploads as
     sent, or the drawn shape as ``drawn.geojson``) is appended to it, so that a case opened
-    from the result keeps what was submitted.
+    from the result keeps what was submitted. ``pending`` (a :class:`webmap.uploads.Pending`)
+    stands for ``files`` already kept on the server; its folder is left as it is.
     """
     from fossilgis.io.limits import WEB_LIMITS, use_limits
     from fossilgis.screening import screen_paths
 
     files = [f for f in (files or []) if f and f.filename]
-    if files and geojson:
+    if (files or pending is not None) and geojson:
         raise WebInputError("err_both_inputs")
-    if not files and not geojson:
+    if not files and not geojson and pending is None:
         raise WebInputError("err_no_input")
     options = options_from(form)
     crs = (form.get("crs") or "").strip() or None
@@ -163,9 +164,14 @@ def screen_request(*, files, geojson, form, store, keep: list | None = None):
     encoding = (form.get("encoding") or "").strip() or None
     workdir = Path(tempfile.mkdtemp(prefix="fossilgis-upload-"))
     try:
-        paths = save_uploads(files, workdir) if files else [write_geojson(geojson, workdir)]
-        if keep is not None:
-            keep.extend(kept_files(workdir))
+        if pending is not None:
+            paths = pending.read_paths()
+            if keep is not None:
+                keep.extend(pending.records())
+        else:
+            paths = save_uploads(files, workdir) if files else [write_geojson(geojson, workdir)]
+            if keep is not None:
+                keep.extend(kept_files(workdir))
         with use_limits(WEB_LIMITS):  # uploads: the lower web limits
             screening = screen_paths(
                 paths, store, options=options, crs=crs, layer=layer, encoding=encoding

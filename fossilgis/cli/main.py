@@ -24,6 +24,7 @@ COMMANDS = {
     "audit": "fossilgis.cli.audit:audit",
     "store": "fossilgis.cli.store:store",
     "potential": "fossilgis.cli.potential:potential",
+    "basemap": "fossilgis.cli.basemap:basemap",
 }
 
 #: one-line help shown by ``fossilgis --help`` without importing the command modules
@@ -37,6 +38,7 @@ SHORT_HELP = {
     "audit": "Show the append-only audit log. 审计日志。",
     "store": "Store info, migration to PostGIS, backup. 数据存储。",
     "potential": "The fossil potential table: show, validate. 化石潜力分类表。",
+    "basemap": "Offline basemaps: import, list, remove tile archives. 离线底图。",
 }
 
 EXIT_BAD_INPUT = 2

@@ -6,9 +6,13 @@ import json
 from html import escape
 
 _STYLE = (
-    "body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:70em;padding:0 1em}"
-    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;"
-    "text-align:left;vertical-align:top}nav a{margin-right:1em}code{font-size:90%}"
+    "body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:70em;padding:0 1em;"
+    "overflow-wrap:break-word}"
+    # on a phone a wide table scrolls in its own box and the geometry wraps
+    "table{border-collapse:collapse;display:block;max-width:100%;overflow-x:auto}"
+    "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}"
+    "nav a{margin-right:1em}code{font-size:90%}pre{white-space:pre-wrap;overflow-wrap:anywhere}"
+    "li small{overflow-wrap:anywhere}"
 )
 
 
@@ -24,6 +28,7 @@ def page(title: str, body: str, *, root: str, json_href: str | None) -> str:
     alt = f' · <a href="{escape(json_href)}">JSON</a>' if json_href else ""
     return (
         '<!doctype html>\n<html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
         f'<nav><a href="{escape(root)}?f=html">OGC API</a>'
         f'<a href="{escape(root)}/collections?f=html">Collections</a>{alt}</nav>'

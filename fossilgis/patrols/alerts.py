@@ -72,3 +72,10 @@ def alerts(waypoints, now: dt.datetime):
     out["status"] = worse.map({True: "overdue", False: "open"})
     out = out.sort_values("report_time", ascending=False)
     return out[ALERT_COLUMNS].reset_index(drop=True)
+
+
+def alert_status(report_time: dt.datetime, now: dt.datetime) -> str:
+    """``overdue`` once either clock of a report has run out, else ``open`` (the ``status``
+    of :func:`alerts`, for one report)."""
+    late = report_time + ON_SITE_WITHIN < now or report_time + OPINION_WITHIN < now
+    return "overdue" if late else "open"

@@ -37,20 +37,42 @@ def coverage(patrols, targets, now: dt.datetime, days: int = DEFAULT_COVERAGE_DA
     """
     import pandas as pd
 
-    if days < 1:
-        raise ValueError(f"days: {days}; expected a whole number of days >= 1")
-    now_ts = pd.Timestamp(now).tz_convert("UTC")
-    start = now_ts - pd.Timedelta(days=days)
+    now_ts, start = _window(now, days)
     done = patrols[patrols["target_id"].notna()]
     done = done[done["ended_at"] <= now_ts]
     keys = ["target_kind", "target_id"]
     last = done.groupby(keys)["ended_at"].max().rename("last_patrol")
     recent = done[done["ended_at"] >= start].groupby(keys).size().rename("patrols_in_window")
+    return coverage_of_last(pd.concat([last, recent], axis=1).reset_index(), targets, now, days)
+
+
+def _window(now: dt.datetime, days: int):
+    import pandas as pd
+
+    if days < 1:
+        raise ValueError(f"days: {days}; expected a whole number of days >= 1")
+    now_ts = pd.Timestamp(now).tz_convert("UTC")
+    return now_ts, now_ts - pd.Timedelta(days=days)
+
+
+def coverage_of_last(last, targets, now: dt.datetime, days: int = DEFAULT_COVERAGE_DAYS):
+    """:func:`coverage` from each target's last patrol (as SQL can count them).
+
+    Parameters
+    ----------
+    last : pandas.DataFrame
+        ``target_kind``, ``target_id``, ``last_patrol`` (the latest ``ended_at`` not after
+        ``now``) and ``patrols_in_window`` (how many ended in the window; missing: none),
+        one row per patrolled target, e.g. ``store.patrols.maps.last_by_target(…)``.
+    targets, now, days
+        As for :func:`coverage`.
+    """
+    import pandas as pd
+
+    now_ts, _ = _window(now, days)
+    keys = ["target_kind", "target_id"]
     out = targets[["kind", "id", "name_zh", "name_en"]].merge(
-        pd.concat([last, recent], axis=1).reset_index(),
-        how="left",
-        left_on=["kind", "id"],
-        right_on=keys,
+        last, how="left", left_on=["kind", "id"], right_on=keys
     )
     out["last_patrol"] = pd.to_datetime(out["last_patrol"], utc=True)
     out["patrols_in_window"] = out["patrols_in_window"].fillna(0).astype(int)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 from fossilgis.geo import CRS_GEOGRAPHIC, gk_zone_for_lon, metric_crs_for_zone
@@ -16,6 +17,39 @@ class InferredTarget(NamedTuple):
     kind: str
     id: str
     distance_m: float
+
+
+@functools.lru_cache(maxsize=32)
+def _transformer(source: str, target: str):
+    from pyproj import Transformer
+
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def _to_metric(geoms, source, metric: str):
+    """``geoms`` (an array) in ``metric``: the numbers geopandas' ``to_crs`` gives, without
+    building a GeoSeries for a patrol or two (uploads call this every time)."""
+    import numpy as np
+    import shapely
+
+    name = getattr(source, "srs", None) or str(source)  # a pyproj CRS hashes its WKT: slow
+    transformer = _transformer(name, metric)
+
+    def move(xy):
+        return np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
+    return shapely.transform(np.asarray(geoms, dtype=object), move)
+
+
+def distances_m(geometry, geoms, crs=CRS_GEOGRAPHIC):
+    """Shortest distance in metres from ``geometry`` (lon/lat, EPSG:4490) to each of
+    ``geoms`` (an array in ``crs``, geographic), in the Gauss-Krüger zone of the
+    geometry's centroid; NaN for a missing one."""
+    import shapely
+
+    metric = metric_crs_for_zone(gk_zone_for_lon(geometry.centroid.x).zone)
+    (here,) = _to_metric([geometry], CRS_GEOGRAPHIC, metric)
+    return shapely.distance(_to_metric(geoms, crs, metric), here)
 
 
 def target_distances(geometry, targets):
@@ -33,12 +67,12 @@ def target_distances(geometry, targets):
     Computed in the CGCS2000 3° Gauss-Krüger zone of the geometry's centroid (scale error
     below 0.03 %), never in degrees.
     """
-    import geopandas as gpd
+    import pandas as pd
 
-    metric = metric_crs_for_zone(gk_zone_for_lon(geometry.centroid.x).zone)
-    frame = targets if targets.crs is not None else targets.set_crs(CRS_GEOGRAPHIC)
-    here = gpd.GeoSeries([geometry], crs=CRS_GEOGRAPHIC).to_crs(metric).iloc[0]
-    return frame.geometry.to_crs(metric).distance(here)
+    crs = targets.crs if targets.crs is not None else CRS_GEOGRAPHIC
+    return pd.Series(
+        distances_m(geometry, targets.geometry.values, crs), index=targets.index, dtype=float
+    )
 
 
 def infer_target(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import weakref
 
 from fossilgis.errors import PatrolValidationError
-from fossilgis.geo import GUIZHOU_BOUNDS, format_bounds
-from fossilgis.patrols.infer import target_distances
+from fossilgis.geo import CRS_GEOGRAPHIC, GUIZHOU_BOUNDS, format_bounds
+from fossilgis.patrols.infer import distances_m
 from fossilgis.patrols.model import (
     OBSERVATION_CATEGORIES,
     SEVERITIES,
@@ -82,6 +83,29 @@ def _text_problems(patrol: Patrol) -> list[str]:
                 f"{name}: {len(value)} characters; at most {limit} / 文本过长（最多 {limit} 字）"
             )
     return problems
+
+
+#: (weak reference to a targets frame, its arrays): the web app passes the same frame on
+#: every upload until a layer changes (a new frame), and frames are never changed in place
+_arrays_of: tuple = (lambda: None, None)
+
+
+def _target_arrays(targets) -> tuple:
+    """``id``, ``kind`` and geometry of ``targets`` as arrays, and its CRS (plain arrays
+    rather than a filtered frame: this runs on every upload)."""
+    global _arrays_of
+    ref, arrays = _arrays_of
+    if ref() is not targets:
+        import numpy as np
+
+        arrays = (
+            targets["id"].to_numpy(dtype=object),
+            targets["kind"].to_numpy(dtype=object),
+            np.asarray(targets.geometry.values, dtype=object),
+            targets.crs if targets.crs is not None else CRS_GEOGRAPHIC,
+        )
+        _arrays_of = (weakref.ref(targets), arrays)
+    return arrays
 
 
 def _outside(lon: float, lat: float) -> bool:
@@ -217,10 +241,12 @@ def validate_patrol(patrol: Patrol, targets=None, now: dt.datetime | None = None
     if patrol.target_kind is not None and patrol.target_kind not in TARGET_KINDS:
         problems.append(f"target_kind: {patrol.target_kind!r} is unknown; expected site or section")
     elif patrol.target_id and targets is not None:
-        hit = targets[targets["id"] == patrol.target_id]
+        ids, kinds, geoms, crs = _target_arrays(targets)
+        match = ids == patrol.target_id
         if patrol.target_kind:
-            hit = hit[hit["kind"] == patrol.target_kind]
-        if hit.empty:
+            match &= kinds == patrol.target_kind
+        hit = match.nonzero()[0][:1]
+        if not len(hit):
             problems.append(
                 f"target_id: no {patrol.target_kind or 'site or section'} with id "
                 f"{patrol.target_id!r} in the reference layers (see `fossilgis layers export`)"
@@ -228,10 +254,10 @@ def validate_patrol(patrol: Patrol, targets=None, now: dt.datetime | None = None
             )
         else:
             if patrol.target_kind is None:
-                patrol.target_kind = str(hit.iloc[0]["kind"])
+                patrol.target_kind = str(kinds[hit[0]])
             geom = patrol.geometry
             if geom is not None and not problems:
-                distance = float(target_distances(geom, hit.iloc[:1]).iloc[0])
+                distance = float(distances_m(geom, geoms[hit], crs)[0])
                 patrol.target_distance_m = distance
                 if distance > FAR_FROM_TARGET_M:
                     warnings.append(

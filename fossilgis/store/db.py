@@ -27,6 +27,9 @@ class Dialect:
     geom_param = "?"
     #: cast the count columns of list_patrols / list_waypoints to int64 (empty frames too)
     int_counts = False
+    #: writers take turns (one write transaction at a time): concurrent writes gain by
+    #: sharing a transaction (:mod:`fossilgis.store.group_commit`)
+    serial_writers = False
     #: driver errors meaning "a unique constraint refused the row"
     integrity_errors: tuple = ()
     #: driver errors of a user insert meaning "name taken" or "role not allowed", and
@@ -98,8 +101,9 @@ class Dialect:
         raise NotImplementedError
 
     @staticmethod
-    def executemany(conn, sql: str, rows: list) -> None:
-        conn.executemany(sql, rows)
+    def executemany(conn, sql: str, rows: list) -> int:
+        """Run ``sql`` once per row; the number of rows it changed."""
+        return conn.executemany(sql, rows).rowcount
 
     # -- values -------------------------------------------------------------------------
     @staticmethod

@@ -81,7 +81,12 @@ class Layers:
         return None if hit.empty else hit.iloc[0]
 
     def info(self, kind: str) -> dict:
-        """count, version, source, updated_at, demonstration, boundary_status."""
+        """count, version, source, updated_at, demonstration, boundary_status.
+
+        The count and the boundary statuses are computed once per layer version: a
+        replace or restore writes a new ``layer_meta`` row, so that row (one indexed
+        lookup) says whether the rows changed.
+        """
         check_kind(kind)
         with self.db.read() as conn:
             meta = conn.execute(
@@ -91,13 +96,21 @@ class Layers:
                 ),
                 (kind,),
             ).fetchone()
-            count = conn.execute(f"SELECT count(*) FROM {kind}").fetchone()[0]
-            statuses = [
-                r[0]
-                for r in conn.execute(
-                    f"SELECT DISTINCT boundary_status FROM {kind} ORDER BY 1"
-                ).fetchall()
-            ]
+            # ("info", kind) -> (meta row, (count, statuses)); the meta row is read first:
+            # rows counted after a concurrent replace are kept under the older row,
+            # which no later call reads again
+            entry = self.cache.get(("info", kind))  # type: ignore[call-overload]
+            if entry is None or entry[0] != meta:
+                count = conn.execute(f"SELECT count(*) FROM {kind}").fetchone()[0]
+                statuses = [
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT DISTINCT boundary_status FROM {kind} ORDER BY 1"
+                    ).fetchall()
+                ]
+                entry = (meta, (count, statuses))
+                self.cache[("info", kind)] = entry  # type: ignore[index]
+        count, statuses = entry[1]
         version, source, demo, updated_at, updated_by = meta or (0, None, 1, None, None)
         return {
             "count": count,

@@ -12,17 +12,13 @@ R-tree candidates not wholly inside the box), times (``timestamptz``; GeoPackage
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
-import os
-import threading
-import weakref
 from collections.abc import Mapping
 
 from fossilgis.store import patrol_records as records
 from fossilgis.store.columns import PATROL_COLS, PATROL_TIMES
-from fossilgis.store.db import Database, Dialect
+from fossilgis.store.db import Database, Dialect, filters
 
 COUNTS = ["waypoint_count", "alert_count", "photo_count"]
 #: the columns of a patrol summary row (the geometry follows)
@@ -37,10 +33,9 @@ EQUAL_KINDS = {
     "team": "team",
     **{c: "count" for c in COUNTS},
 }
-_GPKG_INTERSECTS = "fossilgis_intersects_box"
 
 
-def _counts_sql(d: Dialect, table: str = "patrols") -> tuple[dict[str, str], list]:
+def counts_sql(d: Dialect, table: str = "patrols") -> tuple[dict[str, str], list]:
     """{count column: SQL} and the parameters of the alert count (placed first)."""
     from fossilgis.patrols.model import ALERT_CATEGORIES
 
@@ -55,7 +50,7 @@ def _counts_sql(d: Dialect, table: str = "patrols") -> tuple[dict[str, str], lis
 
 def summary_select(d: Dialect) -> tuple[str, list]:
     """``SELECT <summary columns>, <geometry> FROM patrols`` and its parameters."""
-    counts, args = _counts_sql(d)
+    counts, args = counts_sql(d)
     cols = ", ".join([*PATROL_COLS, *(f"{counts[c]} AS {c}" for c in COUNTS)])
     return f"SELECT {cols}, {d.geom_col('geom')} AS geom_out FROM patrols", args
 
@@ -76,23 +71,13 @@ def summary_frame(d: Dialect, rows):
 
 
 # -- boxes ----------------------------------------------------------------------------------
-def _as_boxes(bbox) -> list[tuple[float, float, float, float]]:
+def as_boxes(bbox) -> list[tuple[float, float, float, float]]:
     """One box ``(minx, miny, maxx, maxy)`` or a sequence of boxes → a list of boxes."""
     if bbox is None:
         return []
     if len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox):
         bbox = [bbox]
     return [tuple(float(v) for v in box) for box in bbox]
-
-
-def _gpkg_intersects(blob, minx, miny, maxx, maxy) -> int:
-    """SQL function: 1 when the GeoPackage geometry ``blob`` meets the box."""
-    import shapely
-
-    from fossilgis.store._gpkgblob import decode_many
-
-    (geom,) = decode_many([blob])
-    return int(geom is not None and shapely.intersects(geom, shapely.box(minx, miny, maxx, maxy)))
 
 
 def boxes_clause(d: Dialect, boxes, args: list) -> str:
@@ -105,6 +90,8 @@ def boxes_clause(d: Dialect, boxes, args: list) -> str:
             parts.append(f"ST_Intersects(geom, ST_MakeEnvelope(?, ?, ?, ?, {SRS_ID}))")
             args += list(box)
         return "(" + " OR ".join(parts) + ")"
+    from fossilgis.store.gpkg import INTERSECTS_BOX
+
     # R-tree candidates; those it holds wholly inside the box need no exact test (the R-tree
     # rounds outwards), the others have their geometry (looked up by rowid) tested
     parts = []
@@ -113,7 +100,7 @@ def boxes_clause(d: Dialect, boxes, args: list) -> str:
             "SELECT r.id FROM rtree_patrols_geom r "
             "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? "
             "AND ((r.minx >= ? AND r.maxx <= ? AND r.miny >= ? AND r.maxy <= ?) "
-            f"OR {_GPKG_INTERSECTS}((SELECT g.geom FROM patrols g WHERE g.fid = r.id), "
+            f"OR {INTERSECTS_BOX}((SELECT g.geom FROM patrols g WHERE g.fid = r.id), "
             "?, ?, ?, ?))"
         )
         args += [minx, maxx, miny, maxy, minx, maxx, miny, maxy, minx, miny, maxx, maxy]
@@ -121,12 +108,12 @@ def boxes_clause(d: Dialect, boxes, args: list) -> str:
 
 
 # -- times ----------------------------------------------------------------------------------
-def _canonical(col: str) -> str:
+def canonical_time(col: str) -> str:
     """GeoPackage time text in one fixed-width form (``…SS.mmmZ``), so text order is time order."""
     return f"(CASE WHEN length({col}) = 20 THEN substr({col}, 1, 19) || '.000Z' ELSE {col} END)"
 
 
-def _ms_text(moment: dt.datetime, *, up: bool) -> str | None:
+def ms_text(moment: dt.datetime, *, up: bool) -> str | None:
     """``moment`` to whole milliseconds (rounded up or down) as ``…SS.mmmZ``; None: beyond
     the largest datetime."""
     moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
@@ -154,14 +141,14 @@ def span_clause(d: Dialect, start, end, args: list) -> list[str]:
     # plain text bound keeps the index usable, the fixed-width form decides
     where = []
     if start is not None:
-        low = _ms_text(start, up=True)
+        low = ms_text(start, up=True)
         if low is None:
             return ["1 = 0"]
-        where.append(f"ended_at >= ? AND {_canonical('ended_at')} >= ?")
+        where.append(f"ended_at >= ? AND {canonical_time('ended_at')} >= ?")
         args += [low[:19], low]
     if end is not None:
-        high = _ms_text(end, up=False)
-        where.append(f"started_at <= ? AND {_canonical('started_at')} <= ?")
+        high = ms_text(end, up=False)
+        where.append(f"started_at <= ? AND {canonical_time('started_at')} <= ?")
         args += [high[:19] + "Z", high]
     return where
 
@@ -195,7 +182,7 @@ def equal_clause(d: Dialect, name: str, value, args: list) -> str:
     if math.isnan(number):  # equal to nothing, as in Python
         return "1 = 0"
     if kind == "count":
-        counts, alert_args = _counts_sql(d)
+        counts, alert_args = counts_sql(d)
         if name == "alert_count":  # its categories' placeholders come before the value's
             args += alert_args
         args.append(number)
@@ -207,45 +194,13 @@ def equal_clause(d: Dialect, name: str, value, args: list) -> str:
 def _where(d: Dialect, *, bbox, start, end, equal, include_deleted) -> tuple[str, list]:
     args: list = []
     where = [] if include_deleted else ["deleted_at IS NULL"]
-    boxes = _as_boxes(bbox)
+    boxes = as_boxes(bbox)
     if boxes:
         where.append(boxes_clause(d, boxes, args))
     where += span_clause(d, start, end, args)
     for name, value in (equal or {}).items():
         where.append(equal_clause(d, name, value, args))
     return (" WHERE " + " AND ".join(where)) if where else "", args
-
-
-#: per thread: {Database: (pid, sqlite3 connection)}, a GeoPackage read connection kept for
-#: the thread's next query; SQLite parses a GeoPackage's schema (~2 ms) on a connection's
-#: first statement, which would otherwise be most of a small query's time
-_kept = threading.local()
-
-
-def _kept_connections() -> weakref.WeakKeyDictionary:
-    return _kept.__dict__.setdefault("conns", weakref.WeakKeyDictionary())
-
-
-@contextlib.contextmanager
-def reading(db: Database):
-    """A connection to read with: pooled (PostGIS), or kept for this thread (GeoPackage)."""
-    if db.dialect.name == "postgis":
-        with db.read() as conn:
-            yield conn
-        return
-    pid, conn = _kept_connections().pop(db, (None, None))
-    if conn is None or pid != os.getpid():  # never a connection made before a fork
-        conn = db.connect()
-        conn.create_function(_GPKG_INTERSECTS, 5, _gpkg_intersects, deterministic=True)
-    done = False
-    try:
-        yield conn
-        done = not conn.in_transaction
-    finally:
-        if done and db not in _kept_connections():
-            _kept_connections()[db] = (os.getpid(), conn)
-        else:
-            conn.close()
 
 
 def page_rows(
@@ -307,12 +262,43 @@ def page_rows(
         )
         page_args = [*args, *page_args]
     sql = page_sql + order_by(d, "page." if count else "")
-    with reading(db) as conn:
+    with db.read() as conn:
         rows = conn.execute(d.q(sql), page_args).fetchall()
     if not count:
         return rows, None
     total = int(rows[0][-1])
     return [row[:-1] for row in rows if row[0] is not None], total
+
+
+def list_frame(db: Database, *, target_id, since, until, include_deleted: bool, bbox, limit):
+    """The frame of ``Patrols.list``: every summary column, newest first; ``bbox`` keeps
+    the patrols whose geometry meets it (candidates by the spatial index)."""
+    import shapely
+
+    from fossilgis.patrols.model import format_time
+
+    d = db.dialect
+    where, args = filters(
+        ("target_id = ?", target_id),
+        ("ended_at >= ?", None if since is None else format_time(since)),
+        ("started_at <= ?", None if until is None else format_time(until)),
+    )
+    if not include_deleted:
+        where.insert(0, "deleted_at IS NULL")
+    if bbox is not None:
+        where.append(d.bbox_clause("patrols", bbox, args))
+    sql, select_args = summary_select(d)
+    args = select_args + args
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += order_by(d)
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(int(limit))
+    gdf = summary_frame(d, db.all(sql, args))
+    if bbox is not None and len(gdf):
+        gdf = gdf[gdf.intersects(shapely.box(*bbox))].reset_index(drop=True)
+    return gdf
 
 
 def page(db: Database, **query):
@@ -382,7 +368,7 @@ def extent(db: Database, *, include_deleted: bool = False) -> dict:
         else:
             box = _gpkg_bounds(conn, live)
             times = conn.execute(
-                f"SELECT min({_canonical('started_at')}), max({_canonical('ended_at')}) "
+                f"SELECT min({canonical_time('started_at')}), max({canonical_time('ended_at')}) "
                 f"FROM patrols{live}"
             )
         times = times.fetchone()

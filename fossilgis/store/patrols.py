@@ -1,8 +1,10 @@
 """Patrols and their waypoints and photo links: saving, editing, soft delete, queries.
 
-Every write is one transaction that also appends its audit row. A patrol's uniqueness is
-the ``UNIQUE`` constraint on ``patrols.uuid``: a re-send with the same content hash is
-"already stored", a different hash a ConflictError; a record is never overwritten.
+Every write is one transaction that also appends its audit row (on the GeoPackage, new
+patrols sent at the same moment share one, each in its own savepoint: see
+:mod:`.group_commit`). A patrol's uniqueness is the ``UNIQUE`` constraint on
+``patrols.uuid``: a re-send with the same content hash is "already stored" (answered from
+a read), a different hash a ConflictError; a record is never overwritten.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from fossilgis.store._common import now_text
 from fossilgis.store.audit import AuditLog
 from fossilgis.store.columns import PATROL_COLS, WAYPOINT_COLS
 from fossilgis.store.db import Database, filters
+from fossilgis.store.group_commit import GroupCommit
+from fossilgis.store.patrol_maps import PatrolMaps
 
 #: test hook: called inside the patrol write transaction after each waypoint row
 #: (the kill test makes it sleep so that the process can be killed mid-transaction)
@@ -28,6 +32,10 @@ class Patrols:
     def __init__(self, db: Database, audit: AuditLog):
         self.db = db
         self.audit = audit
+        #: the web map's patrol layers and the coverage, in SQL
+        self.maps = PatrolMaps(db)
+        # where writers take turns, new patrols of concurrent uploads share a COMMIT
+        self._group = GroupCommit(db) if db.dialect.serial_writers else None
 
     # -- writing ------------------------------------------------------------------------
     def _check_photos_stored(self, conn, patrol) -> None:
@@ -43,23 +51,27 @@ class Patrols:
             if row is None:
                 raise StoreError(f"patrol {patrol.uuid}: photo {ref.sha256} is not in the store")
 
-    def _insert_children(self, conn, patrol) -> None:
-        """The waypoints (refused whole if one's UUID is another patrol's) and photo links."""
+    def _insert_children(self, conn, patrol, rows=None) -> None:
+        """The waypoints (refused whole if one's UUID is another patrol's) and photo links
+        (``rows``: the waypoint rows, when already built)."""
         d, hook = self.db.dialect, _after_waypoint_row
         cols = WAYPOINT_COLS + ["geom"]
         marks = ["?"] * len(WAYPOINT_COLS) + [d.geom_param]
-        sql = self.db.q(f"INSERT INTO waypoints ({', '.join(cols)}) VALUES ({', '.join(marks)})")
-        rows = records.waypoint_rows(d, patrol)
-        try:
-            with d.savepoint(conn):  # a clash is reported, then rolled back
-                if hook is None:
-                    if rows:
-                        d.executemany(conn, sql, rows)
-                else:
-                    for row in rows:
-                        conn.execute(sql, row)
-                        hook()
-        except d.integrity_errors:
+        sql = self.db.q(
+            f"INSERT INTO waypoints ({', '.join(cols)}) VALUES ({', '.join(marks)})"
+            + d.conflict_clause("uuid")
+        )
+        rows = records.waypoint_rows(d, patrol) if rows is None else rows
+        # a UUID already stored inserts nothing (no error, which would end a PostgreSQL
+        # transaction): fewer rows than sent is a clash, reported, then rolled back
+        if hook is None:
+            inserted = d.executemany(conn, sql, rows) if rows else 0
+        else:
+            inserted = 0
+            for row in rows:
+                inserted += conn.execute(sql, row).rowcount
+                hook()
+        if inserted < len(rows):
             uuids = [r[0] for r in rows]
             where, args = d.in_("uuid", uuids)
             clash = dict(
@@ -78,7 +90,7 @@ class Patrols:
             raise ConflictError(
                 f"waypoints[{seq}].uuid: {wp_uuid} already belongs to patrol "
                 f"{other}; every waypoint needs its own UUID / 航点 UUID 重复"
-            ) from None
+            )
         links = records.photo_link_rows(patrol)
         if links:
             d.executemany(
@@ -123,49 +135,50 @@ class Patrols:
 
         d = self.db.dialect
         digest = content_hash(patrol)
-        try:
-            with self.db.tx() as conn:
-                stored = self._stored_hash(conn, patrol.uuid)
+        with self.db.read() as conn:  # a re-send needs no write transaction
+            stored = self._stored_hash(conn, patrol.uuid)
+        if stored is None:
+            # the rows are built before the transaction: writers wait for it in turn
+            row = records.patrol_row(d, patrol, user, now_text(), digest)
+            insert = self.db.q(
+                f"INSERT INTO patrols ({', '.join(row)}) "
+                f"VALUES ({', '.join(records.row_marks(d, row))})" + d.conflict_clause("uuid")
+            )
+            waypoints = records.waypoint_rows(d, patrol)
+            detail = {
+                "content_hash": digest,
+                "target_kind": patrol.target_kind,
+                "target_id": patrol.target_id,
+                "waypoints": len(patrol.waypoints),
+                "photos": [p.sha256 for p in patrol.all_photos()],
+            }
+
+            def write(conn):
+                """None once inserted, else the hash stored meanwhile (the UNIQUE
+                constraint decides: a concurrent insert of the same uuid waits for the
+                other transaction and inserts nothing, or raises)."""
+                self._check_photos_stored(conn, patrol)
+                if not conn.execute(insert, list(row.values())).rowcount:
+                    return self._stored_hash(conn, patrol.uuid)
+                self._insert_children(conn, patrol, waypoints)
+                self.audit.record(conn, user, "create", "patrol", patrol.uuid, detail)
+                return None
+
+            try:
+                if self._group is not None:
+                    stored = self._group.run(write)
+                else:
+                    with self.db.tx() as conn:
+                        stored = write(conn)
+            except d.integrity_errors:
+                # another writer inserted the same uuid between our check and our insert
+                with self.db.read() as conn:
+                    stored = self._stored_hash(conn, patrol.uuid)
                 if stored is None:
-                    self._check_photos_stored(conn, patrol)
-                    row = records.patrol_row(d, patrol, user, now_text(), digest)
-                    # the UNIQUE constraint decides: a concurrent insert of the same uuid
-                    # raises (SQLite) or waits for the other transaction and inserts nothing
-                    cur = conn.execute(
-                        self.db.q(
-                            f"INSERT INTO patrols ({', '.join(row)}) "
-                            f"VALUES ({', '.join(records.row_marks(d, row))})"
-                            + d.conflict_clause("uuid")
-                        ),
-                        list(row.values()),
-                    )
-                    if cur.rowcount:
-                        self._insert_children(conn, patrol)
-                        self.audit.record(
-                            conn,
-                            user,
-                            "create",
-                            "patrol",
-                            patrol.uuid,
-                            {
-                                "content_hash": digest,
-                                "target_kind": patrol.target_kind,
-                                "target_id": patrol.target_id,
-                                "waypoints": len(patrol.waypoints),
-                                "photos": [p.sha256 for p in patrol.all_photos()],
-                            },
-                        )
-                    else:
-                        stored = self._stored_hash(conn, patrol.uuid)
-        except d.integrity_errors:
-            # another writer inserted the same uuid between our check and our insert
-            with self.db.read() as conn:
-                stored = self._stored_hash(conn, patrol.uuid)
-            if stored is None:
-                raise
-        else:
-            if stored is None:
-                return self.get(patrol.uuid), True
+                    raise
+            else:
+                if stored is None:
+                    return self.get(patrol.uuid), True
         if stored != digest:
             raise ConflictError(
                 f"patrol {patrol.uuid} is already stored with different content; a record is "
@@ -313,32 +326,15 @@ class Patrols:
         (minx, miny, maxx, maxy) in degrees. Columns: the ``patrols`` table's plus
         ``waypoint_count``, ``alert_count``, ``photo_count``; ``team`` is a list.
         """
-        import shapely
-
-        from fossilgis.patrols.model import format_time
-
-        d = self.db.dialect
-        where, args = filters(
-            ("target_id = ?", target_id),
-            ("ended_at >= ?", None if since is None else format_time(since)),
-            ("started_at <= ?", None if until is None else format_time(until)),
+        return queries.list_frame(
+            self.db,
+            target_id=target_id,
+            since=since,
+            until=until,
+            include_deleted=include_deleted,
+            bbox=bbox,
+            limit=limit,
         )
-        if not include_deleted:
-            where.insert(0, "deleted_at IS NULL")
-        if bbox is not None:
-            where.append(d.bbox_clause("patrols", bbox, args))
-        sql, select_args = queries.summary_select(d)
-        args = select_args + args
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += queries.order_by(d)
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(int(limit))
-        gdf = queries.summary_frame(d, self.db.all(sql, args))
-        if bbox is not None and len(gdf):
-            gdf = gdf[gdf.intersects(shapely.box(*bbox))].reset_index(drop=True)
-        return gdf
 
     def page(self, **query):
         """One page of patrol summaries in SQL and the number of all matching patrols:

@@ -205,9 +205,10 @@ class PgDialect(Dialect):
         return f"geom && ST_MakeEnvelope(?, ?, ?, ?, {SRS_ID})"
 
     @staticmethod
-    def executemany(conn, sql, rows) -> None:
+    def executemany(conn, sql, rows) -> int:
         with conn.cursor() as cur:
             cur.executemany(sql, rows)
+            return cur.rowcount
 
     # -- values -------------------------------------------------------------------------
     @staticmethod

@@ -15,7 +15,6 @@ from webmap.layers import (
     TARGET_PROPS,
     features_to_geojson,
     get_store,
-    search,
     served_feature,
     served_layer,
 )
@@ -45,6 +44,10 @@ def parse_bbox(value: str | None):
 
 
 def _geojson_response(body: bytes, etag: str | None = None) -> Response:
+    from webmap.i18n import current_lang
+    from webmap.layer_terms import in_language
+
+    body, etag = in_language(body, etag, current_lang())  # age, formation … in its language
     resp = Response(body, mimetype=GEOJSON)
     if etag:
         resp.set_etag(etag)
@@ -52,6 +55,7 @@ def _geojson_response(body: bytes, etag: str | None = None) -> Response:
         resp.add_etag()
     resp.headers["Cache-Control"] = f"private, max-age={MAX_AGE_S}"
     resp.vary.add("Cookie")
+    resp.vary.add("Accept-Language")
     return resp.make_conditional(request)
 
 
@@ -108,8 +112,12 @@ def feature_kml(kind, feature_id):
 
 @bp.get("/search", endpoint="search")
 def search_targets():
+    """Typed coordinates, sites and sections, context places: see :mod:`webmap.search`."""
+    from webmap.i18n import current_lang
+    from webmap.search import search_everything
+
     q = request.args.get("q", "")[:100]
-    return {"query": q, "results": search(q, is_staff())}
+    return search_everything(q, is_staff(), current_lang())
 
 
 @bp.post("/impact")

@@ -10,14 +10,17 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from fossilgis.cases.model import CaseError
-from fossilgis.errors import FossilGISError
+from fossilgis.errors import CRSError, FossilGISError
 from fossilgis.impact import PROJECT_TYPES
 from webmap.auth import current_user, is_staff, requires
-from webmap.errors import WebInputError, handle_fossilgis_error, handle_http_error
-from webmap.i18n import client_strings, current_lang, text
+from webmap.check_confirm import crs_question, in_language
+from webmap.csrf import csrf_token
+from webmap.errors import WebInputError, handle_fossilgis_error, handle_http_error, public_text
+from webmap.i18n import _, client_strings, current_lang, text
 from webmap.layers import PRECISE_DECIMALS, features_to_geojson, get_store, served_layer
 from webmap.maps import page_map
 from webmap.screen import screen_request
+from webmap.uploads import pending_uploads
 from webmap.views.map import demonstration
 
 bp = Blueprint("check", __name__)
@@ -79,7 +82,7 @@ def _public_projects(projects: list[dict]) -> list[dict]:
     return out
 
 
-def _form_page(error: str | None = None, status: int = 200, form=None):
+def _form_page(error: str | None = None, status: int = 200, form=None, pending=None, confirm=None):
     lang = current_lang()
     config = {
         "page": "check",
@@ -97,6 +100,8 @@ def _form_page(error: str | None = None, status: int = 200, form=None):
         project_types=PROJECT_TYPES,
         error=error,
         form=request.form if form is None else form,
+        pending=pending,
+        confirm=confirm,
         demonstration=demonstration(),
     ), status
 
@@ -110,7 +115,10 @@ def _bad_input(exc):
         return handle_fossilgis_error(exc)
     if exc.http_status >= 500:  # the server's data or rules (StoreError, RulesError)
         return handle_fossilgis_error(exc)
-    message = exc.message() if isinstance(exc, WebInputError) else str(exc)
+    if isinstance(exc, WebInputError):
+        message = exc.message()
+    else:  # the core's message, in the page's language as far as it has one
+        message = in_language(public_text(str(exc)), current_lang())
     return _form_page(error=message, status=exc.http_status)
 
 
@@ -127,20 +135,70 @@ def form():
     return _form_page()
 
 
+def _owner() -> str:
+    """Whom a kept upload belongs to: this user in this session (its CSRF token)."""
+    return f"{current_user().username}\n{csrf_token()}"
+
+
 @bp.post("/check")
 @requires("login")
 def submit():
+    """Screen the files sent now, or the ones kept for a CRS question (``pending``), or a
+    drawn shape. Files are kept on the server until screened; a CRS question keeps them
+    (:func:`_crs_question`), anything else removes them."""
     drawn = (request.form.get("drawn") or "").strip() or None
+    uploads = pending_uploads(current_app)
+    files = [f for f in request.files.getlist("footprint") if f and f.filename]
+    asked = (request.form.get("pending") or "").strip()
+    pending = uploads.get(asked, _owner()) if asked else None
+    if files:
+        if pending is not None:  # a new file replaces the kept one
+            uploads.discard(pending.token)
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 50 * 1024 * 1024
+        pending = uploads.save(files, max_bytes=limit, owner=_owner())
+    elif asked and pending is None:  # expired, used, another session's or made up
+        message = _(
+            "The file sent before is no longer kept (files wait %(hours)s h); choose it again.",
+            hours=f"{uploads.ttl_s / 3600:g}",
+        )
+        return _form_page(error=message, status=400)
     kept: list = []  # the submitted files, for a case opened from the result
-    screening = screen_request(
-        files=request.files.getlist("footprint"),
-        geojson=drawn,
-        form=request.form,
-        store=get_store(),
-        keep=kept,
-    )
+    try:
+        screening = screen_request(
+            files=None,
+            pending=pending,
+            geojson=drawn,
+            form=request.form,
+            store=get_store(),
+            keep=kept,
+        )
+    except CRSError as exc:
+        if pending is None:
+            raise
+        return _crs_question(exc, pending)
+    except BaseException:
+        if pending is not None:
+            uploads.discard(pending.token)
+        raise
+    if pending is not None:
+        uploads.discard(pending.token)
     token = _results().put(screening, files=kept)
     return redirect(url_for("check.result", token=token), code=303)
+
+
+def _crs_question(exc: CRSError, pending):
+    """The form again with the upload kept, the proposed CRS filled in and why."""
+    minutes = max(1, round(pending_uploads(current_app).ttl_s / 60))
+    problem, todo = crs_question(exc, current_lang(), minutes)
+    values = dict(request.form.items())
+    values["crs"] = exc.proposed_crs or values.get("crs", "")
+    return _form_page(
+        error=public_text(problem),
+        status=exc.http_status,
+        form=values,
+        pending=pending,
+        confirm=todo,
+    )
 
 
 def _result_page(token: str, case_error: str | None = None, status: int = 200):
@@ -153,9 +211,12 @@ def _result_page(token: str, case_error: str | None = None, status: int = 200):
         "urls": {"result": url_for("check.result_geojson", token=token)},
     }
     case_link = _results().case_of(token) if is_staff() else None
+    result = screening.to_dict()
+    for project in result["projects"]:  # the core's notes are "中文 / English"
+        project["notes"] = [in_language(n, lang) for n in project.get("notes") or []]
     return render_template(
         "check_result.html",
-        result=screening.to_dict(),
+        result=result,
         grade=screening.grade,
         token=token,
         map=page_map("small", lang),

@@ -1,13 +1,25 @@
-"""The map page and the health check."""
+"""The map page and the health check.
+
+The map page is rendered once for each combination of what it shows (language, the
+signed-in account, the request's path and query, the layers' state) and kept, with marks
+where the request's CSP nonce and CSRF token go; each request fills those in. Rendering
+the templates was most of the page's cost, and the layers' state comes from the layer
+caches, which follow the store's layer versions, so nothing shown is ever stale.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+import secrets
+import threading
+from collections import OrderedDict
 
-from webmap.auth import is_staff
+from flask import Blueprint, current_app, g, render_template, request, url_for
+
+from webmap.auth import can_write, current_user, is_staff
+from webmap.csrf import csrf_token
+from webmap.headers import csp_nonce
 from webmap.i18n import client_strings, current_lang
-from webmap.layers import shared_point_count
-from webmap.maps import page_map
+from webmap.maps import STATIC_VERSION, page_map
 from webmap.views.patrols import map_urls
 
 bp = Blueprint("map", __name__)
@@ -19,11 +31,74 @@ def demonstration() -> bool:
     return any(layers.info(k)["demonstration"] for k in ("sites", "sections"))
 
 
+#: rendered map pages kept per app (least recently used dropped first)
+PAGES_KEPT = 64
+
+
+class RenderedPages:
+    """Rendered pages by key, with marks for the request's nonce and CSRF token (random
+    per app, so no request can place them in the page)."""
+
+    def __init__(self, size: int = PAGES_KEPT):
+        self.size = size
+        self.nonce_mark = "fossilgis-nonce-" + secrets.token_hex(16)
+        self.csrf_mark = "fossilgis-csrf-" + secrets.token_hex(16)
+        self._pages: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, render) -> str:
+        """The page of ``key``, ``render()``-ed (with the marks) when not kept."""
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+                return page
+        g.csp_nonce = self.nonce_mark  # what csp_nonce() and the nonced filter write
+        try:
+            page = render(lambda: self.csrf_mark)
+        finally:
+            g.pop("csp_nonce", None)
+        with self._lock:
+            self._pages[key] = page
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+        return page
+
+    def fill(self, page: str) -> str:
+        """``page`` with this request's nonce and CSRF token in place of the marks."""
+        return page.replace(self.nonce_mark, csp_nonce()).replace(self.csrf_mark, csrf_token())
+
+
 @bp.get("/")
 def index():
     lang = current_lang()
     staff = is_staff()
+    user = current_user()
     layers = current_app.extensions["fossilgis_layers"]
+    demo, shared, bbox_mode = layers.page_state(staff, current_app.config["BBOX_THRESHOLD"])
+    # everything the page shows, but the nonce and the CSRF token (templates: map.html,
+    # base.html; what they add must be added here too)
+    key = (
+        lang,
+        staff,
+        None if user is None else (user.username, user.role, can_write()),
+        request.script_root,
+        request.full_path,
+        current_app.config["COVERAGE_DAYS"],
+        demo,
+        shared,
+        bbox_mode,
+    )
+    pages = current_app.extensions.get("fossilgis_map_pages")
+    if pages is None:
+        pages = current_app.extensions.setdefault("fossilgis_map_pages", RenderedPages())
+    return pages.fill(pages.get(key, lambda token: _render(key, token)))
+
+
+def _render(key: tuple, token) -> str:
+    """The map page of :func:`index`'s ``key``; ``token`` stands in for the template's
+    ``csrf_token()``."""
+    lang, staff, *_, coverage_days, demo, shared, bbox_mode = key
     config = {
         "page": "main",
         "lang": lang,
@@ -34,23 +109,24 @@ def index():
             "sections": url_for("api.layer", kind="sections"),
             "zones": url_for("api.layer", kind="zones"),
             "search": url_for("api.search"),
+            "potential": url_for("potential.geojson"),
+            "potential_legend": url_for("potential.legend_json"),
             "site_page": request.script_root + "/sites/",
             "section_page": request.script_root + "/sections/",
             **map_urls(),
         },
-        "coverage_days": current_app.config["COVERAGE_DAYS"],
-        "bbox_mode": {
-            k: layers.get(k, staff).gdf.shape[0] > current_app.config["BBOX_THRESHOLD"]
-            for k in ("sites", "sections", "zones")
-        },
+        "coverage_days": coverage_days,
+        "bbox_mode": dict(bbox_mode),
     }
     return render_template(
         "map.html",
         map=page_map("main", lang),
         page_config=config,
-        demonstration=demonstration(),
-        shared=shared_point_count(),
+        demonstration=demo,
+        shared=shared,
         staff=staff,
+        csrf_token=token,
+        static_version=STATIC_VERSION,
     )
 
 

@@ -1,4 +1,9 @@
-"""OGC API – Features under /ogcapi: thin Flask routes over :mod:`fossilgis.ogcapi.core`."""
+"""OGC API – Features under /ogcapi: thin Flask routes over :mod:`fossilgis.ogcapi.core`.
+
+The providers answer from the store: patrols by one SQL query per request (page and count;
+bbox by the spatial index), so nothing of them is held here but the collection's extent;
+sites and sections are kept per layer version.
+"""
 
 from __future__ import annotations
 
@@ -55,7 +60,7 @@ def make_blueprint(
         token: 401). Tests pass their own.
     providers : callable
         ``providers(store)`` → the collections; built once per store and kept, since
-        they hold the in-memory indexes.
+        they keep what is read once per version (the layers, the patrols' extent).
     name : str
         Blueprint name (to register more than one in tests).
     """

@@ -1,14 +1,19 @@
-"""Alerts, coverage and the map's patrol layers: the patrol blueprint's read-only views."""
+"""Alerts, coverage and the map's patrol layers: the patrol blueprint's read-only views.
+
+The map's layers and the coverage are read from the store's SQL at each request
+(:class:`fossilgis.store.patrol_maps.PatrolMaps`): the layers in chunks, written out as
+they come, the coverage as one aggregate per target; no patrol is held between requests.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import json
 
-import numpy as np
-import shapely
 from flask import Response, current_app, render_template, request, url_for
 
-from fossilgis.patrols.model import ALERT_CATEGORIES, CHINA_TZ
+from fossilgis.patrols.model import ALERT_CATEGORIES, CHINA_TZ, OBSERVATION_CATEGORIES
 from webmap.auth import is_staff, requires
 from webmap.i18n import current_lang
 from webmap.layers import get_store
@@ -43,12 +48,14 @@ def alerts_page():
 
 
 def coverage_table(days: int | None = None):
-    from fossilgis.patrols.coverage import coverage
+    """:func:`fossilgis.patrols.coverage.coverage` of every target, from the store's SQL
+    (each target's last patrol), not from every patrol."""
+    from fossilgis.patrols.coverage import coverage_of_last
 
-    store = get_store()
-    return coverage(
-        store.list_patrols(), targets(), _now(), days or current_app.config["COVERAGE_DAYS"]
-    )
+    days = days or current_app.config["COVERAGE_DAYS"]
+    now = _now()
+    last = get_store().patrols.maps.last_by_target(now, now - dt.timedelta(days=days))
+    return coverage_of_last(last, targets(), now, days)
 
 
 @bp.get("/api/coverage.json")
@@ -57,7 +64,12 @@ def api_coverage():
     """When each site and section was last patrolled (staff only: a list of unguarded
     sites is what a looter would want)."""
     days = current_app.config["COVERAGE_DAYS"]
-    table = coverage_table(days)
+    return coverage_json(coverage_table(days), days)
+
+
+def coverage_json(table, days: int) -> dict:
+    """The answer of ``/api/coverage.json`` for a coverage ``table``: by ``layer:id``, the
+    last patrol's day (China time) or None, and whether the target is overdue."""
     out = {}
     for rec in table.to_dict("records"):
         last = rec["last_patrol"]
@@ -71,87 +83,100 @@ def api_coverage():
     return {"days": days, "targets": out}
 
 
-def _points_geojson(x, y, props: list[dict]) -> Response:
-    """Points (``x``/``y`` None: features without geometry, as visitors get them)."""
-    if x is None:
-        feats = [{"type": "Feature", "properties": p, "geometry": None} for p in props]
-    else:
-        feats = [
-            {
-                "type": "Feature",
-                "properties": p,
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [round(float(a), 6), round(float(b), 6)],
-                },
-            }
-            for a, b, p in zip(x, y, props)
-        ]
-    resp = Response(
-        json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False),
-        mimetype="application/geo+json",
-    )
+def _geojson_stream(chunks, features) -> Response:
+    """A FeatureCollection of ``features(rows)`` for each chunk of rows, written chunk by
+    chunk (the text ``json.dumps`` gives the whole collection).
+
+    The first chunk is read before answering, so that a store error is answered as one.
+    """
+    chunks = iter(chunks)
+    first = next(chunks, [])
+
+    def body():
+        yield '{"type": "FeatureCollection", "features": ['
+        sep = ""
+        for rows in itertools.chain([first], chunks):
+            if rows:  # one dumps per chunk: "[f1, f2]" without its brackets
+                yield sep + json.dumps(list(features(rows)), ensure_ascii=False)[1:-1]
+                sep = ", "
+        yield "]}"
+
+    resp = Response(body(), mimetype="application/geo+json")
     resp.headers["Cache-Control"] = "private, no-cache"
     resp.vary.add("Cookie")
     resp.vary.add("Authorization")
     return resp
 
 
+def _feature(properties: dict, x, y) -> dict:
+    """A point feature (``x`` None: without geometry, as visitors get them)."""
+    geometry = None
+    if x is not None:
+        geometry = {"type": "Point", "coordinates": [round(float(x), 6), round(float(y), 6)]}
+    return {"type": "Feature", "properties": properties, "geometry": geometry}
+
+
+def _layer_query() -> tuple[bool, tuple | None]:
+    """(staff, bbox) of a patrol layer request; a visitor's bbox matches nothing."""
+    from webmap.views.api import parse_bbox
+
+    return is_staff(), parse_bbox(request.args.get("bbox"))
+
+
 @bp.get("/api/patrols.geojson")
 def api_patrol_points():
-    """One point per patrol for the clustered map layer.
+    """One point per patrol for the clustered map layer, read from the store in chunks;
+    ``bbox=minx,miny,maxx,maxy``: the patrols whose geometry meets the box.
 
     Visitors get the dates and counts without geometry or target: which site was patrolled
-    when would rebuild the staff-only coverage layer.
+    when would rebuild the staff-only coverage layer (and a bbox matches none of theirs).
     """
-    staff = is_staff()
-    table = get_store().list_patrols()
-    geoms = np.asarray(table.geometry.values)
-    ok = ~shapely.is_missing(geoms)
-    table, geoms = table[ok], geoms[ok]
-    pts = shapely.point_on_surface(geoms) if len(geoms) else geoms
-    x, y = (shapely.get_x(pts), shapely.get_y(pts)) if staff else (None, None)
-    props = [
-        {
-            "uuid": u,
-            "started_at": s.tz_convert(CHINA_TZ).strftime("%Y-%m-%d"),
-            "alerts": int(a),
-            "waypoints": int(w),
-            **({"target_id": t} if staff else {}),
-        }
-        for u, s, t, a, w in zip(
-            table["uuid"],
-            table["started_at"],
-            table["target_id"],
-            table["alert_count"],
-            table["waypoint_count"],
-        )
-    ]
-    return _points_geojson(x, y, props)
+    staff, bbox = _layer_query()
+    visible = staff or bbox is None
+    chunks = get_store().patrols.maps.points(places=staff, bbox=bbox) if visible else []
+
+    def features(rows):
+        for uuid, started, target, alerts, waypoints, x, y in rows:
+            props = {
+                "uuid": uuid,
+                "started_at": started.astimezone(CHINA_TZ).date().isoformat(),
+                "alerts": int(alerts),
+                "waypoints": int(waypoints),
+                **({"target_id": target} if staff else {}),
+            }
+            yield _feature(props, x, y)
+
+    return _geojson_stream(chunks, features)
 
 
 @bp.get("/api/alerts.geojson")
 def api_alert_points():
-    table = alert_table()
-    staff = is_staff()
-    # visitors: what and when, not where or which site
-    x, y = (table["lon"].to_numpy(float), table["lat"].to_numpy(float)) if staff else (None, None)
-    lang = current_lang()
-    props = []
-    for rec in table.to_dict("records"):
-        props.append(
-            {
-                "patrol_uuid": rec["patrol_uuid"],
-                "category": rec["category"],
-                "label": rec["category_zh"] if lang == "zh" else rec["category_en"],
-                "severity": rec["severity"],
-                "target_id": rec["target_id"] if staff else None,
-                "report_time": rec["report_time"].tz_convert(CHINA_TZ).strftime("%Y-%m-%d %H:%M"),
-                "status": rec["status"],
-                "description": rec["description"] if staff else None,
+    """The alerts with their Art. 18 status, read from the store in chunks;
+    ``bbox=minx,miny,maxx,maxy``: those observed in the box. Visitors get what and when,
+    not where, which site or what was written."""
+    from fossilgis.patrols.alerts import alert_status
+
+    staff, bbox = _layer_query()
+    visible = staff or bbox is None
+    chunks = get_store().patrols.maps.alerts(places=staff, bbox=bbox) if visible else []
+    zh, now = current_lang() == "zh", _now()
+
+    def features(rows):
+        for patrol, category, severity, description, target, observed, x, y in rows:
+            label = OBSERVATION_CATEGORIES[category]
+            props = {
+                "patrol_uuid": patrol,
+                "category": category,
+                "label": label.zh if zh else label.en,
+                "severity": severity,
+                "target_id": target if staff else None,
+                "report_time": observed.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"),
+                "status": alert_status(observed, now),
+                "description": (description or "") if staff else None,
             }
-        )
-    return _points_geojson(x, y, props)
+            yield _feature(props, x, y)
+
+    return _geojson_stream(chunks, features)
 
 
 def map_urls() -> dict:

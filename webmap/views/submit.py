@@ -291,12 +291,17 @@ def receipt():
     return render_template("submit_receipt.html", number=shown["number"], link=link)
 
 
-def applicant_view(case: dict, follow_ups: list[dict], lang: str) -> dict:
+def applicant_view(
+    case: dict, follow_ups: list[dict], lang: str, result: dict | None = None
+) -> dict:
     """What the applicant may see of a case, and nothing else: no grade, target, distance,
-    footprint or bounding box; the office's texts scrubbed of coordinates."""
+    footprint or bounding box; the office's texts scrubbed of coordinates. ``result`` (the
+    current screen's JSON form) adds the fossil potential of the ground without its grade
+    (:func:`webmap.potential_pages.applicant_potential`)."""
     from fossilgis.cases.model import DECISIONS
     from fossilgis.generalise import public_text as scrub
     from fossilgis.report.wording import beijing_time
+    from webmap.potential_pages import applicant_potential
 
     status = case["status"]
     decided = status in DECISIONS or (status == "closed" and bool(case.get("decided_at")))
@@ -322,6 +327,7 @@ def applicant_view(case: dict, follow_ups: list[dict], lang: str) -> dict:
             for f in follow_ups
             if f.get("released") and decided
         ],
+        "potential": applicant_potential(result, lang),
     }
 
 
@@ -335,5 +341,7 @@ def status(token):
             "not_found",
             _("This status link is unknown. Check that it was copied whole."),
         )
-    view = applicant_view(store.cases.get(number), store.cases.follow_ups(number), current_lang())
+    case = store.cases.get(number)
+    result = store.cases.screen(number)["result"] if case["screen_seq"] is not None else None
+    view = applicant_view(case, store.cases.follow_ups(number), current_lang(), result)
     return render_template("submit_status.html", case=view)

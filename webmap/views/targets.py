@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, abort, render_template, url_for
 
+from fossilgis.terms import load_terms
 from webmap.auth import is_staff
 from webmap.errors import WebInputError
 from webmap.i18n import FIELD_LABELS, _, client_strings, current_lang, vocab
@@ -83,8 +84,9 @@ def _target_page(kind: str, feature_id: str):
         raise WebInputError(
             "err_target_not_found", status=404, code="not_found", id=feature_id, kind=label
         )
-    rec = hit.drop(columns=hit.geometry.name).iloc[0].to_dict()
     lang = current_lang()
+    # age, formation, fossils, boundary, status in the page language (layers/terms.toml)
+    rec = load_terms().record(hit.drop(columns=hit.geometry.name).iloc[0].to_dict(), lang)
     config = {
         "page": "target",
         "lang": lang,

@@ -198,20 +198,25 @@
     });
   }
 
+  /* a popup's table of [label key, value] rows; rows without a value are left out */
+  function popupTable(rows) {
+    var table = el("table", "fg-popup-table");
+    rows.forEach(function (r) {
+      if (!present(r[1])) { return; }
+      var tr = el("tr");
+      tr.appendChild(el("th", null, label(r[0])));
+      tr.appendChild(el("td", null, r[1]));
+      table.appendChild(tr);
+    });
+    return table;
+  }
+
   /* ---- patrols, alerts, coverage ----------------------------------------------------- */
   function patrolPopup(p) {
     var box = el("div", "fg-popup");
     box.appendChild(el("div", "fg-popup-zh", label("patrol_title") + " " + p.started_at));
-    var table = el("table", "fg-popup-table");
-    [["target", p.target_id], ["col_waypoints", p.waypoints], ["col_alerts", p.alerts]]
-      .forEach(function (r) {
-        if (!present(r[1])) { return; }
-        var tr = el("tr");
-        tr.appendChild(el("th", null, label(r[0])));
-        tr.appendChild(el("td", null, r[1]));
-        table.appendChild(tr);
-      });
-    box.appendChild(table);
+    box.appendChild(popupTable(
+      [["target", p.target_id], ["col_waypoints", p.waypoints], ["col_alerts", p.alerts]]));
     var link = el("a", "fg-popup-link", label("details"));
     link.href = cfg.urls.patrol_page + encodeURIComponent(p.uuid);
     box.appendChild(link);
@@ -291,6 +296,101 @@
     });
   }
 
+  /* ---- fossil potential: the geological map's units by class (public, like PFYC maps) -- */
+  function potentialPopup(p, classes) {
+    var box = el("div", "fg-popup fg-potential-popup");
+    box.appendChild(el("div", "fg-popup-zh", p.name_zh));
+    box.appendChild(el("div", "fg-popup-en", p.name_en));
+    var c = classes[p.potential_class];
+    var name = c ? " · " + (cfg.lang === "zh" ? c.label_zh : c.label_en) : "";
+    box.appendChild(popupTable(
+      [["map_unit", p.unit], ["potential_class", p.potential_class + name]]));
+    return box;
+  }
+
+  function potentialLegend(box, legendData) {
+    box.textContent = "";
+    box.appendChild(el("strong", null, label("layer_potential")));
+    legendData.classes.forEach(function (c) {
+      var row = el("div", "fg-legend-row fg-potential-row");
+      var sw = el("span", "fg-swatch");
+      sw.style.background = c.colour;
+      row.appendChild(sw);
+      row.appendChild(el("span", null, c["class"] + " · " + (cfg.lang === "zh" ? c.label_zh : c.label_en)));
+      row.title = cfg.lang === "zh" ? c.description_zh : c.description_en;
+      box.appendChild(row);
+    });
+    var f = legendData.formations;
+    box.appendChild(el("div", "fg-potential-map muted", f.version ?
+      label("potential_map").replace("{version}", f.version).replace("{count}", f.count) +
+      (f.demonstration ? " · " + label("potential_demo") : "") : label("potential_no_map")));
+    var hint = el("div", "fg-potential-hint");
+    box.appendChild(hint);
+    return hint;
+  }
+
+  function potentialLayer(map, control) {
+    var u = cfg.urls;
+    if (!u.potential || !u.potential_legend) { return; }
+    var classes = {}, minZoom = 9, timer = null, asked = 0, hint = null, legendJob = null;
+    // under the sites and sections (overlay pane: 400), so their popups stay clickable
+    map.createPane("fgPotential").style.zIndex = 350;
+    var layer = L.geoJSON(null, {
+      pane: "fgPotential",
+      style: function (f) {
+        var c = f.properties.colour || "#999";
+        return {color: c, weight: 1, fillColor: c, fillOpacity: 0.45,
+                className: "fg-potential fg-potential-" + f.properties.potential_class};
+      },
+      onEachFeature: function (f, lyr) {
+        lyr.bindPopup(function () { return potentialPopup(f.properties, classes); });
+      }
+    });
+    var box = el("div", "fg-legend fg-potential-legend leaflet-bar");
+    var legendControl = L.control({position: "bottomright"});
+    legendControl.onAdd = function () { return box; };
+    function say(text) { if (hint) { hint.textContent = text; } }
+    function load() {
+      if (!map.hasLayer(layer)) { return; }
+      if (map.getZoom() < minZoom) {
+        layer.clearLayers();
+        say(label("potential_zoom_in").replace("{zoom}", minZoom));
+        return;
+      }
+      var b = map.getBounds().pad(0.1);  // a margin for small pans
+      var bbox = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90),
+                  Math.min(b.getEast(), 180), Math.min(b.getNorth(), 90)].join(",");
+      var mine = ++asked;
+      getJSON(u.potential + "?bbox=" + bbox + "&zoom=" + Math.floor(map.getZoom())).then(function (data) {
+        if (mine !== asked || !map.hasLayer(layer)) { return; }  // a newer view was asked for
+        layer.clearLayers();
+        layer.addData(data);
+        say(data.truncated ? label("potential_truncated").replace("{n}", data.features.length)
+          .replace("{total}", data.matched) : "");
+        document.body.setAttribute("data-potential-loaded", String(data.features.length));
+      }).catch(function (err) { say(String(err && err.message)); });
+    }
+    control.addOverlay(layer, label("layer_potential"));
+    map.on("overlayadd", function (e) {
+      if (e.layer !== layer) { return; }
+      legendControl.addTo(map);
+      legendJob = legendJob || getJSON(u.potential_legend).then(function (data) {
+        data.classes.forEach(function (c) { classes[c["class"]] = c; });
+        minZoom = data.min_zoom || minZoom;
+        hint = potentialLegend(box, data);
+        document.body.setAttribute("data-potential-legend", "true");
+      });
+      legendJob.then(load).catch(function (err) { box.textContent = String(err && err.message); });
+    });
+    map.on("overlayremove", function (e) {
+      if (e.layer === layer) { layer.clearLayers(); legendControl.remove(); }
+    });
+    map.on("moveend", function () {
+      clearTimeout(timer);
+      if (map.hasLayer(layer)) { timer = setTimeout(load, 250); }
+    });
+  }
+
   function mainPage(map) {
     var accuracy = L.featureGroup();
     var sites = targetLayer("sites", accuracy).addTo(map);
@@ -299,6 +399,8 @@
     var attention = L.geoJSON(null, {style: zoneStyle("attention"), interactive: false});
     accuracy.addTo(map);
     var overlays = {};
+    var context = map.fossilgisContext;  // added by the map shell (fossilgis-context.js)
+    if (context) { overlays[context.label] = context.layer; }
     overlays[label("layer_sites")] = sites;
     overlays[label("layer_sections")] = sections;
     overlays[label("layer_accuracy")] = accuracy;
@@ -306,7 +408,13 @@
     overlays[label("layer_attention")] = attention;
     var patrolJobs = patrolLayers(map, overlays);
     var layerControl = L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+    if (map.fossilgisBaseLayers) {  // the online basemap, the office's archives, "None"
+      map.fossilgisBaseLayers.then(function (base) {
+        Object.keys(base).forEach(function (l) { layerControl.addBaseLayer(base[l], l); });
+      });
+    }
     legend(map);
+    potentialLayer(map, layerControl);
     searchBox(map);
     var bb = cfg.bbox_mode || {};
     var zonesLoaded = false;
@@ -439,6 +547,8 @@
       }
       return done;
     },
-    popupFor: popupFor
+    popupFor: popupFor,
+    el: el,  // shared with fossilgis-context.js
+    getJSON: getJSON
   };
 }());
