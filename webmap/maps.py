@@ -18,7 +18,7 @@ from webmap.leaflet_i18n import LeafletI18n
 #: Guizhou's centre and a zoom that shows the whole province
 PROVINCE_CENTRE = (26.8, 106.8)
 PROVINCE_ZOOM = 7
-STATIC_VERSION = "3"
+STATIC_VERSION = "4"
 
 
 class PageScript(JSCSSMixin, MacroElement):

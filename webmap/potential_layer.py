@@ -170,27 +170,22 @@ class PotentialCache:
         return self._cache.get()
 
     def _version(self):
-        from fossilgis.potential.table import default_potential_path
+        from fossilgis.potential.classes import table_stamp
 
-        path = default_potential_path()
-        try:
-            stamp = path.stat().st_mtime_ns
-        except OSError:
-            stamp = None
-        return self.store.formations.current_version(), str(path), stamp
+        return self.store.formations.current_version(), *table_stamp()
 
     def _build(self, _key):
-        from fossilgis.potential.classes import current_map
-        from fossilgis.potential.table import PotentialTableError, load_potential_table
+        from fossilgis.potential.classes import current_map, current_table
+        from fossilgis.potential.table import PotentialTableError
 
         info = self.store.formations.info()
         if not info["version"]:
             try:  # no map: the legend still shows the classes, if the table can be read
-                table = load_potential_table()
+                table = current_table()
             except PotentialTableError:
                 table = None
             return None, table, info
-        table = load_potential_table()  # a map without a usable table: the server's error
+        table = current_table()  # a map without a usable table: the server's error
         classed = current_map(self.store, table)
         return PotentialLayer(classed), table, info
 

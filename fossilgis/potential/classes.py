@@ -71,19 +71,26 @@ def classify_map(gdf, table=None, *, version: int = 0) -> ClassedMap:
 _TABLES: dict = {}
 
 
-def current_table():
-    """The potential table in use (``$FOSSILGIS_POTENTIAL`` or layers/potential.toml), read
-    again only when the file (its path or modification time) changes."""
-    from fossilgis.potential.table import default_potential_path, load_potential_table
+def table_stamp() -> tuple[str, int | None]:
+    """(path, modification time) of the potential table in use; the time is None when the
+    file cannot be read (the loader then says why)."""
+    from fossilgis.potential.table import default_potential_path
 
     path = default_potential_path()
     try:
-        stamp = path.stat().st_mtime_ns
+        return str(path), path.stat().st_mtime_ns
     except OSError:
-        stamp = None  # let the loader say what is wrong with the path
-    key = (str(path), stamp)
-    if stamp is None or key not in _TABLES:
-        table = load_potential_table(path)
+        return str(path), None
+
+
+def current_table():
+    """The potential table in use (``$FOSSILGIS_POTENTIAL`` or layers/potential.toml), read
+    again only when the file (its path or modification time) changes."""
+    from fossilgis.potential.table import load_potential_table
+
+    key = table_stamp()
+    if key[1] is None or key not in _TABLES:
+        table = load_potential_table(key[0])
         _TABLES.clear()
         _TABLES[key] = table
     return _TABLES[key]

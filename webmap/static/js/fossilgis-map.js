@@ -90,15 +90,12 @@
     };
   }
 
-  var index = {};  // "kind:id" -> Leaflet layer, for search
-
   function targetLayer(kind, accuracyGroup) {
     return L.geoJSON(null, {
       style: kind === "sites" ? siteStyle : sectionStyle,
       onEachFeature: function (f, layer) {
         layer.bindPopup(function () { return popupFor(kind, f.properties); });
         layer.bindTooltip(tooltipFor(f.properties), {sticky: true});
-        index[kind + ":" + f.properties.id] = layer;
         if (accuracyGroup && present(f.properties.accuracy_m) && layer.getBounds) {
           accuracyGroup.addLayer(L.circle(layer.getBounds().getCenter(), {
             radius: f.properties.accuracy_m, color: "#555", weight: 1, fill: false,
@@ -156,46 +153,6 @@
       return box;
     };
     control.addTo(map);
-  }
-
-  function searchBox(map) {
-    var input = document.getElementById("search-input");
-    var list = document.getElementById("search-results");
-    if (!input || !list) { return; }
-    var timer = null;
-    function show(results) {
-      list.textContent = "";
-      if (!results.length) {
-        list.appendChild(el("li", "muted", label("search_none")));
-      }
-      results.forEach(function (r) {
-        var item = el("li", "fg-search-item");
-        item.appendChild(el("span", "fg-search-id", r.id));
-        item.appendChild(el("span", null, " " + r.name_zh + " " + r.name_en));
-        item.tabIndex = 0;
-        function go() {
-          var b = r.bbox;
-          map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {maxZoom: 13});
-          list.hidden = true;
-          var layer = index[r.kind + ":" + r.id];
-          if (layer) { setTimeout(function () { layer.openPopup(); }, 300); }
-        }
-        item.addEventListener("click", go);
-        item.addEventListener("keydown", function (e) { if (e.key === "Enter") { go(); } });
-        list.appendChild(item);
-      });
-      list.hidden = false;
-    }
-    input.addEventListener("input", function () {
-      clearTimeout(timer);
-      var q = input.value.trim();
-      if (!q) { list.hidden = true; return; }
-      timer = setTimeout(function () {
-        getJSON(cfg.urls.search + "?q=" + encodeURIComponent(q)).then(function (d) {
-          show(d.results);
-        });
-      }, 200);
-    });
   }
 
   /* a popup's table of [label key, value] rows; rows without a value are left out */
@@ -415,7 +372,6 @@
     }
     legend(map);
     potentialLayer(map, layerControl);
-    searchBox(map);
     var bb = cfg.bbox_mode || {};
     var zonesLoaded = false;
     function loadZones() {

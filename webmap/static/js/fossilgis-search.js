@@ -6,12 +6,9 @@
    "Which one did you mean?" and nothing moves until one is picked; a place fits its box and
    is marked; a site or section fits its box and opens its popup.
 
-   This script takes the box over from fossilgis-map.js (whose searchBox() knows sites and
-   sections only) without touching that file: it runs before the map is made, learns the
+   It is the map page's only search handler: it runs before the map is made, learns the
    map through Leaflet's L.Map.addInitHook, and listens for the box's input events on the
-   document in the capture phase, stopping them there, so the older listener on the input
-   never hears them (whenever it was attached). The result list (#search-results) is the
-   same element.
+   document in the capture phase. The result list is #search-results.
 
    Small screens (below 600 px): every layer control is made collapsed (Leaflet's own
    toggle opens it) and the legends fold to their title, which opens them (the CSS of
@@ -217,7 +214,6 @@
 
     document.addEventListener("input", function (e) {
       if (e.target !== input) { return; }
-      e.stopPropagation();  // fossilgis-map.js's own search handler stays quiet
       clearTimeout(timer);
       var q = input.value.trim();
       if (!q) { asked++; last = null; hide(); return; }
