@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -44,19 +43,13 @@ def need_browser():
 def live_app(data_dir, **config):
     """``(base URL, store)`` of the app on waitress (threads) on a free loopback port."""
     need_browser()
-    import waitress
+    from live_server import serve_on_loopback
 
     from webmap import create_app
 
     app = create_app({"DATA_DIR": str(data_dir), **config})
-    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{srv.effective_port}", app.extensions["fossilgis_store"]
-    finally:
-        srv.close()
-        thread.join(timeout=5)
+    with serve_on_loopback(app, threads=4) as url:
+        yield url, app.extensions["fossilgis_store"]
 
 
 @contextlib.contextmanager

@@ -8,7 +8,6 @@ import io
 import json
 import shutil
 import socket
-import threading
 import urllib.request
 import uuid as uuidlib
 from concurrent.futures import ThreadPoolExecutor
@@ -503,19 +502,15 @@ def test_map_loads_markercluster_from_the_vendored_copy(visitor):
 # -- a live server on loopback -------------------------------------------------------------------
 @pytest.fixture
 def live(data):
-    import waitress
+    from live_server import serve_on_loopback
 
-    app = _app(data)
-    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=8, channel_timeout=5)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
     from fossilgis.auth import issue_token
 
+    app = _app(data)
     app_store = app.extensions["fossilgis_store"]
     token = issue_token(app_store, "patroller1", "tests")
-    yield f"http://127.0.0.1:{srv.effective_port}", token, app_store
-    srv.close()
-    thread.join(timeout=5)
+    with serve_on_loopback(app, threads=8, channel_timeout=5) as url:
+        yield url, token, app_store
 
 
 def _post(url: str, token: str, body: bytes) -> int:
