@@ -27,6 +27,8 @@ import re
 from typing import Any
 
 from fossilgis.errors import PatrolValidationError
+from fossilgis.patrols.device import metres as _metres
+from fossilgis.patrols.device import track_source as _track_source
 from fossilgis.patrols.model import (
     OBSERVATION_CATEGORIES,
     Observation,
@@ -201,6 +203,8 @@ def waypoint_from_feature(feature: dict, where: str) -> Waypoint:
         name=_text(props, "name", where),
         observation=obs,
         photos=_photo_refs(props.get("photos"), where),
+        accuracy_m=_metres(props, "accuracy_m", where),
+        altitude_m=_metres(props, "altitude_m", where),
     )
 
 
@@ -256,6 +260,8 @@ def patrols_from_geojson(obj: dict) -> list[Patrol]:
                 target_id=target_id,
                 track=_track(feat.get("geometry"), where),
                 photos=_photo_refs(props.get("photos"), where),
+                track_source=_track_source(props, where),
+                track_accuracy_m=_metres(props, "track_accuracy_m", where),
             )
         elif kind == "waypoint":
             pending.append((i, feat))
@@ -311,6 +317,9 @@ def patrol_features(patrol: Patrol) -> list[dict]:
         "created_at": format_time(patrol.created_at),
         "content_hash": patrol.content_hash,
         "deleted_at": format_time(patrol.deleted_at),
+        "track_source": patrol.track_source,
+        "track_accuracy_m": patrol.track_accuracy_m,
+        "revision": patrol.revision,
     }
     out = [
         {
@@ -338,6 +347,8 @@ def patrol_features(patrol: Patrol) -> list[dict]:
                     "severity": obs.severity if obs else None,
                     "description": obs.description if obs else "",
                     "photos": _refs_json(w.photos),
+                    "accuracy_m": w.accuracy_m,
+                    "altitude_m": w.altitude_m,
                 },
             }
         )

@@ -164,6 +164,8 @@ class Waypoint:
     name: str = ""
     observation: Observation | None = None
     photos: list[PhotoRef] = field(default_factory=list)
+    accuracy_m: float | None = None  # the device's horizontal accuracy (68 %), metres
+    altitude_m: float | None = None  # as the device gave it
 
 
 @dataclass
@@ -195,6 +197,9 @@ class Patrol:
     content_hash: str | None = None
     deleted_at: dt.datetime | None = None
     deleted_by: str | None = None
+    track_source: str | None = None  # "file" (GPX, GeoJSON …) or "device" (recorded in the app)
+    track_accuracy_m: float | None = None  # median accuracy of the recorded track's fixes
+    revision: int = 0  # admin corrections made to the record (set by the store)
 
     @property
     def geometry(self):
@@ -228,10 +233,17 @@ def _track_coords(track) -> list | None:
     return [[[_round(x), _round(y)] for x, y, *_ in part.coords] for part in parts]
 
 
+def _with_optional(content: dict, **values) -> dict:
+    """``content`` plus the given values that are not None (a record sent before a field
+    existed keeps its hash)."""
+    content.update({k: v for k, v in values.items() if v is not None})
+    return content
+
+
 def canonical_content(patrol: Patrol) -> dict:
     """The client-supplied content of a patrol as plain JSON data (what the hash covers)."""
     given_target = not patrol.target_inferred
-    return {
+    content = {
         "uuid": patrol.uuid,
         "started_at": format_time(patrol.started_at),
         "ended_at": format_time(patrol.ended_at),
@@ -261,6 +273,11 @@ def canonical_content(patrol: Patrol) -> dict:
             for w in patrol.waypoints
         ],
     }
+    for w, item in zip(patrol.waypoints, content["waypoints"]):
+        _with_optional(item, accuracy_m=w.accuracy_m, altitude_m=w.altitude_m)
+    return _with_optional(
+        content, track_source=patrol.track_source, track_accuracy_m=patrol.track_accuracy_m
+    )
 
 
 def content_hash(patrol: Patrol) -> str:

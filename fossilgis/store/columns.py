@@ -30,8 +30,22 @@ WAYPOINT_FIELDS = [
     ("severity", "str", False),
     ("description", "str", False),
 ]
-PATROL_COLS = [n for n, _, _ in PATROL_FIELDS]
-WAYPOINT_COLS = [n for n, _, _ in WAYPOINT_FIELDS]
+#: migration 6 (field patrols): columns added to the patrol tables. ``revision`` counts the
+#: admin corrections (0: as uploaded); ``track_source`` is ``file`` (GPX, GeoJSON …) or
+#: ``device`` (recorded in the browser); ``*accuracy_m`` are the GPS's horizontal accuracy
+#: (68 %, metres) as the device reported it; ``altitude_m`` above the ellipsoid or sea level
+#: as the device gave it.
+PATROL_FIELDS_6 = [
+    ("revision", "int", False),
+    ("track_source", "str", False),
+    ("track_accuracy_m", "float", False),
+]
+WAYPOINT_FIELDS_6 = [
+    ("accuracy_m", "float", False),
+    ("altitude_m", "float", False),
+]
+PATROL_COLS = [n for n, _, _ in PATROL_FIELDS + PATROL_FIELDS_6]
+WAYPOINT_COLS = [n for n, _, _ in WAYPOINT_FIELDS + WAYPOINT_FIELDS_6]
 
 PATROL_TIMES = ("started_at", "ended_at", "created_at", "updated_at", "deleted_at")
 USER_COLS = "username, role, disabled, created_at, password_hash"
@@ -232,3 +246,56 @@ def formation_ddl(types: dict[str, str]) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS formation_versions ({', '.join(defs)}, PRIMARY KEY (version))",
         "CREATE INDEX IF NOT EXISTS formations_version ON formations (version)",
     ]
+
+
+#: migration 6 (field patrols): plain tables, typed as the case tables.
+#: ``alert_events``: each step of an alert's life (acknowledged, visited, referred, closed,
+#: reopened), keyed by the alert's waypoint and a sequence; an attachment is a blob in
+#: ``case_blobs``. ``patrol_revisions``: the editable content of a patrol before each admin
+#: correction (JSON), with who, when and why.
+FIELD_PATROL_TABLES: dict[str, list[tuple[str, str]]] = {
+    "alert_events": [
+        ("waypoint_uuid", "text"),
+        ("seq", "int"),
+        ("step", "text"),
+        ("at", "time"),
+        ("recorded_at", "time"),
+        ("username", "text"),
+        ("note", "text"),
+        ("visit_patrol_uuid", "text"),
+        ("outcome", "text"),
+        ("opinion", "text"),
+        ("attachment_sha256", "text"),
+        ("attachment_name", "text"),
+    ],
+    "patrol_revisions": [
+        ("patrol_uuid", "text"),
+        ("revision", "int"),
+        ("edited_at", "time"),
+        ("edited_by", "text"),
+        ("reason", "text"),
+        ("previous", "json"),
+    ],
+}
+FIELD_PATROL_KEYS = {
+    "alert_events": ("waypoint_uuid", "seq"),
+    "patrol_revisions": ("patrol_uuid", "revision"),
+}
+_FIELD_PATROL_REQUIRED = {
+    "waypoint_uuid", "seq", "step", "at", "recorded_at", "username",
+    "patrol_uuid", "revision", "edited_at", "edited_by", "reason", "previous",
+}  # fmt: skip
+
+
+def field_patrol_ddl(types: dict[str, str]) -> list[str]:
+    """CREATE statements of migration 6's plain tables with a backend's ``types``."""
+    out = []
+    for table, cols in FIELD_PATROL_TABLES.items():
+        defs = [
+            f"{name} {types[kind]}" + (" NOT NULL" if name in _FIELD_PATROL_REQUIRED else "")
+            for name, kind in cols
+        ]
+        defs.append(f"PRIMARY KEY ({', '.join(FIELD_PATROL_KEYS[table])})")
+        out.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(defs)})")
+    out.append("CREATE INDEX IF NOT EXISTS alert_events_at ON alert_events (at)")
+    return out

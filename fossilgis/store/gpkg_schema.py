@@ -17,8 +17,11 @@ from fossilgis.store.columns import (
     CASE_FOOTPRINT_FIELDS,
     FORMATION_FIELDS,
     PATROL_FIELDS,
+    PATROL_FIELDS_6,
     WAYPOINT_FIELDS,
+    WAYPOINT_FIELDS_6,
     case_ddl,
+    field_patrol_ddl,
     formation_ddl,
 )
 
@@ -162,8 +165,24 @@ def _migration_5(db) -> None:
             conn.execute(statement)
 
 
+_SQLITE_TYPES = {"str": "TEXT", "float": "REAL", "int": "INTEGER"}
+
+
+def _migration_6(db) -> None:
+    """Field patrols: GPS accuracy and altitude of waypoints, the track's source and
+    accuracy and the correction count of patrols, alert steps and patrol revisions."""
+    with db.tx() as conn:
+        for table, fields in (("patrols", PATROL_FIELDS_6), ("waypoints", WAYPOINT_FIELDS_6)):
+            have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            for name, kind, _ in fields:
+                if name not in have:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {_SQLITE_TYPES[kind]}")
+        for statement in field_patrol_ddl(_CASE_TYPES):
+            conn.execute(statement)
+
+
 #: numbered migrations; append, never edit a released one
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

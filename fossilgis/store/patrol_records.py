@@ -38,6 +38,9 @@ def patrol_row(d: Dialect, patrol, user, now, digest, created_at=None) -> dict:
         "content_hash": digest,
         "deleted_at": None,
         "deleted_by": None,
+        "revision": patrol.revision or 0,
+        "track_source": patrol.track_source,
+        "track_accuracy_m": patrol.track_accuracy_m,
         "geom": d.encode_geom(geom),
     }
 
@@ -67,6 +70,8 @@ def waypoint_rows(d: Dialect, patrol) -> list[tuple]:
                 obs.category if obs else None,
                 obs.severity if obs else None,
                 obs.description if obs else None,
+                w.accuracy_m,
+                w.altitude_m,
                 d.encode_geom(shapely.Point(w.lon, w.lat)),
             )
         )
@@ -111,6 +116,8 @@ def patrol_from_rows(d: Dialect, row, wps, photos):
                 name=wr["name"] or "",
                 observation=obs,
                 photos=refs.get(wr["uuid"], []),
+                accuracy_m=wr["accuracy_m"],
+                altitude_m=wr["altitude_m"],
             )
         )
     return Patrol(
@@ -133,6 +140,9 @@ def patrol_from_rows(d: Dialect, row, wps, photos):
         content_hash=rec["content_hash"],
         deleted_at=to_time(rec["deleted_at"]),
         deleted_by=rec["deleted_by"],
+        track_source=rec["track_source"],
+        track_accuracy_m=rec["track_accuracy_m"],
+        revision=rec["revision"] or 0,
     )
 
 

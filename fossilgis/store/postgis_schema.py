@@ -9,7 +9,13 @@ from __future__ import annotations
 from fossilgis.errors import StoreError
 from fossilgis.schema import LAYER_FIELDS, LAYER_KINDS
 from fossilgis.store._common import SRS_ID
-from fossilgis.store.columns import case_ddl, formation_ddl
+from fossilgis.store.columns import (
+    PATROL_FIELDS_6,
+    WAYPOINT_FIELDS_6,
+    case_ddl,
+    field_patrol_ddl,
+    formation_ddl,
+)
 
 _SQL_TYPES = {"str": "text", "float": "double precision", "int": "bigint"}
 
@@ -156,8 +162,17 @@ def _migration_5(conn) -> None:
         conn.execute(statement)
 
 
+def _migration_6(conn) -> None:
+    """Field patrols (see :mod:`fossilgis.store.gpkg_schema`)."""
+    for table, fields in (("patrols", PATROL_FIELDS_6), ("waypoints", WAYPOINT_FIELDS_6)):
+        for name, kind, _ in fields:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {_SQL_TYPES[kind]}")
+    for statement in field_patrol_ddl(_CASE_TYPES):
+        conn.execute(statement)
+
+
 #: numbered migrations, the same numbers as the GeoPackage store's; append, never edit
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

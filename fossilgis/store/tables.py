@@ -10,6 +10,8 @@ from fossilgis.store.columns import (
     CASE_FOOTPRINT_COLS,
     CASE_KEYS,
     CASE_TABLES,
+    FIELD_PATROL_KEYS,
+    FIELD_PATROL_TABLES,
     FORMATION_COLS,
     FORMATION_VERSION_COLS,
 )
@@ -32,13 +34,13 @@ def _layer_table(kind: str) -> Table:
     return Table(kind, ("fid", *field_names(kind), "extra"), ("fid",), json=("extra",), geom=True)
 
 
-def _case_table(name: str) -> Table:
-    cols = CASE_TABLES[name]
+def _case_table(name: str, tables=CASE_TABLES, keys=CASE_KEYS) -> Table:
+    cols = tables[name]
     of = lambda kind: tuple(c for c, k in cols if k == kind)  # noqa: E731
     return Table(
         name,
         tuple(c for c, _ in cols),
-        CASE_KEYS[name],
+        keys[name],
         times=of("time"),
         bools=of("bool"),
         json=of("json"),
@@ -124,5 +126,6 @@ TABLES = [
         times=("imported_at",),
         bools=("demonstration",),
     ),
+    *(_case_table(n, FIELD_PATROL_TABLES, FIELD_PATROL_KEYS) for n in FIELD_PATROL_TABLES),
 ]
 TABLE_NAMES = [t.name for t in TABLES]
