@@ -258,12 +258,17 @@ def project_area_m2(
     if len(idx) < 2:
         return total, 0
     outlines = screened_outlines_deg(geoms[idx], options)
-    tree = shapely.STRtree(outlines)
-    a, b = tree.query(outlines, predicate="intersects")
+    # envelope pairs, each once, then the exact test on that half only: a predicate in the
+    # tree query would test every pair in both directions
+    a, b = shapely.STRtree(outlines).query(outlines)
     keep = a < b
     a, b = a[keep], b[keep]
+    meet = shapely.intersects(outlines[a], outlines[b])
+    a, b = a[meet], b[meet]
     if len(a):
-        interiors_meet = shapely.relate_pattern(outlines[a], outlines[b], "T********")
+        # polygons that intersect share interior unless they only touch (DE-9IM F********);
+        # touches is several times cheaper in GEOS than a general relate pattern
+        interiors_meet = ~shapely.touches(outlines[a], outlines[b])
         a, b = a[interiors_meet], b[interiors_meet]
     if not len(a):
         return total, 0

@@ -65,38 +65,76 @@ _GEOM_NAMES = {
 }
 
 
-def project_dict(pid, res, geoms, impacts_of_project, area, attrs) -> dict:
-    """The JSON form of one project (docs/impact-check.md) from its rows."""
-    impacts = []
-    for rec in impacts_of_project:
-        fi = rec["footprint_index"]
-        impacts.append(
-            {
-                "footprint_index": json_safe(fi),
-                "footprint": attrs.get(fi, {}),
-                "target_kind": rec["target_kind"],
-                "target_id": rec["target_id"],
-                "target_name_zh": rec["target_name_zh"],
-                "target_name_en": rec["target_name_en"],
-                "protection_level": rec["protection_level"],
-                "zone": rec["zone"],
-                "distance_m": _round(rec["distance_m"], 1),
-                "bearing_deg": _round(rec["bearing_deg"], 1),
-                "overlap_area_m2": _round(rec["overlap_area_m2"], 1),
-                "overlap_area_ha": _round(rec["overlap_area_ha"], 4),
-                "overlap_area_mu": _round(rec["overlap_area_mu"], 2),
-                "target_share": _round(rec["target_share"], 4),
-                "grade": rec["grade"],
-                "reason_zh": rec["reason_zh"],
-                "reason_en": rec["reason_en"],
-                "follow_up": list(rec["follow_up"]),
-                "legal_basis": list(rec["legal_basis"]),
+def geometry_types(geoms, project_of, n_projects: int) -> list[list[str]]:
+    """Each project's sorted geometry type names, for every project in one vectorised pass
+    (``project_of``: the project number of each footprint)."""
+    import numpy as np
+
+    type_ids = shapely.get_type_id(np.asarray(geoms))
+    pairs = np.unique(np.stack([np.asarray(project_of), type_ids]), axis=1)
+    out: list[list[str]] = [[] for _ in range(n_projects)]
+    for project, type_id in pairs.T.tolist():
+        if type_id in _GEOM_NAMES:
+            out[project].append(_GEOM_NAMES[type_id])
+    return [sorted(names) if len(names) > 1 else names for names in out]
+
+
+class FileFields:
+    """The fields a project takes from its read file, made JSON-safe once per file (a file
+    split into 200 000 projects must not convert its notes and repairs 200 000 times)."""
+
+    def __init__(self):
+        self.cache: dict[int, tuple[dict, list, list]] = {}
+
+    def __call__(self, res) -> tuple[dict, list, list]:
+        key = id(res)
+        if key not in self.cache:
+            fields = {
+                "source": res.source,
+                "layer": res.layer,
+                "crs_in": res.crs_in,
+                "crs_basis": res.crs_basis,
+                "encoding": res.encoding,
             }
-        )
-    type_ids = shapely.get_type_id(geoms)
-    geom_types = sorted({_GEOM_NAMES[t] for t in type_ids.tolist() if t in _GEOM_NAMES})
+            self.cache[key] = (fields, list(res.notes), [json_safe(i) for i in res.repaired])
+        return self.cache[key]
+
+
+def _impact_dict(rec: dict, attrs: dict) -> dict:
+    fi = rec["footprint_index"]
+    return {
+        "footprint_index": json_safe(fi),
+        "footprint": attrs.get(fi, {}),
+        "target_kind": rec["target_kind"],
+        "target_id": rec["target_id"],
+        "target_name_zh": rec["target_name_zh"],
+        "target_name_en": rec["target_name_en"],
+        "protection_level": rec["protection_level"],
+        "zone": rec["zone"],
+        "distance_m": _round(rec["distance_m"], 1),
+        "bearing_deg": _round(rec["bearing_deg"], 1),
+        "overlap_area_m2": _round(rec["overlap_area_m2"], 1),
+        "overlap_area_ha": _round(rec["overlap_area_ha"], 4),
+        "overlap_area_mu": _round(rec["overlap_area_mu"], 2),
+        "target_share": _round(rec["target_share"], 4),
+        "grade": rec["grade"],
+        "reason_zh": rec["reason_zh"],
+        "reason_en": rec["reason_en"],
+        "follow_up": list(rec["follow_up"]),
+        "legal_basis": list(rec["legal_basis"]),
+    }
+
+
+def project_dict(pid, file_fields, count, geom_types, impacts_of_project, area, attrs) -> dict:
+    """The JSON form of one project (docs/impact-check.md).
+
+    ``file_fields``: :class:`FileFields` of its read file; ``count``: its footprints;
+    ``geom_types``: from :func:`geometry_types`; ``area``: ``(m², overlapping footprints)``.
+    """
+    fields, file_notes, repaired = file_fields
+    impacts = [_impact_dict(rec, attrs) for rec in impacts_of_project]
     area_m2, overlapping = area
-    notes = list(res.notes)
+    notes = list(file_notes)
     if overlapping:
         notes.append(
             f"{overlapping} 个范围相互重叠，重叠部分只计一次面积 / {overlapping} footprints "
@@ -104,16 +142,12 @@ def project_dict(pid, res, geoms, impacts_of_project, area, attrs) -> dict:
         )
     return {
         "project_id": pid,
-        "source": res.source,
-        "layer": res.layer,
-        "crs_in": res.crs_in,
-        "crs_basis": res.crs_basis,
-        "encoding": res.encoding,
-        "footprint_count": int(len(geoms)),
+        **fields,
+        "footprint_count": int(count),
         "geometry_types": geom_types,
         "footprint_area_m2": round(area_m2, 1),
-        "grade": worst_grade(i["grade"] for i in impacts),
+        "grade": worst_grade(i["grade"] for i in impacts) if impacts else "none",
         "notes": notes,
-        "repaired": [json_safe(i) for i in res.repaired],
+        "repaired": list(repaired),
         "impacts": impacts,
     }

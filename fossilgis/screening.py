@@ -31,7 +31,13 @@ from fossilgis.impact import (
 )
 from fossilgis.potential.results import screen_potential as _screen_potential
 from fossilgis.potential.results import with_potential
-from fossilgis.project_results import Attributes, impact_records, project_dict
+from fossilgis.project_results import (
+    Attributes,
+    FileFields,
+    geometry_types,
+    impact_records,
+    project_dict,
+)
 from fossilgis.schema import PROTECTION_LEVELS
 from fossilgis.serving import json_safe  # noqa: F401  (importable from here, as before)
 
@@ -118,9 +124,21 @@ def layers_summary(store) -> dict:
     return out
 
 
-def _split_projects(results, id_field: str | None):
-    """(project_id, ReadResult, row positions in its gdf) for each project in the read files."""
+@dataclass
+class _FileProjects:
+    """The projects of one read file: their ids, and the file's rows grouped by project
+    (``rows``: row positions, project after project; ``lengths``: rows per project)."""
+
+    res: object
+    ids: list
+    rows: np.ndarray
+    lengths: np.ndarray
+
+
+def _split_projects(results, id_field: str | None) -> list[_FileProjects]:
+    """Each read file's projects: one per ``id_field`` value, or the whole layer."""
     multi = len(results) > 1
+    out = []
     for res in results:
         gdf = res.gdf
         stem = res.source.rsplit("!", 1)[-1].rsplit("/", 1)[-1]
@@ -138,11 +156,11 @@ def _split_projects(results, id_field: str | None):
             # codes in order of first appearance, rows grouped by one stable sort
             codes, uniques = pd.factorize(keys, sort=False)
             order = np.argsort(codes, kind="stable")
-            edges = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-            for k, key in enumerate(uniques.tolist()):
-                yield str(key), res, order[edges[k] : edges[k + 1]]
+            lengths = np.bincount(codes, minlength=len(uniques))
+            out.append(_FileProjects(res, [str(k) for k in uniques.tolist()], order, lengths))
         else:
-            yield base, res, np.arange(len(gdf))
+            out.append(_FileProjects(res, [base], np.arange(len(gdf)), np.array([len(gdf)])))
+    return out
 
 
 def screen_results(
@@ -191,19 +209,19 @@ def screen_results(
     targets = prepare_targets(store.read_layer("sites"), store.read_layer("sections"), rules)
     for res in results:
         check_footprint_reach(res.gdf.geometry.values, res.source)
-    parts = list(_split_projects(results, id_field))
+    files = _split_projects(results, id_field)
     # one frame for every footprint of every project, built from arrays (not per project)
-    arrays: dict[int, tuple] = {}  # per read file: its geometries and index, taken once
-    geoms, index_values, lengths = [], [], []
-    for _pid, res, rows in parts:
-        if id(res) not in arrays:
-            arrays[id(res)] = (np.asarray(res.gdf.geometry.values), np.asarray(res.gdf.index))
-        g, i = arrays[id(res)]
-        geoms.append(g[rows])
-        index_values.append(i[rows])
-        lengths.append(len(rows))
+    geoms, index_values, lengths, pids, res_of = [], [], [], [], []
+    for f in files:
+        geoms.append(np.asarray(f.res.gdf.geometry.values)[f.rows])
+        index_values.append(np.asarray(f.res.gdf.index)[f.rows])
+        lengths.append(f.lengths)
+        pids.extend(f.ids)
+        res_of.extend([f.res] * len(f.ids))
+    lengths = _cat(lengths, int)
+    parts = list(zip(pids, res_of))
     pid_of = np.empty(len(parts), dtype=object)
-    pid_of[:] = [pid for pid, _, _ in parts]
+    pid_of[:] = pids
     allfp = gpd.GeoDataFrame(
         {
             "project_no": np.repeat(np.arange(len(parts)), lengths),
@@ -267,14 +285,18 @@ def screen_results(
     projects, project_areas, unit_areas = [], {}, {}
     records = impact_records(imp)
     project_of = allfp["project_no"].to_numpy()
-    rows_of = pd.Series(np.arange(total)).groupby(project_of).indices
+    counts = np.bincount(project_of, minlength=len(parts)) if total else np.zeros(len(parts), int)
     geoms = np.asarray(allfp.geometry.values)
-    attributes = Attributes(imp)
-    none = np.array([], dtype=int)
-    # one footprint (a parcel per project): its own area, no overlap to look for
+    attributes, file_fields = Attributes(imp), FileFields()
+    geom_types = geometry_types(geoms, project_of, len(parts))
+    # one footprint (a parcel per project): its own area, no overlap to look for; the
+    # projects' rows are contiguous in allfp (built project by project)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(parts) else counts
     measured = [
-        (float(areas[r[0]]), 0) if len(r) == 1 else project_area_m2(geoms[r], options, areas[r])
-        for r in (rows_of.get(n, none) for n in range(len(parts)))
+        (float(areas[a]), 0)
+        if c == 1
+        else project_area_m2(geoms[a : a + c], options, areas[a : a + c])
+        for a, c in zip(starts.tolist(), counts.tolist())
     ]
     potential = _screen_potential(
         store if potential_map is None else potential_map,
@@ -284,12 +306,20 @@ def screen_results(
         rules,
         options,
     )
-    for n, (pid, res, _) in enumerate(parts):
-        rows = rows_of.get(n, none)
+    no_records: list = []
+    counts = counts.tolist()
+    for n, (pid, res) in enumerate(parts):
         project_areas[pid] = project_areas.get(pid, 0.0) + measured[n][0]
-        unit_areas.setdefault(pid, []).extend(potential.unit_areas.get(n, []))
+        if potential.results:  # a geological map: every project's parts, even none
+            unit_areas.setdefault(pid, []).extend(potential.unit_areas.get(n, no_records))
         project = project_dict(
-            pid, res, geoms[rows], records.get(n, []), measured[n], attributes(res)
+            pid,
+            file_fields(res),
+            counts[n],
+            geom_types[n],
+            records.get(n, no_records),
+            measured[n],
+            attributes(res),
         )
         projects.append(with_potential(project, potential.results.get(n)))
         if progress and (n + 1) % PROGRESS_PROJECTS == 0:

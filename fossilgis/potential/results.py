@@ -55,7 +55,8 @@ def with_potential(project: dict, result: dict | None) -> dict:
     """``project`` with its ``potential`` result, ``registry_grade`` and combined ``grade``."""
     project.setdefault("registry_grade", project["grade"])
     project["potential"] = result
-    project["notes"] = [n for n in project["notes"] if not n.endswith(UNMAPPED_NOTE)]
+    if project["notes"]:  # a merge of chunks replaces the note of an earlier pass
+        project["notes"] = [n for n in project["notes"] if not n.endswith(UNMAPPED_NOTE)]
     if result is None:
         return project
     project["grade"] = worst_grade([project["registry_grade"], result["grade"]])
