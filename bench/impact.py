@@ -2,8 +2,10 @@
 
 Usage: python bench/impact.py [N ...]   (default: 1000 10000 100000)
 
-For each N, footprint polygons (small irregular quadrilaterals, 50–400 m across, some
-near sites) spread over Guizhou are written once to bench/out/footprints_N.gpkg. Then, in
+For each N, two inputs are written once: bench/out/footprints_N.gpkg, footprint polygons
+(small irregular quadrilaterals, 50–400 m across, some near sites) scattered over Guizhou
+so that about half of them overlap another (the project area dissolves those), and
+bench/out/parcels_N.gpkg, a cadastral map's parcels that share edges and never overlap. Then, in
 fresh subprocesses so that peak memory is per task:
   read    pyogrio.read_dataframe(file)                       (the baseline)
   screen  fossilgis.batch.screen_files, as the CLI runs it (a single layer of more than
@@ -84,6 +86,59 @@ def make_footprints(n: int) -> Path:
     return path
 
 
+def make_parcels(n: int) -> Path:
+    """``n`` parcels as a cadastral map draws them: blocks of 40 × 50 jittered quadrilaterals
+    (20–60 m) that share their edges and never overlap, the blocks spread over Guizhou and
+    about 1 % of them beside a site."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"parcels_{n}.gpkg"
+    if path.exists():
+        return path
+    rng = np.random.default_rng(n + 1)
+    cols, rows_ = 40, 50
+    blocks = -(-n // (cols * rows_))
+    sites = gpd.read_file(Path(__file__).resolve().parent.parent / "layers" / "sites.geojson")
+    # blocks in distinct cells of a 0.05° grid (a block is at most 0.024° × 0.03°), those
+    # cells nearest a site first so that the screen finds real pairs
+    gx0, gy0, cell = 103.9, 24.9, 0.05
+    nx, ny = int((109.0 - gx0) / cell), int((28.8 - gy0) / cell)
+    c = shapely.centroid(sites.geometry.values)
+    at_sites = np.unique(
+        ((shapely.get_y(c) - gy0) // cell).astype(int) * nx
+        + ((shapely.get_x(c) - gx0) // cell).astype(int)
+    )
+    at_sites = at_sites[(at_sites >= 0) & (at_sites < nx * ny)][: max(1, blocks // 20)]
+    others = np.setdiff1d(rng.permutation(nx * ny), at_sites)[: blocks - len(at_sites)]
+    picked = np.concatenate([at_sites, others])
+    bx = gx0 + (picked % nx) * cell + 0.005
+    by = gy0 + (picked // nx) * cell + 0.005
+    step = rng.uniform(0.0002, 0.0006, blocks)  # 20-60 m
+    # the corners of each block's grid, jittered inside the cell so that edges stay shared
+    gx, gy = np.meshgrid(np.arange(cols + 1), np.arange(rows_ + 1))
+    polys = []
+    for b in range(blocks):
+        jitter = rng.uniform(-0.3, 0.3, (2, rows_ + 1, cols + 1))
+        jitter[:, [0, -1], :] = 0
+        jitter[:, :, [0, -1]] = 0
+        x = bx[b] + (gx + jitter[0]) * step[b]
+        y = by[b] + (gy + jitter[1]) * step[b]
+        i, j = np.meshgrid(np.arange(rows_), np.arange(cols), indexing="ij")
+        i, j = i.ravel(), j.ravel()
+        xs = np.stack([x[i, j], x[i, j + 1], x[i + 1, j + 1], x[i + 1, j]], 1)
+        ys = np.stack([y[i, j], y[i, j + 1], y[i + 1, j + 1], y[i + 1, j]], 1)
+        polys.append(shapely.polygons(np.stack([xs, ys], axis=2)))
+    geoms = np.concatenate(polys)[:n]
+    gdf = gpd.GeoDataFrame(
+        {"parcel": np.arange(n).astype(str), "use": "housing"}, geometry=geoms, crs=4490
+    )
+    gdf.to_file(path, driver="GPKG", engine="pyogrio")
+    return path
+
+
 def _run(code: str, *args) -> list[float]:
     proc = subprocess.run(
         [sys.executable, "-c", code, *map(str, args)], check=True, capture_output=True, text=True
@@ -96,11 +151,11 @@ def main(argv):
     data = Path(tempfile.mkdtemp(prefix="fossilgis-bench-"))
     rows = []
     print(
-        f"{'N':>9} {'read s':>8} {'screen s':>9} {'ratio':>6} {'pairs':>7} "
+        f"{'N':>9} {'input':>9} {'read s':>8} {'screen s':>9} {'ratio':>6} {'pairs':>7} "
         f"{'read MB':>8} {'screen MB':>9} {'by id s':>8} {'÷ one':>6}"
     )
-    for n in sizes:
-        path = make_footprints(n)
+    for n, kind in [(n, kind) for n in sizes for kind in ("scattered", "parcels")]:
+        path = make_footprints(n) if kind == "scattered" else make_parcels(n)
         _run(_READ, path)  # warm the OS cache so both runs read from memory
         t_read, count, rss_read = _run(_READ, path)
         t_screen, pairs, rss_screen = _run(_SCREEN, path, data, "")
@@ -109,6 +164,7 @@ def main(argv):
         rows.append(
             {
                 "n": n,
+                "kind": kind,
                 "read_s": t_read,
                 "screen_s": t_screen,
                 "ratio": ratio,
@@ -120,7 +176,7 @@ def main(argv):
             }
         )
         print(
-            f"{n:>9} {t_read:8.2f} {t_screen:9.2f} {ratio:6.2f} {int(pairs):>7} "
+            f"{n:>9} {kind:>9} {t_read:8.2f} {t_screen:9.2f} {ratio:6.2f} {int(pairs):>7} "
             f"{rss_read / 1024:8.0f} {rss_screen / 1024:9.0f} {t_by_id:8.2f} "
             f"{t_by_id / t_screen:6.2f}"
         )

@@ -22,6 +22,7 @@ from fossilgis.geo import (
     gk_zone_numbers,
     metric_crs_for_zone,
 )
+from fossilgis.parallel import map_arrays
 from fossilgis.rules import PROJECT_TYPES
 
 # CGCS2000 ellipsoid (GRS 80 parameters)
@@ -263,12 +264,12 @@ def project_area_m2(
     a, b = shapely.STRtree(outlines).query(outlines)
     keep = a < b
     a, b = a[keep], b[keep]
-    meet = shapely.intersects(outlines[a], outlines[b])
+    meet = map_arrays(shapely.intersects, outlines[a], outlines[b])
     a, b = a[meet], b[meet]
     if len(a):
         # polygons that intersect share interior unless they only touch (DE-9IM F********);
         # touches is several times cheaper in GEOS than a general relate pattern
-        interiors_meet = ~shapely.touches(outlines[a], outlines[b])
+        interiors_meet = ~map_arrays(shapely.touches, outlines[a], outlines[b])
         a, b = a[interiors_meet], b[interiors_meet]
     if not len(a):
         return total, 0
@@ -305,5 +306,5 @@ def _union_area_m2(outlines: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     order = np.argsort(comp, kind="stable")
     group = np.cumsum(np.r_[0, np.diff(comp[order]) != 0])
     collections = shapely.geometrycollections(outlines[nodes[order]], indices=group)
-    merged = shapely.buffer(collections, 0)
+    merged = map_arrays(lambda c: shapely.buffer(c, 0), collections, min_size=2_000)
     return float(ellipsoidal_area_m2(merged).sum())

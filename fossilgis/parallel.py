@@ -1,0 +1,41 @@
+"""Vectorised GEOS work spread over the machine's cores.
+
+Shapely's array functions release the GIL while GEOS runs, so a large array cut into one
+slice per core and handed to threads runs in parallel without copying anything. Small
+arrays run as they are: a thread costs more than it saves below a few thousand items.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+#: below this many items an operation runs in the calling thread
+MIN_PARALLEL = 20_000
+
+
+def workers() -> int:
+    """Threads to use: ``FOSSILGIS_THREADS`` when set, else the cores this process may use."""
+    env = os.environ.get("FOSSILGIS_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def map_arrays(func, *arrays: np.ndarray, min_size: int = MIN_PARALLEL) -> np.ndarray:
+    """``func(*arrays)`` for an element-wise ``func`` (e.g. ``shapely.intersects``), computed
+    slice by slice in threads when the arrays are long; the same result as one call."""
+    n = len(arrays[0])
+    threads = min(workers(), max(1, n // max(min_size // 2, 1)))
+    if threads < 2 or n < min_size:
+        return func(*arrays)
+    edges = np.linspace(0, n, threads + 1).astype(int)
+    slices = [tuple(a[lo:hi] for a in arrays) for lo, hi in zip(edges[:-1], edges[1:])]
+    with ThreadPoolExecutor(threads) as pool:
+        parts = list(pool.map(lambda args: func(*args), slices))
+    return np.concatenate(parts)
