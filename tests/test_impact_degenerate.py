@@ -180,3 +180,22 @@ def test_groups_of_overlaps_are_merged_group_by_group():
     area, overlapping = project_area_m2(geoms, ScreenOptions())
     assert overlapping == 5
     assert area == pytest.approx(_geod_area(shapely.union_all(geoms)), rel=1e-6)
+
+
+def test_a_thin_overlap_between_parcels_is_still_found():
+    """The quick shrink test misses only bands thinner than SHRINK × the parcel's radius
+    (1 mm for 1 km parcels); a 1 cm band between 1 km parcels is counted once."""
+    band = 1e-7  # degrees of longitude: about 1 cm at 26.5° N
+    a = shapely.box(106.70, 26.50, 106.71, 26.51)
+    b = shapely.box(106.71 - band, 26.50, 106.72, 26.51)
+    area, overlapping = project_area_m2(np.array([a, b], dtype=object), ScreenOptions())
+    assert overlapping == 2
+    assert area == pytest.approx(_geod_area(shapely.union_all([a, b])), abs=0.01)
+
+
+def test_a_parcel_map_that_shares_edges_sums_its_parcels():
+    xs, ys = np.meshgrid(np.arange(30) * 0.001 + 106.7, np.arange(30) * 0.001 + 26.5)
+    grid = shapely.box(xs.ravel(), ys.ravel(), xs.ravel() + 0.001, ys.ravel() + 0.001)
+    area, overlapping = project_area_m2(grid, ScreenOptions())
+    assert overlapping == 0
+    assert area == pytest.approx(sum(_geod_area(g) for g in grid), rel=1e-9)
