@@ -537,3 +537,17 @@ def test_postgis_protects_the_photo_folder_and_key(tmp_path):
 
     paths = Store.protected_paths(SimpleNamespace(data_dir=tmp_path))
     assert set(paths) == {tmp_path / "photos", tmp_path / "secret_key", tmp_path / "case-files"}
+
+
+def test_backup_copies_the_basemaps_and_context_layers_and_protects_them(data, tmp_path):
+    (data / "basemaps").mkdir()
+    (data / "basemaps" / "basemaps.json").write_text('{"version": 1, "basemaps": []}')
+    (data / "context").mkdir()
+    (data / "context" / "counties.geojson").write_text('{"type": "FeatureCollection"}')
+    result = run(data, "store", "backup", str(tmp_path / "bk"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "bk" / "basemaps" / "basemaps.json").read_text().startswith('{"version"')
+    assert (tmp_path / "bk" / "context" / "counties.geojson").exists()
+    out = data / "basemaps" / "sites.geojson"
+    result = run(data, "layers", "export", "--kind", "sites", "-o", str(out))
+    assert result.exit_code == 2 and "basemaps" in result.output and not out.exists()

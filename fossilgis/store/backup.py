@@ -12,7 +12,8 @@ def backup_gpkg(store, dest: str | Path) -> Path:
     """A consistent copy of a running GeoPackage store in ``dest`` (a new directory).
 
     The GeoPackage is copied with SQLite's online backup API (readers and writers may go
-    on), then the photo files and the secret key; ``dest`` can be used as ``--data``.
+    on), then the photo and case files, the imported basemaps and context layers and the
+    secret key; ``dest`` can be used as ``--data``.
     Everything is written into a temporary folder inside ``dest`` and moved into place
     only when complete and fsynced, so a failure (disk full...) leaves no partial backup;
     ``dest`` is created when missing (and removed again if the backup fails). ``dest``
@@ -39,7 +40,10 @@ def backup_gpkg(store, dest: str | Path) -> Path:
     protected = protected_paths_of(store)
     from fossilgis.store.cases import FILES_DIR
 
-    folders = ("photos", FILES_DIR)  # content-addressed files the store's rows name
+    from fossilgis.context import OFFICE_DIR
+
+    # content-addressed files the store's rows name, the office's basemaps and context layers
+    folders = ("photos", FILES_DIR, "basemaps", OFFICE_DIR)
     names = (GPKG_NAME, *folders, SECRET_KEY_FILE)
     for name in names:
         refuse_protected(dest / name, protected)

@@ -2,9 +2,9 @@
 
 A store is composed, not inherited: a :class:`~fossilgis.store.db.Database` (with the
 backend's dialect) and one repository per job — ``layers``, ``patrols``, ``photos``,
-``accounts``, ``audit``, ``cases``, ``formations``. Callers may use the repositories
-(``store.layers.read("sites")``) or the flat names the CLI, web app and OGC API have always used
-(``store.read_layer("sites")``), which delegate to them.
+``accounts``, ``audit``, ``cases``, ``alert_events``, ``formations``. Callers may use the
+repositories (``store.layers.read("sites")``) or the flat names the CLI, web app and OGC
+API have always used (``store.read_layer("sites")``), which delegate to them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fossilgis.errors import StoreError
 from fossilgis.store.accounts import Accounts
+from fossilgis.store.alert_events import AlertEvents
 from fossilgis.store.audit import AuditLog
 from fossilgis.store.cases import FILES_DIR, Cases
 from fossilgis.store.db import Database
@@ -63,6 +64,7 @@ class Store:
         self.layers = Layers(db, self.audit)
         self.patrols = Patrols(db, self.audit)
         self.cases = Cases(db, self.audit, self.data_dir)
+        self.alert_events = AlertEvents(db, self.audit, self.cases)
         self.formations = Formations(db, self.audit)
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -116,6 +118,8 @@ class Store:
             data_dir / "photos": "the store's photo folder (照片目录)",
             data_dir / SECRET_KEY_FILE: "the web app's secret key (密钥文件)",
             data_dir / FILES_DIR: "the store's case file folder (案卷文件目录)",
+            data_dir / "basemaps": "the imported basemaps (离线底图目录)",
+            data_dir / "context": "the office's context layers (参考图层目录)",
         }
 
     # -- the names callers have always used ---------------------------------------------
