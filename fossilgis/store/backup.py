@@ -38,9 +38,8 @@ def backup_gpkg(store, dest: str | Path) -> Path:
         )
     dest = Path(dest)
     protected = protected_paths_of(store)
-    from fossilgis.store.cases import FILES_DIR
-
     from fossilgis.context import OFFICE_DIR
+    from fossilgis.store.cases import FILES_DIR
 
     # content-addressed files the store's rows name, the office's basemaps and context layers
     folders = ("photos", FILES_DIR, "basemaps", OFFICE_DIR)
