@@ -38,11 +38,12 @@ def backup_gpkg(store, dest: str | Path) -> Path:
         )
     dest = Path(dest)
     protected = protected_paths_of(store)
+    from fossilgis.basemaps import basemaps_dir
     from fossilgis.context import OFFICE_DIR
     from fossilgis.store.cases import FILES_DIR
 
     # content-addressed files the store's rows name, the office's basemaps and context layers
-    folders = ("photos", FILES_DIR, "basemaps", OFFICE_DIR)
+    folders = ("photos", FILES_DIR, basemaps_dir(".").name, OFFICE_DIR)
     names = (GPKG_NAME, *folders, SECRET_KEY_FILE)
     for name in names:
         refuse_protected(dest / name, protected)

@@ -109,6 +109,8 @@ class Store:
         adds its database file and SQLite sidecars.
         """
         from fossilgis.auth import SECRET_KEY_FILE
+        from fossilgis.basemaps import basemaps_dir
+        from fossilgis.context import OFFICE_DIR
 
         data_dir = getattr(self, "data_dir", None)
         if data_dir is None:
@@ -118,8 +120,8 @@ class Store:
             data_dir / "photos": "the store's photo folder (照片目录)",
             data_dir / SECRET_KEY_FILE: "the web app's secret key (密钥文件)",
             data_dir / FILES_DIR: "the store's case file folder (案卷文件目录)",
-            data_dir / "basemaps": "the imported basemaps (离线底图目录)",
-            data_dir / "context": "the office's context layers (参考图层目录)",
+            basemaps_dir(data_dir): "the imported basemaps (离线底图目录)",
+            data_dir / OFFICE_DIR: "the office's context layers (参考图层目录)",
         }
 
     # -- the names callers have always used ---------------------------------------------

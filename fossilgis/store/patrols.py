@@ -20,6 +20,7 @@ from fossilgis.store.columns import PATROL_COLS, WAYPOINT_COLS
 from fossilgis.store.db import Database, filters
 from fossilgis.store.group_commit import GroupCommit
 from fossilgis.store.patrol_maps import PatrolMaps
+from fossilgis.store.patrol_revisions import PatrolRevisions
 
 #: test hook: called inside the patrol write transaction after each waypoint row
 #: (the kill test makes it sleep so that the process can be killed mid-transaction)
@@ -28,6 +29,9 @@ _after_waypoint_row: Callable[[], None] | None = None
 
 class Patrols:
     """The ``patrols``, ``waypoints`` and ``patrol_photos`` tables of one store."""
+
+    #: admin corrections and every version of a record (made per use: no reference cycle)
+    revisions = property(lambda self: PatrolRevisions(self.db, self.audit, self))
 
     def __init__(self, db: Database, audit: AuditLog):
         self.db = db
