@@ -12,20 +12,15 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from fossilgis.datafiles import LatestFile, data_file_path, read_toml_file
 from fossilgis.errors import FossilGISError
 from fossilgis.rules import BILINGUAL_SEP
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 #: environment variable that names another terms file
 ENV_VAR = "FOSSILGIS_TERMS"
@@ -98,13 +93,18 @@ def _known(field: str) -> str:
 
 def default_terms_path() -> Path:
     """``$FOSSILGIS_TERMS`` when set and not empty, else the repository's layers/terms.toml."""
-    env = os.environ.get(ENV_VAR, "").strip()
-    if env:
-        return Path(env).expanduser()
-    return Path(__file__).resolve().parent.parent / "layers" / "terms.toml"
+    return data_file_path(ENV_VAR, "terms.toml")
 
 
-_CACHE: dict[tuple[str, int, int], Terms] = {}
+def _load(path: Path) -> Terms:
+    from_env = bool(os.environ.get(ENV_VAR, "").strip()) and path == default_terms_path()
+    data = read_toml_file(
+        path, what="terms file", env_var=ENV_VAR, error=TermsError, from_env=from_env
+    )
+    return _parse(data, path)
+
+
+_LATEST = LatestFile(_load)
 
 
 def load_terms(path: str | os.PathLike[str] | None = None) -> Terms:
@@ -127,31 +127,7 @@ def load_terms(path: str | os.PathLike[str] | None = None) -> Terms:
         :data:`FIELDS`, an empty value, a Chinese value equal to its Latin-letter English
         key). The message names the file and the entry.
     """
-    terms_path = Path(path) if path is not None else default_terms_path()
-    try:
-        stat = terms_path.stat()
-        key = (str(terms_path.resolve()), stat.st_mtime_ns, stat.st_size)
-        if key in _CACHE:
-            return _CACHE[key]
-        raw = terms_path.read_bytes()
-    except FileNotFoundError:
-        raise TermsError(
-            f"{terms_path}: terms file not found. Give the path of an existing file, or set "
-            f"{ENV_VAR} to it (the repository's file is layers/terms.toml)."
-        ) from None
-    except OSError as exc:
-        raise TermsError(f"{terms_path}: cannot read the terms file: {exc}.") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        problem = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
-        raise TermsError(f"{terms_path}: {problem}. Save the file as UTF-8.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise TermsError(f"{terms_path}: not valid TOML: {exc}. Fix the syntax there.") from None
-    terms = _parse(data, terms_path)
-    _CACHE.clear()  # one file in use at a time: keep only its latest version
-    _CACHE[key] = terms
-    return terms
+    return _LATEST(Path(path) if path is not None else default_terms_path())
 
 
 def _parse(data: Mapping[str, Any], path: Path) -> Terms:

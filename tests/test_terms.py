@@ -198,7 +198,7 @@ def test_environment_variable_names_another_file(tmp_path, monkeypatch):
         ),
         (
             '[age]\n"Silurian" = "志留纪"\n"Silurian" = "志留纪"\n',
-            r"terms\.toml: not valid TOML: .*line 3.*Fix the syntax there",
+            r"terms\.toml: not valid TOML: .*line 3.*Fix the syntax at that line",
         ),
     ],
     ids=["unknown-field", "not-a-table", "empty", "not-text", "empty-key", "copy", "sep", "dup"],

@@ -22,9 +22,9 @@ from fossilgis.potential.table import (
 from fossilgis.rules import PROJECT_TYPES, Provenance
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+    pass
 
 _TOP_KEYS = {"version", "description", "classes", "actions", "requirements", "unit"}
 _CLASS_TEXTS = ("zh", "en", "description_zh", "description_en")
@@ -38,35 +38,15 @@ _ACTION_ID = re.compile(r"[a-z][a-z0-9_]*")
 
 def read_toml(path: Path, *, from_env: bool = False) -> dict[str, Any]:
     """The parsed TOML of ``path``; PotentialTableError when missing, unreadable or invalid."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        if from_env:
-            fix = (
-                "FOSSILGIS_POTENTIAL names this file: point it to an existing table, or unset "
-                "it to use the repository's layers/potential.toml."
-            )
-        else:
-            fix = (
-                "Give the path of an existing potential table, or set FOSSILGIS_POTENTIAL to "
-                "it (an install that is not an editable one has no layers/ folder)."
-            )
-        raise PotentialTableError(f"{path}: potential table not found. {fix}") from None
-    except OSError as exc:
-        raise PotentialTableError(f"{path}: cannot read the potential table: {exc}.") from None
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise PotentialTableError(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}). Save the file as UTF-8."
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        where = (
-            "Something opened (a [, {, or quote) is never closed: look for it"
-            if "(at end of document)" in str(exc)
-            else "Fix the syntax at that line"
-        )
-        raise PotentialTableError(f"{path}: not valid TOML: {exc}. {where}.") from None
+    from fossilgis.datafiles import read_toml_file
+
+    return read_toml_file(
+        path,
+        what="potential table",
+        env_var="FOSSILGIS_POTENTIAL",
+        error=PotentialTableError,
+        from_env=from_env,
+    )
 
 
 class _Problems:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from fossilgis.datafiles import LatestFile
+
 
 @dataclass
 class ClassedMap:
@@ -68,32 +70,32 @@ def classify_map(gdf, table=None, *, version: int = 0) -> ClassedMap:
     return ClassedMap(frame=frame.reset_index(drop=True), table=table, version=version)
 
 
-_TABLES: dict = {}
-
-
 def table_stamp() -> tuple[str, int | None]:
     """(path, modification time) of the potential table in use; the time is None when the
     file cannot be read (the loader then says why)."""
+    from fossilgis.datafiles import file_stamp
     from fossilgis.potential.table import default_potential_path
 
     path = default_potential_path()
-    try:
-        return str(path), path.stat().st_mtime_ns
-    except OSError:
-        return str(path), None
+    stamp = file_stamp(path)
+    return str(path), None if stamp is None else stamp[1]
+
+
+def _load_table(path):
+    from fossilgis.potential.table import load_potential_table
+
+    return load_potential_table(path)
 
 
 def current_table():
     """The potential table in use (``$FOSSILGIS_POTENTIAL`` or layers/potential.toml), read
-    again only when the file (its path or modification time) changes."""
-    from fossilgis.potential.table import load_potential_table
+    again only when the file (its path, size or modification time) changes."""
+    from fossilgis.potential.table import default_potential_path
 
-    key = table_stamp()
-    if key[1] is None or key not in _TABLES:
-        table = load_potential_table(key[0])
-        _TABLES.clear()
-        _TABLES[key] = table
-    return _TABLES[key]
+    return _LATEST_TABLE(default_potential_path())
+
+
+_LATEST_TABLE = LatestFile(_load_table)
 
 
 def current_map(store, table=None) -> ClassedMap | None:

@@ -348,18 +348,11 @@ class PotentialTable:
 
 
 def default_potential_path() -> Path:
-    """The table used when none is given: ``$FOSSILGIS_POTENTIAL``, else the repo's file.
+    """The table used when none is given: ``FOSSILGIS_POTENTIAL`` when set and not empty,
+    else ``layers/potential.toml`` of the repository."""
+    from fossilgis.datafiles import data_file_path
 
-    Returns
-    -------
-    Path
-        ``FOSSILGIS_POTENTIAL`` when set and not empty, else ``layers/potential.toml`` beside
-        the package folder (the repository root in a checkout or an editable install).
-    """
-    env = os.environ.get(POTENTIAL_FILE_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
-    return Path(__file__).resolve().parents[2] / "layers" / "potential.toml"
+    return data_file_path(POTENTIAL_FILE_ENV, "potential.toml")
 
 
 def load_potential_table(path: str | os.PathLike[str] | None = None) -> PotentialTable:
