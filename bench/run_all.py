@@ -21,6 +21,7 @@ BENCHES = [
     ("ogcapi_vs_pygeoapi.py", ["20000", "--seconds", "5"]),
     ("cases.py", ["10000"]),
     ("potential.py", ["--units", "50000", "--footprints", "1000"]),
+    ("patrol_app.py", ["--runs", "5"]),
 ]
 
 

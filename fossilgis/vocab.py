@@ -1,4 +1,5 @@
 """Every closed code list of fossilgis with its 简体中文 and English labels: the one place.
+Over 400 lines because it is that one place: splitting the lists would make two.
 
 A :class:`Vocabulary` is an ordered, read-only mapping ``code -> Label(zh, en)``. The rules,
 the layer schema, the patrol model, accounts, the CLI choices, the reports and the web map
@@ -45,6 +46,9 @@ __all__ = [
     "OBSERVATION_CATEGORIES",
     "SEVERITIES",
     "ALERT_STATUSES",
+    "ALERT_STEPS",
+    "ALERT_OUTCOMES",
+    "ALERT_CLOCKS",
     "CASE_STATUSES",
     "CASE_SOURCES",
     "CASE_ACTIONS",
@@ -276,8 +280,42 @@ SEVERITIES = Vocabulary(
 ALERT_STATUSES = Vocabulary(
     "alert_status",
     [
-        ("open", "未到期", "open"),
-        ("overdue", "已超期", "overdue"),
+        ("open", "处置中", "Open"),
+        ("overdue", "已超期", "Overdue"),
+        ("closed", "已办结", "Closed"),
+    ],
+)
+#: the steps of an alert's life, in their usual order (fossilgis.patrols.alert_lifecycle
+#: holds which may follow which)
+ALERT_STEPS = Vocabulary(
+    "alert_step",
+    [
+        ("acknowledged", "已确认", "Acknowledged"),
+        ("visited", "已到场核查", "Visited"),
+        ("referred", "已移交主管部门", "Referred to the authority"),
+        ("closed", "已办结", "Closed"),
+        ("reopened", "已重新打开", "Reopened"),
+    ],
+)
+#: how a closed alert ended
+ALERT_OUTCOMES = Vocabulary(
+    "alert_outcome",
+    [
+        ("resolved", "已制止并处置", "Stopped and dealt with"),
+        ("rescue_excavation", "抢救性发掘", "Rescue excavation"),
+        ("referred_to_police", "移交公安机关", "Referred to the police"),
+        ("no_damage_found", "现场核查未见破坏", "No damage found on site"),
+        ("false_report", "误报", "False report"),
+    ],
+)
+#: the state of one Art. 18 clock of an alert
+ALERT_CLOCKS = Vocabulary(
+    "alert_clock",
+    [
+        ("open", "未到期", "Running"),
+        ("met", "按时完成", "Met"),
+        ("late", "逾期完成", "Done late"),
+        ("overdue", "已超期", "Overdue"),
     ],
 )
 
@@ -373,6 +411,9 @@ ALL: dict[str, Vocabulary] = {
         OBSERVATION_CATEGORIES,
         SEVERITIES,
         ALERT_STATUSES,
+        ALERT_STEPS,
+        ALERT_OUTCOMES,
+        ALERT_CLOCKS,
         CASE_STATUSES,
         CASE_SOURCES,
         GEOMETRY_TYPES,

@@ -15,10 +15,13 @@ import datetime as dt
 import json
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 import shapely
 from webmap_fixtures import add_users, signed_in
+
+from fossilgis.patrols.model import ALERT_CATEGORIES
 
 #: the seeded site: a ~300 m polygon, its own coordinates written into its text fields
 LEAK_ID = "GZ-LEAK"
@@ -415,6 +418,8 @@ def route_urls(app, store, staff_client) -> dict[str, list[str]]:
     sites = list(store.read_layer("sites")["id"])
     sections = list(store.read_layer("sections")["id"])
     patrols = list(store.list_patrols()["uuid"])
+    alerts = list(store.list_waypoints(categories=list(ALERT_CATEGORIES))["uuid"])
+    assert alerts, "the exposure store has no alert to scan"
     r = staff_client.post(
         "/check", data={"drawn": json.dumps(_footprint_near(store)), "project_type": "other"}
     )
@@ -476,12 +481,38 @@ def route_urls(app, store, staff_client) -> dict[str, list[str]]:
         ],
         "/patrols/new": ["/patrols/new"],
         "/patrols/<uuid>": [f"/patrols/{u}" for u in patrols],
+        "/patrols/<uuid>/edit": [f"/patrols/{u}/edit" for u in patrols],
+        "/patrols/sw.js": ["/patrols/sw.js"],
+        "/patrols/app.webmanifest": ["/patrols/app.webmanifest"],
+        "/patrols/app/icon-<int:size>.png": [
+            "/patrols/app/icon-192.png",
+            "/patrols/app/icon-512.png",
+        ],
+        "/patrols/app/session.json": ["/patrols/app/session.json"],
+        "/api/patrols/tracks.geojson": [
+            "/api/patrols/tracks.geojson",
+            f"/api/patrols/tracks.geojson?target=site:{LEAK_ID}",
+            "/api/patrols/tracks.geojson?bbox=106.8,26.4,107,26.5",
+            "/api/patrols/tracks.geojson?target=site:GZ-F01&waypoints=1",
+        ],
+        "/patrols/report": [
+            "/patrols/report",
+            "/patrols/report?quarter=2024Q3&format=csv",
+            "/patrols/report?format=print",
+        ],
         "/patrols/export.<fmt>": [f"/patrols/export.{f}" for f in ("geojson", "csv", "gpx", "kml")],
         "/api/patrols/<uuid>": [f"/api/patrols/{u}" for u in patrols],
         "/api/patrols.geojson": ["/api/patrols.geojson"],
         "/api/alerts.geojson": ["/api/alerts.geojson"],
         "/api/coverage.json": ["/api/coverage.json"],
-        "/alerts": ["/alerts", "/alerts?status=open"],
+        "/alerts": [
+            "/alerts",
+            "/alerts?status=open",
+            "/alerts?status=closed",
+            f"/alerts?target={LEAK_ID}",
+        ],
+        "/alerts/<uuid>": [f"/alerts/{wp}" for wp in alerts],
+        "/alerts/<uuid>/files/<int:seq>": [f"/alerts/{wp}/files/1" for wp in alerts],
         "/photos/<sha256>": ["/photos/" + "a" * 64],
         "/photos/<sha256>/thumb": ["/photos/" + "a" * 64 + "/thumb"],
         "/ogcapi": ["/ogcapi"],
@@ -537,6 +568,12 @@ def route_urls(app, store, staff_client) -> dict[str, list[str]]:
 
 #: routes a visitor is refused (sign-in redirect or 401), scanned all the same
 _STAFF_ONLY = {
+    "/patrols/<uuid>/edit",
+    "/patrols/app/session.json",
+    "/api/patrols/tracks.geojson",
+    "/patrols/report",
+    "/alerts/<uuid>",
+    "/alerts/<uuid>/files/<int:seq>",
     "/patrols/new",
     "/patrols/export.<fmt>",
     "/api/patrols/<uuid>",
@@ -582,7 +619,8 @@ def test_anonymous_visitors_never_receive_precise_positions(exposed):
             # the public zones are rings around the public shapes, drawn from nothing else
             # (test_public_zones_are_drawn_from_public_shapes); near a site they may pass
             # within 100 m of a vertex by chance
-            hits = leaks(r.get_data(as_text=True), needles, positions="zones" not in url)
+            body = r.get_data().decode("utf-8", "replace")  # icons are PNG: read as text too
+            hits = leaks(body, needles, positions="zones" not in url)
             if hits:
                 found[url] = hits[:3]
     assert calls > 200
@@ -618,11 +656,10 @@ def test_static_files_carry_no_positions(exposed):
     app, store, _ = exposed
     needles = site_needles(store)
     visitor = app.test_client()
-    for path in (
-        "/static/js/fossilgis-map.js",
-        "/static/js/fossilgis-search.js",
-        "/static/css/fossilgis.css",
-    ):
+    static = Path(__file__).resolve().parent.parent / "webmap" / "static"
+    own = sorted(static.glob("js/*.js")) + sorted(static.glob("css/*.css"))
+    assert len(own) >= 10
+    for path in ("/static/" + p.relative_to(static).as_posix() for p in own):
         r = visitor.get(path)
         assert r.status_code == 200 and not leaks(r.get_data(as_text=True), needles)
         r.close()
@@ -638,6 +675,7 @@ def test_static_files_carry_no_positions(exposed):
         f"/sites/{LEAK_ID}",
         f"/patrols/{PATROL_ON_LEAK}",
         f"/api/patrols/{PATROL_ON_LEAK}",
+        f"/api/patrols/tracks.geojson?target=site:{LEAK_ID}",
         "/api/patrols.geojson",
         "/api/alerts.geojson",
         "/alerts",

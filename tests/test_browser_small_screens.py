@@ -15,6 +15,8 @@ from test_browser_map import sign_in
 from test_webmap_search import write_counties
 from webmap_fixtures import zipped_shapefile
 
+from fossilgis.patrols.model import ALERT_CATEGORIES
+
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
@@ -28,6 +30,11 @@ NOT_PAGES = {
     "/cases/<path:number>/case.geojson": "file",
     "/cases/<path:number>/dossier.zip": "file",
     "/cases/<path:number>/files/<int:seq>": "file",
+    "/alerts/<uuid>/files/<int:seq>": "file",
+    "/patrols/sw.js": "script",
+    "/patrols/app.webmanifest": "manifest",
+    "/patrols/app/icon-<int:size>.png": "image",
+    "/patrols/app/session.json": "JSON",
     "/cases/<path:number>/map.geojson": "data",
     "/cases/footprints.geojson": "data",
     "/check/<token>.json": "data",
@@ -46,6 +53,7 @@ def _page_urls(ids: dict) -> dict[str, list[str]]:
         "/": ["/"],
         "/login": ["/login?next=/patrols"],
         "/alerts": ["/alerts"],
+        "/alerts/<uuid>": [f"/alerts/{ids['alert']}"],
         "/check": ["/check"],
         "/check/<token>": [f"/check/{ids['token']}"],
         "/check/<token>/report.html": [f"/check/{ids['token']}/report.html"],
@@ -57,6 +65,8 @@ def _page_urls(ids: dict) -> dict[str, list[str]]:
         "/patrols": ["/patrols"],
         "/patrols/new": ["/patrols/new"],
         "/patrols/<uuid>": [f"/patrols/{ids['patrol']}"],
+        "/patrols/<uuid>/edit": [f"/patrols/{ids['patrol']}/edit"],
+        "/patrols/report": ["/patrols/report"],
         "/submit": ["/submit"],
         "/submit/receipt": ["/submit/receipt"],
         "/status/<token>": [ids["status"]],
@@ -153,6 +163,7 @@ def _make_ids(server: str, store, tmp_path) -> dict:
     ids = {
         "section": store.read_layer("sections")["id"].iloc[0],
         "patrol": store.list_patrols()["uuid"].iloc[0],
+        "alert": store.list_waypoints(categories=list(ALERT_CATEGORIES))["uuid"].iloc[0],
     }
     with loopback_page(server, viewport=PHONE) as (_context, page):
         page.goto(server + "/submit?lang=zh")

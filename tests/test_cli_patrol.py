@@ -58,7 +58,7 @@ def test_import_list_show_export(run, observations_csv, tmp_path):
     assert f"Already stored, nothing changed: patrol {uuid}" in again.output
     conflict = run("patrol", "import", str(path), "--photos", str(photos), "--team", "王五")
     assert conflict.exit_code == 2
-    assert f"Error: patrol {uuid} is already stored with different content" in conflict.output
+    assert f"A patrol with the ID {uuid} is already stored with different" in conflict.output
 
     listed = run("patrol", "list", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(listed.output)))
@@ -93,14 +93,14 @@ def test_errors_are_messages(run, tmp_path):
     bad = tmp_path / "far.csv"
     bad.write_text("lon,lat,time\n-71.1,42.36,2025-05-08T10:00\n")
     result = run("patrol", "import", str(bad))
-    assert result.exit_code == 2 and "waypoints[0]: lon -71.1, lat 42.36 is outside Guizhou" in (
+    assert result.exit_code == 2 and "point 1 (longitude -71.1, latitude 42.36) is outside" in (
         result.output
     )
     assert "Traceback" not in result.output
     missing = run("patrol", "delete", "00000000-0000-0000-0000-000000000000")
     assert missing.exit_code == 2 and "Error: no patrol" in missing.output
     bad_time = run("patrol", "list", "--since", "yesterday")
-    assert bad_time.exit_code == 2 and "'yesterday' is not an ISO 8601 time" in bad_time.output
+    assert bad_time.exit_code == 2 and "“yesterday”, is not a time that can" in bad_time.output
 
 
 def test_users_roles_delete_restore_and_audit(run, observations_csv):

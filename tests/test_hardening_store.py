@@ -183,6 +183,8 @@ def test_check_output_names_the_path_and_why(data):
         data / "photos",
         data / "secret_key",
         data / "case-files",
+        data / "basemaps",
+        data / "context",
     }
 
 
@@ -536,7 +538,9 @@ def test_postgis_protects_the_photo_folder_and_key(tmp_path):
     from fossilgis.store.base import Store
 
     paths = Store.protected_paths(SimpleNamespace(data_dir=tmp_path))
-    assert set(paths) == {tmp_path / "photos", tmp_path / "secret_key", tmp_path / "case-files"}
+    assert set(paths) == {
+        tmp_path / name for name in ("photos", "secret_key", "case-files", "basemaps", "context")
+    }
 
 
 def test_backup_copies_the_basemaps_and_context_layers_and_protects_them(data, tmp_path):

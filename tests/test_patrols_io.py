@@ -43,7 +43,7 @@ def test_corpus_gpx_is_read():
 
 def test_corpus_gpx_import_is_refused_outside_guizhou(store):
     patrols, _ = read_patrol_file(corpus_file("test_gpx.gpx"))
-    with pytest.raises(PatrolValidationError, match=r"track: 19 point\(s\) outside Guizhou"):
+    with pytest.raises(PatrolValidationError, match=r"The track has 19 point\(s\) outside Guizhou"):
         submit_patrol(store, patrols[0], user="alice")
     assert store.list_patrols().empty
 

@@ -91,29 +91,33 @@ def test_valid_patrol_passes(targets):
 
 
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("change", "field", "message"),
     [
-        ({"uuid": "patrol-1"}, r"uuid: 'patrol-1' is not a UUID"),
-        ({"ended_at": NOW - dt.timedelta(days=3)}, r"ended_at: .* is before started_at"),
+        ({"uuid": "patrol-1"}, "uuid", r"“patrol-1”, is not a valid UUID"),
+        ({"ended_at": NOW - dt.timedelta(days=3)}, "ended_at", r"The patrol ends .* before"),
         (
             {"started_at": NOW + dt.timedelta(hours=1), "ended_at": NOW + dt.timedelta(hours=2)},
-            r"started_at: 2025-05-10T13:00:00Z is in the future",
+            "started_at",
+            r"The start time of the patrol is 2025-05-10 21:00 Beijing time, later than",
         ),
         (
             {"track": shapely.MultiLineString([[(-71.1, 42.36), (-71.2, 42.37)]])},
-            r"track: 2 point\(s\) outside Guizhou .* first at lon -71.100000, lat 42.360000",
+            "track",
+            r"The track has 2 point\(s\) outside Guizhou .* longitude -71.100000, latitude 42.36",
         ),
-        ({"target_id": "GZ-F99"}, r"target_id: no site with id 'GZ-F99'"),
-        ({"target_kind": "cave"}, r"target_kind: 'cave' is unknown"),
+        ({"target_id": "GZ-F99"}, "target_id", r"“GZ-F99”, matches no site"),
+        ({"target_kind": "cave"}, "target_kind", r"“cave”, is not known"),
         (
             {"track": None, "waypoints": [], "target_id": None, "target_kind": None},
-            r"the patrol has no location",
+            "track",
+            r"The patrol has no location",
         ),
     ],
 )
-def test_errors_name_the_field(targets, change, message):
-    with pytest.raises(PatrolValidationError, match=message):
+def test_errors_name_the_field(targets, change, field, message):
+    with pytest.raises(PatrolValidationError, match=message) as info:
         validate_patrol(make_patrol(1).replace(**change), targets, NOW)
+    assert field in [p.field for p in info.value.problems]
 
 
 def test_waypoint_errors_are_all_listed(targets):
@@ -123,15 +127,18 @@ def test_waypoint_errors_are_all_listed(targets):
     with pytest.raises(PatrolValidationError) as info:
         validate_patrol(patrol, targets, NOW)
     assert len(info.value.problems) == 2
-    assert "waypoints[0]: lon 25.9, lat 105.4 is outside Guizhou" in info.value.problems[0]
-    assert "waypoints[1].category: 'looting' is not a category" in info.value.problems[1]
+    assert info.value.problems[0].field == "waypoints[0].position"
+    assert "point 1 (longitude 25.9, latitude 105.4) is outside Guizhou" in info.value.problems[0]
+    assert "seem to be swapped" in info.value.problems[0]
+    assert info.value.problems[1].field == "waypoints[1].category"
+    assert "The category of point 2, “looting”, is not a known" in info.value.problems[1]
 
 
 def test_track_far_from_site_is_a_warning(targets):
     patrol = make_patrol(0, site_id="GZ-F01")  # track at Guanling, site at Kaili (~320 km)
     warnings = validate_patrol(patrol, targets, NOW)
     assert len(warnings) == 1
-    assert "km from site GZ-F01" in warnings[0] and "请核对编号" in warnings[0]
+    assert "km from site GZ-F01" in warnings[0] and "请确认保护对象" in warnings[0]
 
 
 def test_infer_nearest_target(targets):
@@ -150,9 +157,10 @@ def test_geojson_round_trip():
 def test_geojson_errors_name_the_feature():
     body = patrols_to_geojson([make_patrol(1)])
     body["features"][1]["properties"]["category"] = "破坏"
-    with pytest.raises(PatrolValidationError, match=r"features\[1\].category: '破坏'"):
+    with pytest.raises(PatrolValidationError, match=r"The category of point 1, “破坏”") as info:
         patrols_from_geojson(body)
-    with pytest.raises(PatrolValidationError, match="expected a GeoJSON FeatureCollection"):
+    assert info.value.problems[0].field == "features[1].category"
+    with pytest.raises(PatrolValidationError, match="is not a patrol in GeoJSON"):
         patrols_from_geojson({"type": "Point"})
 
 

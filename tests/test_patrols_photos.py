@@ -98,7 +98,7 @@ def test_submit_places_photos_by_exif_and_never_drops_one(store):
 def test_named_photo_not_sent(store):
     patrol = make_patrol(1)
     patrol.waypoints[0].photos = [PhotoRef(name="IMG_7.jpg")]
-    with pytest.raises(PatrolValidationError, match="photos: IMG_7.jpg named in the record but"):
+    with pytest.raises(PatrolValidationError, match="“IMG_7.jpg”, is named in the record but"):
         submit_patrol(store, patrol, user="alice", files={}, now=NOW)
     assert store.list_patrols().empty
 
@@ -106,7 +106,7 @@ def test_named_photo_not_sent(store):
 def test_bad_photo_stores_nothing(store):
     patrol = make_patrol(1)
     files = {"a.jpg": jpeg_with_gps(*NEAR_F03), "b.jpg": b"GIF89a...."}
-    with pytest.raises(PhotoError, match="b.jpg: not a JPEG or PNG"):
+    with pytest.raises(PhotoError, match="“b.jpg”, is not a JPEG or PNG"):
         submit_patrol(store, patrol, user="alice", files=files, now=NOW)
     assert store.list_patrols().empty
     assert not (store.data_dir / "photos").exists()

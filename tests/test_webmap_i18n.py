@@ -100,7 +100,7 @@ def test_keyed_messages_and_code_labels_in_both_languages():
     for key in MESSAGES:
         assert text(key, "zh") != text(key, "en"), key
     assert vocab("role", "patroller", "zh") == codes.ROLES.zh("patroller")
-    assert vocab("alert_status", "overdue", "en") == "overdue"
+    assert vocab("alert_status", "overdue", "en") == "Overdue"
     assert vocab("protection_level", "no_such_code", "zh") == "no_such_code"
 
 
@@ -109,7 +109,7 @@ def test_client_strings_keep_their_keys_and_placeholders():
 
     zh, en = client_strings("zh"), client_strings("en")
     assert zh.keys() == en.keys()
-    assert zh["layer_coverage"] == "{days} 天内未巡查"
+    assert zh["layer_coverage"] == "{days} 天内未巡护"
     assert en["drawn_count"] == "{n} shape(s) drawn"
     assert zh["status:overdue"] == "已超期" and en["level:national_key"] == "National key"
 

@@ -217,7 +217,7 @@ def test_form_errors_are_listed_and_the_form_kept(patroller_client):
     r = patroller_client.post("/patrols/new", data=fields)
     html = r.get_data(as_text=True)
     assert r.status_code == 400
-    assert "outside Guizhou" in html and "in the future" in html and "is before" in html
+    assert "outside Guizhou" in html and "later than the server" in html and "before it" in html
     assert 'value="105.4002"' not in html and 'value="115.0"' in html  # what was typed stays
 
 
@@ -233,14 +233,14 @@ def _with(patrol, **props):
     [
         (
             {"started_at": "2099-05-01T09:00:00+08:00", "ended_at": "2099-05-01T10:00:00+08:00"},
-            "in the future",
+            "later than the server",
         ),
         (
             {"started_at": "2024-05-01T10:00:00+08:00", "ended_at": "2024-05-01T09:00:00+08:00"},
-            "is before started_at",
+            "before it starts",
         ),
         ({"site_id": "GZ-NOPE"}, "GZ-NOPE"),
-        ({"uuid": "not-a-uuid"}, "is not a UUID"),
+        ({"uuid": "not-a-uuid"}, "is not a valid UUID"),
     ],
 )
 def test_api_validation_names_the_field(patroller_client, change, needle):
@@ -263,13 +263,13 @@ def test_coordinates_outside_guizhou_are_refused(patroller_client):
 def test_track_far_from_the_site_is_a_warning(patroller_client):
     r = patroller_client.post("/api/patrols", json=body_of(recent(site_id="GZ-F01")))
     assert r.status_code == 201
-    assert any("km from site GZ-F01" in w for w in r.get_json()["warnings"])
+    assert any("km from site GZ-F01" in w["message"] for w in r.get_json()["warnings"])
 
 
 @pytest.mark.parametrize(
     "content,name,status,needle",
     [
-        (png_bytes(), "photo.jpg", 400, "the name says image/jpeg"),
+        (png_bytes(), "photo.jpg", 400, "does not match its content (image/png)"),
         (b"MZ\x90\x00 not an image", "photo.jpg", 400, "not a JPEG or PNG"),
         (jpeg_with_gps(105.4, 25.9, size=(1500, 1500)), "big.jpg", 413, "over the"),
     ],

@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from webmap.assets import use_local_assets
     from webmap.layers import LayerCache
     from webmap.results import ResultStore
+    from webmap.static_urls import static_url
     from webmap.views import (
         account,
         api,
@@ -97,6 +98,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         csrf_token=csrf.csrf_token,
         cst=i18n.cst,
         csp_nonce=headers.csp_nonce,
+        static_url=static_url,
     )
     app.jinja_env.filters["nonced"] = headers.nonced
     for module in (

@@ -27,6 +27,9 @@ DEFAULTS = {
     "LOGIN_MAX_FAILURES": 5,  # failed sign-ins per (address, name) within LOGIN_WINDOW_S
     "LOGIN_WINDOW_S": 300,
     "COVERAGE_DAYS": 90,  # a target not patrolled for this many days is overdue
+    "GPS_MAX_ACCURACY_M": 50,  # the patrol form asks before using a poorer GPS fix (metres)
+    "TRACK_INTERVAL_S": 10,  # the patrol app records a track point at most this often…
+    "TRACK_MIN_DISTANCE_M": 20,  # …and only after moving this far (metres)
     "MAX_PHOTO_BYTES": 25 * 1024 * 1024,  # one photo at most (the request: MAX_CONTENT_LENGTH)
     "PATROL_PAGE_SIZE": 100,  # rows on /patrols
     "CASE_PAGE_SIZE": 50,  # rows on /cases
@@ -61,6 +64,9 @@ ENV = {
     "FOSSILGIS_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _boolean),
     "FOSSILGIS_SESSION_HOURS": ("PERMANENT_SESSION_LIFETIME", lambda v: int(float(v) * 3600)),
     "FOSSILGIS_COVERAGE_DAYS": ("COVERAGE_DAYS", int),
+    "FOSSILGIS_GPS_MAX_ACCURACY_M": ("GPS_MAX_ACCURACY_M", float),
+    "FOSSILGIS_TRACK_INTERVAL_S": ("TRACK_INTERVAL_S", float),
+    "FOSSILGIS_TRACK_MIN_DISTANCE_M": ("TRACK_MIN_DISTANCE_M", float),
     "FOSSILGIS_RESULT_TTL_S": ("RESULT_TTL_S", int),
     "FOSSILGIS_SUBMIT_MAX_PER_HOUR": ("SUBMIT_MAX_PER_HOUR", int),
     "FOSSILGIS_SUBMIT_MAX_MB": ("SUBMIT_MAX_MB", float),

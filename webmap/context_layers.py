@@ -15,9 +15,9 @@ from folium.template import Template
 
 from fossilgis.context import ATTRIBUTION
 from webmap.i18n import text
+from webmap.static_urls import static_path
 
-#: bump with webmap.maps.STATIC_VERSION's files when the script changes
-SCRIPT = "/static/js/fossilgis-context.js?v=1"
+SCRIPT = "js/fossilgis-context.js"
 
 
 class ContextLayers(JSCSSMixin, MacroElement):
@@ -30,7 +30,7 @@ class ContextLayers(JSCSSMixin, MacroElement):
             FossilGISContext.add({{ this._parent.get_name() }}, {{ this.options|tojson }});
         {% endmacro %}
     """)
-    default_js = [("fossilgis_context_js", SCRIPT)]
+    default_js = [("fossilgis_context_js", static_path(SCRIPT))]
 
     def __init__(self, url: str, lang: str, own_control: bool):
         super().__init__()

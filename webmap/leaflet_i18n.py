@@ -19,8 +19,9 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from webmap.i18n import leaflet_strings
+from webmap.static_urls import static_path
 
-SCRIPT = "/static/js/fossilgis-leaflet-i18n.js"
+SCRIPT = "js/fossilgis-leaflet-i18n.js"
 STRINGS_ID = "fossilgis-leaflet-strings"
 
 
@@ -48,14 +49,13 @@ class LeafletI18n(JSCSSMixin, MacroElement):
 
     _template = Template("")
 
-    def __init__(self, lang: str, plugins=(), version: str = ""):
+    def __init__(self, lang: str, plugins=()):
         super().__init__()
         self._name = "LeafletI18n"
         self.lang = lang
         self.plugins = {name for name, _url in plugins}
-        suffix = f"?v={version}" if version else ""
         # instance attribute: the class list stays empty
-        self.default_js = [*plugins, ("fossilgis_leaflet_i18n_js", SCRIPT + suffix)]
+        self.default_js = [*plugins, ("fossilgis_leaflet_i18n_js", static_path(SCRIPT))]
 
     def render(self, **kwargs):
         self.get_root().header.add_child(

@@ -14,11 +14,11 @@ from webmap.basemap_layers import add_offline_basemaps
 from webmap.context_layers import add_context_layers
 from webmap.i18n import text
 from webmap.leaflet_i18n import LeafletI18n
+from webmap.static_urls import static_path
 
 #: Guizhou's centre and a zoom that shows the whole province
 PROVINCE_CENTRE = (26.8, 106.8)
 PROVINCE_ZOOM = 7
-STATIC_VERSION = "4"
 
 
 class PageScript(JSCSSMixin, MacroElement):
@@ -29,12 +29,44 @@ class PageScript(JSCSSMixin, MacroElement):
             FossilGIS.start({{ this._parent.get_name() }});
         {% endmacro %}
     """)
-    default_js = [("fossilgis_map_js", f"/static/js/fossilgis-map.js?v={STATIC_VERSION}")]
-    default_css = [("fossilgis_css", f"/static/css/fossilgis.css?v={STATIC_VERSION}")]
+    default_js = [("fossilgis_map_js", static_path("js/fossilgis-map.js"))]
+    default_css = [("fossilgis_css", static_path("css/fossilgis.css"))]
 
     def __init__(self):
         super().__init__()
         self._name = "FossilGISPage"
+
+
+class PatrolTracksScript(JSCSSMixin, MacroElement):
+    """Loads ``fossilgis-patrol-tracks.js`` with the tracks API's URL and its labels in the
+    map's language. It draws nothing by itself: the page script calls it where the page's
+    config asks (the staff map's overlay, a target page's last patrols for staff), so one
+    shell per language serves visitors and staff alike and holds no patrol data."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            FossilGISTracks.configure({{ this.options|tojson }});
+        {% endmacro %}
+    """)
+    default_js = [
+        (
+            "fossilgis_patrol_tracks_js",
+            static_path("js/fossilgis-patrol-tracks.js"),
+        )
+    ]
+
+    def __init__(self, lang: str):
+        from flask import request, url_for
+
+        from webmap.views.patrol_tracks import track_strings
+
+        super().__init__()
+        self._name = "PatrolTracks"
+        self.options = {
+            "url": url_for("patrols.api_patrol_tracks"),
+            "patrol_page": request.script_root + "/patrols/",
+            "strings": track_strings(lang),
+        }
 
 
 class MetricScale(MacroElement):
@@ -101,7 +133,7 @@ def _base_map(lang: str, plugins=(), location=PROVINCE_CENTRE, zoom=PROVINCE_ZOO
     m = folium.Map(
         location=location, zoom_start=zoom, tiles=None, control_scale=False, prefer_canvas=False
     )
-    LeafletI18n(lang, plugins, STATIC_VERSION).add_to(m)  # before any control is made
+    LeafletI18n(lang, plugins).add_to(m)  # before any control is made
     MetricScale().add_to(m)
     for layer in current_app.config["TILE_LAYERS"]:
         folium.TileLayer(
@@ -126,6 +158,7 @@ def main_map(lang: str) -> folium.Map:
     ).add_to(m)
     LocalMeasureControl(lang).add_to(m)
     ClusterAssets().add_to(m)
+    PatrolTracksScript(lang).add_to(m)  # before the page script, which calls it
     PageScript().add_to(m)
     return m
 
@@ -133,6 +166,7 @@ def main_map(lang: str) -> folium.Map:
 def small_map(lang: str = "en") -> folium.Map:
     m = _base_map(lang, zoom=PROVINCE_ZOOM)
     add_context_layers(m, lang)
+    PatrolTracksScript(lang).add_to(m)  # a target page's last patrols (staff)
     PageScript().add_to(m)
     return m
 

@@ -17,7 +17,18 @@ from pathlib import Path
 
 from fossilgis.errors import PatrolValidationError
 from fossilgis.patrols.geojson import patrols_from_geojson
+from fossilgis.patrols.messages import (
+    Message,
+    Words,
+    choices,
+    gpx_fault,
+    gpx_note,
+    message,
+    refused,
+    shown,
+)
 from fossilgis.patrols.model import (
+    OBSERVATION_CATEGORIES,
     Observation,
     Patrol,
     PhotoRef,
@@ -37,20 +48,18 @@ _OBS_FIELD = re.compile(r"^obs-(\d{1,2})-(\w+)$")
 
 @dataclass
 class PatrolUpload:
-    """What a request brought: the record, its photos by (unique) name, notes for the sender."""
+    """What a request brought: the record, its photos by (unique) name, notes for the sender
+    (warnings about what was read, e.g. a GPX route that was ignored)."""
 
     patrol: Patrol
     files: dict[str, bytes] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
 
 def _one_patrol(obj) -> Patrol:
     patrols = patrols_from_geojson(obj)
     if len(patrols) != 1:
-        raise PatrolValidationError(
-            f"body: {len(patrols)} patrol features; send one patrol per request "
-            "(each answers 201, 200 or 409 on its own) / 每次请求提交一条巡护记录"
-        )
+        raise PatrolValidationError(message("several_patrols", "body", count=len(patrols)))
     return patrols[0]
 
 
@@ -59,14 +68,26 @@ def patrol_from_json(body: bytes) -> Patrol:
     try:
         obj = json.loads(body, parse_constant=_no_constant)
     except RecursionError:
-        raise PatrolValidationError(
-            "body: JSON nested too deeply; send the exchange format / JSON 嵌套过深"
-        ) from None
+        reason = Words("嵌套层数过多", "nested too deeply")
+        raise PatrolValidationError(message("not_json", "body", reason=reason)) from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise PatrolValidationError(
-            f"body: not JSON ({str(exc)[:200]}) / 不是有效的 JSON"
-        ) from None
+        raise PatrolValidationError(message("not_json", "body", reason=_json_fault(exc))) from None
     return _one_patrol(obj)
+
+
+def _json_fault(exc: Exception) -> Words:
+    """Where or why a body is not JSON, in words."""
+    if isinstance(exc, json.JSONDecodeError):
+        return Words(
+            f"第 {exc.lineno} 行第 {exc.colno} 列有误",
+            f"error at line {exc.lineno}, column {exc.colno}",
+        )
+    if isinstance(exc, UnicodeDecodeError):
+        return Words("不是 UTF-8 文本", "not UTF-8 text")
+    return Words(
+        "含有 NaN 或 Infinity，JSON 不允许这样的数值",
+        "it holds NaN or Infinity, which JSON does not allow",
+    )
 
 
 def _no_constant(name: str):
@@ -117,13 +138,15 @@ def _gpx(storage):
             from fossilgis.errors import InputFileError
 
             if isinstance(exc, InputFileError):
+                name = safe_name(storage.filename, "track.gpx")
+                reason = gpx_fault(str(exc).replace("track.gpx", name))
                 raise InputFileError(
-                    str(exc).replace("track.gpx", safe_name(storage.filename, "track.gpx"))
+                    message("gpx_unreadable", "gpx", name=name, reason=reason)
                 ) from None
             raise
 
 
-def _merge_gpx(patrol: Patrol, content, notes: list[str]) -> None:
+def _merge_gpx(patrol: Patrol, content, notes: list[Message]) -> None:
     """Take the track, missing times and the waypoints of a GPX file into ``patrol``.
 
     GPX waypoints get UUIDs derived from the patrol's, so a re-send makes the same record.
@@ -133,8 +156,7 @@ def _merge_gpx(patrol: Patrol, content, notes: list[str]) -> None:
     for i, w in enumerate(content.waypoints):
         if w.time is None:
             raise PatrolValidationError(
-                f"gpx: waypoint {i + 1} ({w.name or 'unnamed'}) has no <time>; every waypoint "
-                "needs its time / GPX 航点缺少时间"
+                message("gpx_time_missing", f"gpx.waypoints[{i}].time", name=w.name or "—")
             )
         patrol.waypoints.append(
             Waypoint(
@@ -146,7 +168,7 @@ def _merge_gpx(patrol: Patrol, content, notes: list[str]) -> None:
                 observation=w.observation(),
             )
         )
-    notes.extend(content.notes)
+    notes.extend(gpx_note(n) for n in content.notes)
 
 
 def _target(value: str) -> tuple[str | None, str | None]:
@@ -160,14 +182,15 @@ def _target(value: str) -> tuple[str | None, str | None]:
     return None, value
 
 
-def _float(form, key: str, label: str, problems: list[str]) -> float | None:
+def _float(form, key: str, where: str, problems: list[Message]) -> float | None:
     raw = (form.get(key) or "").strip()
     try:
         return float(raw)
     except ValueError:
-        problems.append(
-            f"{label}: {raw!r} is not a number of degrees" if raw else f"{label}: missing / 未填写"
-        )
+        if raw:
+            problems.append(message("not_a_number", where, value=shown(raw)))
+        else:
+            problems.append(message("coordinate_missing", where))
         return None
 
 
@@ -180,11 +203,8 @@ def patrol_from_form(form, by_field: dict[str, list[str]], gpx_content) -> Patro
     ``-lon``, ``-lat``, ``-time``, ``-uuid`` (optional) and their photo part ``obs-N-photos``.
     Start and end default to the GPX file's first and last time.
     """
-    problems: list[str] = []
-    try:
-        uid = normalise_uuid(form.get("uuid"), "uuid")
-    except PatrolValidationError as exc:
-        raise PatrolValidationError(str(exc)) from None
+    problems: list[Message] = []
+    uid = normalise_uuid(form.get("uuid"), "uuid")
     times = {}
     for key, default in (
         ("started_at", gpx_content and gpx_content.started_at),
@@ -194,42 +214,46 @@ def patrol_from_form(form, by_field: dict[str, list[str]], gpx_content) -> Patro
         try:
             times[key] = parse_time(raw or default, key)
         except PatrolValidationError as exc:
-            problems.append(
-                str(exc)
-                if raw
-                else f"{key}: missing; give the time or upload a GPX track with times "
-                "/ 请填写时间或上传带时间的 GPX 轨迹"
-            )
+            problems += exc.problems if raw else [message("time_missing_no_gpx", key)]
     rows = sorted({int(m.group(1)) for k in form if (m := _OBS_FIELD.match(k))})
     waypoints = []
+    kept = 0
     for n in rows[:MAX_OBSERVATIONS]:
 
         def f(name, n=n):
             return (form.get(f"obs-{n}-{name}") or "").strip()
 
-        where = f"observation {n + 1}"
         raw_cat, description = f("category"), f("description")
         photos = by_field.get(f"obs-{n}-photos", [])
         if not (raw_cat or description or photos or f("lon") or f("lat")):
             continue  # an empty row the phone user added and left
+        # rows become points in order: the same number as in the later checks' messages
+        where, kept = f"waypoints[{kept}]", kept + 1
         code = category_code(raw_cat) if raw_cat else "other"
         if code is None:
-            problems.append(f"{where}: category {raw_cat!r} is unknown")
+            problems.append(
+                message(
+                    "unknown_category",
+                    f"{where}.category",
+                    value=shown(raw_cat),
+                    choices=choices(OBSERVATION_CATEGORIES),
+                )
+            )
             continue
-        lon = _float(form, f"obs-{n}-lon", f"{where} longitude", problems)
-        lat = _float(form, f"obs-{n}-lat", f"{where} latitude", problems)
+        lon = _float(form, f"obs-{n}-lon", f"{where}.lon", problems)
+        lat = _float(form, f"obs-{n}-lat", f"{where}.lat", problems)
         try:
-            observed = parse_time(f("time"), f"{where} time")
+            observed = parse_time(f("time"), f"{where}.observed_at")
         except PatrolValidationError as exc:
-            problems.append(str(exc))
+            problems += exc.problems
             continue
         if lon is None or lat is None:
             continue
         wp_uuid = f("uuid") or str(uuidlib.uuid5(uuidlib.UUID(uid), f"obs/{n}"))
         try:
-            wp_uuid = normalise_uuid(wp_uuid, f"{where} uuid")
+            wp_uuid = normalise_uuid(wp_uuid, f"{where}.uuid")
         except PatrolValidationError as exc:
-            problems.append(str(exc))
+            problems += exc.problems
             continue
         waypoints.append(
             Waypoint(
@@ -243,7 +267,7 @@ def patrol_from_form(form, by_field: dict[str, list[str]], gpx_content) -> Patro
             )
         )
     if problems:
-        raise PatrolValidationError("; ".join(problems), problems)
+        raise refused(problems)
     kind, ident = _target(form.get("target", ""))
     team = [t.strip() for t in re.split(r"[,，、;；]", form.get("team") or "") if t.strip()]
     return Patrol(

@@ -64,7 +64,9 @@ def write_context(store, kind: str, gdf, file, result) -> None:
     frame = gdf[[*keep, gdf.geometry.name]]
     if path.exists():
         shutil.copy2(path, path.with_name(f"{name}.previous.geojson"))
-    with atomic_output(path, store.protected_paths()) as tmp:
+    # the one command that writes into the context folder: protected from every other one
+    protected = {p: why for p, why in store.protected_paths().items() if p != path.parent}
+    with atomic_output(path, protected) as tmp:
         write_frame(frame, tmp, layer=name, driver="GeoJSON", layer_options={"RFC7946": "YES"})
     click.echo(
         f"Read {file.name}: {len(frame)} features; CRS {result.crs_in} ({result.crs_basis})"

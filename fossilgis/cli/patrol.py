@@ -1,4 +1,5 @@
-"""``fossilgis patrol``: import, list, show, coverage, alerts, export, delete and restore."""
+"""``fossilgis patrol``: import, list, show, coverage, alerts, export, delete and restore
+(the alert commands are in :mod:`fossilgis.cli.patrol_alerts`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from fossilgis import vocab
 from fossilgis.cli._common import open_store, operator, time_option
+from fossilgis.cli.patrol_alerts import alert, alerts
 
 FORMATS = ("text", "csv")
 
@@ -231,51 +232,9 @@ def coverage(ctx, days, show_all, fmt):
         )
 
 
-@patrol.command()
-@click.option(
-    "--status",
-    type=click.Choice(("all", *vocab.ALERT_STATUSES)),
-    default="all",
-    show_default=True,
-    help="Which alerts.",
-)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.pass_context
-def alerts(ctx, status, fmt):
-    """Damage, illegal excavation and encroachment with the Art. 18 clocks.
-
-    人为破坏、非法采挖、工程侵占：24 小时内到场，7 日内提出处理意见（条例第十八条）。
-    """
-    from fossilgis.patrols.alerts import ALERT_CATEGORIES
-    from fossilgis.patrols.alerts import alerts as alert_table
-    from fossilgis.patrols.export import format_cst
-
-    store = open_store(ctx)
-    now = dt.datetime.now(dt.timezone.utc)
-    table = alert_table(store.list_waypoints(categories=ALERT_CATEGORIES), now)
-    if status != "all":
-        table = table[table["status"] == status]
-    if fmt == "csv":
-        _echo_table(table, list(table.columns), fmt)
-        return
-    table = table.assign(
-        **{c: table[c].map(format_cst) for c in ("report_time", "on_site_due", "opinion_due")}
-    )
-    _echo_table(
-        table,
-        [
-            "report_time",
-            "category_zh",
-            "severity",
-            "target_id",
-            "on_site_due",
-            "on_site_status",
-            "opinion_due",
-            "opinion_status",
-            "patrol_uuid",
-        ],
-        fmt,
-    )
+# -- alerts: the list (`patrol alerts`) and one alert's steps (`patrol alert …`) --------------
+patrol.add_command(alerts)
+patrol.add_command(alert)
 
 
 @patrol.command()
@@ -344,3 +303,8 @@ def categories():
         mark = "  (alert / 预警)" if code in ALERT_CATEGORIES else ""
         click.echo(f"{code:<27} {label.zh}  {label.en}{mark}")
     click.echo("severities: " + ", ".join(f"{c} ({lab.zh})" for c, lab in SEVERITIES.items()))
+
+
+# subcommands in their own modules register themselves on the group (import at the end)
+import fossilgis.cli.patrol_report  # noqa: E402, F401  (registers `patrol report`)
+from fossilgis.cli import patrol_edit  # noqa: E402, F401  (correct, history)

@@ -29,13 +29,13 @@ from typing import Any
 from fossilgis.errors import PatrolValidationError
 from fossilgis.patrols.device import metres as _metres
 from fossilgis.patrols.device import track_source as _track_source
+from fossilgis.patrols.messages import Words, choices, kind_words, message, renamed, shown
 from fossilgis.patrols.model import (
     OBSERVATION_CATEGORIES,
     Observation,
     Patrol,
     PhotoRef,
     Waypoint,
-    _shown,
     category_code,
     format_time,
     normalise_uuid,
@@ -54,16 +54,14 @@ def _text(props: dict, key: str, where: str) -> str:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
-    raise PatrolValidationError(
-        f"{where}.{key}: {_shown(value)} is not text; expected a string / 应为文本"
-    )
+    raise PatrolValidationError(message("not_text", f"{where}.{key}", kind=kind_words(value)))
 
 
 def _photo_refs(value: Any, where: str) -> list[PhotoRef]:
     if value in (None, ""):
         return []
     if not isinstance(value, list):
-        raise PatrolValidationError(f"{where}.photos: expected a list of file names or hashes")
+        raise PatrolValidationError(message("photos_not_list", f"{where}.photos"))
     refs = []
     for i, item in enumerate(value):
         at = f"{where}.photos[{i}]"
@@ -71,22 +69,21 @@ def _photo_refs(value: Any, where: str) -> list[PhotoRef]:
             sha, name = item.get("sha256"), item.get("name")
             if sha not in (None, "") and not (isinstance(sha, str) and _SHA256.match(sha.lower())):
                 raise PatrolValidationError(
-                    f"{at}.sha256: {_shown(sha)} is not a SHA-256 (64 hex digits) / 照片哈希无效"
+                    message("photo_hash_invalid", f"{at}.sha256", value=shown(sha))
                 )
             if name is not None and not isinstance(name, str):
-                raise PatrolValidationError(f"{at}.name: {_shown(name)} is not a file name")
-            if not sha and not (name or "").strip():
                 raise PatrolValidationError(
-                    f"{at}: neither a sha256 nor a file name; name the photo part it comes "
-                    "in, or the SHA-256 of a stored photo / 照片缺少文件名或哈希"
+                    message("not_text", f"{at}.name", kind=kind_words(name))
                 )
+            if not sha and not (name or "").strip():
+                raise PatrolValidationError(message("photo_unnamed", at))
             refs.append(PhotoRef(sha256=sha.lower() if sha else None, name=(name or "").strip()))
         elif isinstance(item, str) and _SHA256.match(item.lower()):
             refs.append(PhotoRef(sha256=item.lower()))
         elif isinstance(item, str) and item.strip():
             refs.append(PhotoRef(name=item.strip()))
         else:
-            raise PatrolValidationError(f"{at}: {_shown(item)} is not a file name or hash")
+            raise PatrolValidationError(message("photo_invalid", at, value=shown(item)))
     return refs
 
 
@@ -99,13 +96,11 @@ def _team(value: Any) -> list[str]:
         names = []
         for i, t in enumerate(value):
             if isinstance(t, bool) or not isinstance(t, str | int | float):
-                raise PatrolValidationError(
-                    f"team[{i}]: {_shown(t)} is not a name; expected a list of names"
-                )
+                raise PatrolValidationError(message("not_text", f"team[{i}]", kind=kind_words(t)))
             if str(t).strip():
                 names.append(str(t).strip())
         return names
-    raise PatrolValidationError(f"team: {_shown(value)}; expected a list of names")
+    raise PatrolValidationError(message("team_invalid", "team", value=shown(value)))
 
 
 def _position(value: Any, where: str) -> tuple[float, float]:
@@ -119,10 +114,7 @@ def _position(value: Any, where: str) -> tuple[float, float]:
         lon, lat = float(value[0]), float(value[1])
         if math.isfinite(lon) and math.isfinite(lat):
             return lon, lat
-    raise PatrolValidationError(
-        f"{where}: {_shown(value)} is not a position; expected [lon, lat] in degrees "
-        "/ 坐标应为 [经度, 纬度]"
-    )
+    raise PatrolValidationError(message("position_invalid", where, value=shown(value)))
 
 
 def _track(geometry: Any, where: str):
@@ -133,17 +125,16 @@ def _track(geometry: Any, where: str):
     if not geometry:
         return None
     if not isinstance(geometry, dict):
-        raise PatrolValidationError(f"{where}.geometry: {_shown(geometry)} is not GeoJSON")
+        raise PatrolValidationError(message("track_not_geojson", f"{where}.geometry"))
     kind, coords = geometry.get("type"), geometry.get("coordinates")
     if kind not in ("LineString", "MultiLineString"):
         raise PatrolValidationError(
-            f"{where}.geometry: a track must be a LineString or MultiLineString, not "
-            f"{_shown(kind, 40)}"
+            message("track_not_line", f"{where}.geometry", value=shown(kind, 40))
         )
     parts = [coords] if kind == "LineString" else coords
     if not isinstance(parts, list | tuple) or not all(isinstance(p, list | tuple) for p in parts):
         raise PatrolValidationError(
-            f"{where}.geometry.coordinates: expected a list of positions per line / 轨迹坐标无效"
+            message("track_coordinates_invalid", f"{where}.geometry.coordinates")
         )
     lines = []
     for n, part in enumerate(parts):
@@ -152,25 +143,26 @@ def _track(geometry: Any, where: str):
         if not points:
             continue
         if len(points) < 2:
-            raise PatrolValidationError(
-                f"{at}: a track line needs at least 2 points, found 1; send the point as a "
-                "waypoint instead / 轨迹至少需要 2 个点"
-            )
+            raise PatrolValidationError(message("track_too_short", at))
         lines.append(points)
     return shapely.MultiLineString(lines) if lines else None
 
 
-def target_from_properties(props: dict) -> tuple[str | None, str | None]:
+def target_from_properties(
+    props: dict, where: str = "features[0]"
+) -> tuple[str | None, str | None]:
     """(target_kind, target_id) from ``site_id``, ``section_id`` or ``target_kind`` and
     ``target_id`` (an exported inferred target is dropped, to be inferred again)."""
     for key, kind in (("site_id", "site"), ("section_id", "section")):
         if props.get(key):
-            return kind, _text(props, key, "target").strip() or None
+            return kind, _text(props, key, where).strip() or None
     if props.get("target_id") and not props.get("target_inferred"):
         kind = props.get("target_kind")
         if kind is not None and not isinstance(kind, str):
-            raise PatrolValidationError(f"target_kind: {_shown(kind)}; expected site or section")
-        return kind, _text(props, "target_id", "target").strip() or None
+            raise PatrolValidationError(
+                message("unknown_target_kind", f"{where}.target_kind", value=shown(kind))
+            )
+        return kind, _text(props, "target_id", where).strip() or None
     return None, None
 
 
@@ -179,7 +171,7 @@ def waypoint_from_feature(feature: dict, where: str) -> Waypoint:
     props = _properties(feature, where)
     geom = feature.get("geometry") or {}
     if not isinstance(geom, dict) or geom.get("type") != "Point":
-        raise PatrolValidationError(f"{where}.geometry: a waypoint must be a Point")
+        raise PatrolValidationError(message("not_a_point", f"{where}.geometry"))
     lon, lat = _position(geom.get("coordinates"), f"{where}.geometry.coordinates")
     obs = None
     raw = _text(props, "category", where)
@@ -188,9 +180,13 @@ def waypoint_from_feature(feature: dict, where: str) -> Waypoint:
     if raw:
         code = category_code(raw)
         if code is None:
-            choices = ", ".join(f"{c} ({lab.zh})" for c, lab in OBSERVATION_CATEGORIES.items())
             raise PatrolValidationError(
-                f"{where}.category: {_shown(raw)} is not a category; expected one of: {choices}"
+                message(
+                    "unknown_category",
+                    f"{where}.category",
+                    value=shown(raw),
+                    choices=choices(OBSERVATION_CATEGORIES),
+                )
             )
         obs = Observation(code, severity, description)
     elif description:
@@ -211,15 +207,13 @@ def waypoint_from_feature(feature: dict, where: str) -> Waypoint:
 def _properties(feature: Any, where: str) -> dict:
     """The properties of a feature (a JSON object, or none)."""
     if not isinstance(feature, dict):
-        raise PatrolValidationError(
-            f"{where}: {_shown(feature)} is not a GeoJSON Feature object / 应为 GeoJSON 要素"
-        )
+        raise PatrolValidationError(message("feature_invalid", where))
     props = feature.get("properties")
     if props is None:
         return {}
     if not isinstance(props, dict):
         raise PatrolValidationError(
-            f"{where}.properties: {_shown(props)} is not a JSON object / 属性应为对象"
+            message("properties_invalid", f"{where}.properties", value=shown(props))
         )
     return props
 
@@ -231,15 +225,10 @@ def patrols_from_geojson(obj: dict) -> list[Patrol]:
     patrol). Raises PatrolValidationError naming the feature and field.
     """
     if not isinstance(obj, dict) or obj.get("type") not in ("FeatureCollection", "Feature"):
-        raise PatrolValidationError(
-            "body: expected a GeoJSON FeatureCollection of patrol and waypoint features"
-        )
+        raise PatrolValidationError(message("body_invalid", "body"))
     features = obj.get("features") if obj["type"] == "FeatureCollection" else [obj]
     if not isinstance(features, list):
-        raise PatrolValidationError(
-            f"features: {_shown(features)} is not a list; expected a list of Feature objects "
-            "/ features 应为要素列表"
-        )
+        raise PatrolValidationError(message("body_invalid", "features"))
     patrols: dict[str, Patrol] = {}
     pending: list[tuple[int, dict]] = []
     for i, feat in enumerate(features):
@@ -247,47 +236,74 @@ def patrols_from_geojson(obj: dict) -> list[Patrol]:
         props = _properties(feat, where)
         kind = props.get("feature_type", "patrol" if i == 0 else "waypoint")
         if kind == "patrol":
-            uid = normalise_uuid(props.get("uuid") or feat.get("id"), f"{where}.uuid")
-            target_kind, target_id = target_from_properties(props)
-            patrols[uid] = Patrol(
-                uuid=uid,
-                started_at=parse_time(props.get("started_at"), f"{where}.started_at"),
-                ended_at=parse_time(props.get("ended_at"), f"{where}.ended_at"),
-                team=_team(props.get("team")),
-                purpose=_text(props, "purpose", where),
-                notes=_text(props, "notes", where),
-                target_kind=target_kind,
-                target_id=target_id,
-                track=_track(feat.get("geometry"), where),
-                photos=_photo_refs(props.get("photos"), where),
-                track_source=_track_source(props, where),
-                track_accuracy_m=_metres(props, "track_accuracy_m", where),
-            )
+            try:
+                patrols.update(_patrol_of(feat, props, where))
+            except PatrolValidationError as exc:
+                raise renamed(exc, _feature_names(where, None)) from None
         elif kind == "waypoint":
             pending.append((i, feat))
         else:
             raise PatrolValidationError(
-                f"{where}.feature_type: {_shown(kind)}; expected patrol or waypoint"
+                message("feature_type_invalid", f"{where}.feature_type", value=shown(kind))
             )
     if not patrols:
-        raise PatrolValidationError("body: no feature with feature_type 'patrol'")
+        raise PatrolValidationError(message("no_patrol", "body"))
     for i, feat in pending:
-        props = _properties(feat, f"features[{i}]")
+        where = f"features[{i}]"
+        props = _properties(feat, where)
         owner = props.get("patrol_uuid")
         if owner is None and len(patrols) == 1:
             owner = next(iter(patrols))
         try:
-            owner = normalise_uuid(owner, f"features[{i}].patrol_uuid")
+            owner = normalise_uuid(owner, f"{where}.patrol_uuid")
         except PatrolValidationError:
-            raise PatrolValidationError(
-                f"features[{i}].patrol_uuid: {owner!r} names no patrol in this file"
-            ) from None
+            owner = shown(owner)
         if owner not in patrols:
             raise PatrolValidationError(
-                f"features[{i}].patrol_uuid: {owner} names no patrol in this file"
+                message("unknown_patrol_uuid", f"{where}.patrol_uuid", value=owner)
             )
-        patrols[owner].waypoints.append(waypoint_from_feature(feat, f"features[{i}]"))
+        point = len(patrols[owner].waypoints)
+        try:
+            patrols[owner].waypoints.append(waypoint_from_feature(feat, where))
+        except PatrolValidationError as exc:
+            raise renamed(exc, _feature_names(where, point)) from None
     return list(patrols.values())
+
+
+def _feature_names(where: str, point: int | None) -> dict[str, Words]:
+    """What the feature at ``where`` is, in words: the patrol (``point`` None, its geometry
+    the track) or its point number ``point`` (from 0; its geometry the position)."""
+    if point is None:
+        return {
+            where: Words("巡护记录", "the patrol"),
+            f"{where}.geometry": Words("轨迹", "the track"),
+        }
+    n = point + 1
+    return {
+        where: Words(f"第 {n} 个记录点", f"point {n}"),
+        f"{where}.geometry": Words(f"第 {n} 个记录点的位置", f"the position of point {n}"),
+    }
+
+
+def _patrol_of(feat: dict, props: dict, where: str) -> dict[str, Patrol]:
+    """{uuid: Patrol} of a ``patrol`` feature (without its waypoints)."""
+    uid = normalise_uuid(props.get("uuid") or feat.get("id"), f"{where}.uuid")
+    target_kind, target_id = target_from_properties(props, where)
+    patrol = Patrol(
+        uuid=uid,
+        started_at=parse_time(props.get("started_at"), f"{where}.started_at"),
+        ended_at=parse_time(props.get("ended_at"), f"{where}.ended_at"),
+        team=_team(props.get("team")),
+        purpose=_text(props, "purpose", where),
+        notes=_text(props, "notes", where),
+        target_kind=target_kind,
+        target_id=target_id,
+        track=_track(feat.get("geometry"), where),
+        photos=_photo_refs(props.get("photos"), where),
+        track_source=_track_source(props, where),
+        track_accuracy_m=_metres(props, "track_accuracy_m", where),
+    )
+    return {uid: patrol}
 
 
 def _refs_json(refs: list[PhotoRef]) -> list[dict]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from fossilgis import vocab
 from fossilgis.errors import PatrolValidationError
+from fossilgis.patrols.messages import message, shown
 from fossilgis.vocab import Label, Vocabulary  # noqa: F401  (Label: older callers import it)
 
 #: observation categories: code -> Label(zh, en); the table lives in fossilgis.vocab
@@ -67,10 +68,11 @@ def parse_time(value: Any, field_name: str) -> dt.datetime:
     Raises
     ------
     PatrolValidationError
-        When the value is missing or not an ISO 8601 time; the message names ``field_name``.
+        When the value is missing or not an ISO 8601 time; the message names ``field_name``
+        (a field path such as ``waypoints[0].observed_at``, or an option such as ``--since``).
     """
     if value is None or value == "":
-        raise PatrolValidationError(f"{field_name}: missing; expected an ISO 8601 time")
+        raise PatrolValidationError(message("time_missing", field_name))
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime):
@@ -83,8 +85,7 @@ def parse_time(value: Any, field_name: str) -> dt.datetime:
             moment = dt.datetime.fromisoformat(text)
         except ValueError:
             raise PatrolValidationError(
-                f"{field_name}: {_shown(value)} is not an ISO 8601 time; "
-                "expected e.g. 2024-05-01T09:30:00+08:00 / 示例 2024-05-01T09:30:00+08:00"
+                message("time_invalid", field_name, value=shown(value))
             ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=CHINA_TZ)
@@ -95,9 +96,13 @@ def parse_time(value: Any, field_name: str) -> dt.datetime:
         ok = False
     if not ok:
         raise PatrolValidationError(
-            f"{field_name}: {_shown(str(value))} is outside the years "
-            f"{EARLIEST_TIME.year}–{LATEST_TIME.year - 1}; check the date and the device clock "
-            "/ 时间超出有效范围"
+            message(
+                "time_out_of_range",
+                field_name,
+                value=shown(str(value)),
+                first=EARLIEST_TIME.year,
+                last=LATEST_TIME.year - 1,
+            )
         )
     return moment
 
@@ -117,8 +122,7 @@ def normalise_uuid(value: Any, field_name: str = "uuid") -> str:
         return str(uuidlib.UUID(str(value).strip()))
     except (ValueError, AttributeError, TypeError):
         raise PatrolValidationError(
-            f"{field_name}: {_shown(value)} is not a UUID; the client generates one per record "
-            "(e.g. 1b4e28ba-2fa1-11d2-883f-0016d3cca427) / 应为客户端生成的 UUID"
+            message("uuid_invalid", field_name, value=shown(value))
         ) from None
 
 

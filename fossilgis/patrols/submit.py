@@ -7,8 +7,9 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from fossilgis.errors import PatrolValidationError
+from fossilgis.errors import ConflictError, PhotoError, PhotoTooLargeError
 from fossilgis.patrols.infer import infer_target, target_distances, targets_frame
+from fossilgis.patrols.messages import Message, message, refused
 from fossilgis.patrols.model import Patrol, PhotoRef
 from fossilgis.patrols.validate import validate_patrol
 
@@ -21,11 +22,12 @@ PHOTO_MATCH_M = 50.0
 @dataclass
 class SubmitResult:
     """What :func:`submit_patrol` did: the stored record, whether it was new (201) or an
-    identical re-send (200), and warnings for the sender."""
+    identical re-send (200), and warnings for the sender (:class:`Message`: bilingual text
+    with ``field`` and ``code``)."""
 
     record: Patrol
     created: bool
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
 
 
 def load_targets(store):
@@ -47,45 +49,76 @@ def _nearest_waypoint(patrol: Patrol, lon: float, lat: float):
     return patrol.waypoints[best] if dist[best] <= PHOTO_MATCH_M else None
 
 
-def _check_photo_refs(store, patrol: Patrol) -> None:
-    """Every photo the record names by SHA-256 must be stored already, and every photo must
-    have a hash or a file name: else 400 naming it (never a server error, which an offline
-    outbox would send again for ever)."""
+def _photo_places(patrol: Patrol):
+    """(field path, PhotoRef) of every photo the record names."""
+    for j, ref in enumerate(patrol.photos):
+        yield f"photos[{j}]", ref
+    for i, w in enumerate(patrol.waypoints):
+        for j, ref in enumerate(w.photos):
+            yield f"waypoints[{i}].photos[{j}]", ref
+
+
+def _check_photo_refs(store, patrol: Patrol, files: Mapping[str, bytes]) -> None:
+    """Every photo the record names by SHA-256 must be stored already, every photo named
+    by file name must have been sent, and every photo must have a hash or a file name:
+    else 400 naming each (never a server error, which an offline outbox would send again
+    for ever)."""
     problems = []
-    places = [("photos", patrol.photos)] + [
-        (f"waypoints[{i}].photos", w.photos) for i, w in enumerate(patrol.waypoints)
-    ]
-    for where, refs in places:
-        for j, ref in enumerate(refs):
-            if ref.sha256:
-                if store.photo_info(ref.sha256) is None:
-                    problems.append(
-                        f"{where}[{j}]: no stored photo has SHA-256 {ref.sha256}; send the "
-                        "photo file with the record / 服务器上没有该照片，请随记录一并上传"
-                    )
-            elif not ref.name:
-                problems.append(
-                    f"{where}[{j}]: neither a SHA-256 nor a file name / 照片缺少文件名或哈希"
-                )
+    for where, ref in _photo_places(patrol):
+        if ref.sha256:
+            if store.photo_info(ref.sha256) is None:
+                problems.append(message("photo_not_on_server", where, sha=ref.sha256[:12]))
+        elif not ref.name:
+            problems.append(message("photo_unnamed", where))
+        elif ref.name not in files:
+            problems.append(message("photo_not_sent", where, name=ref.name))
     if problems:
-        raise PatrolValidationError("; ".join(problems), problems)
+        raise refused(problems)
 
 
-def _store_photos(store, patrol: Patrol, files: Mapping[str, bytes], max_bytes) -> list[str]:
+def _photo_refused(
+    exc: PhotoError, patrol: Patrol, name: str, data: bytes, limit: int, opening: bool
+):
+    """The same error, in words: which photo (where the record names it), what is wrong
+    and what to do. ``opening``: it was raised opening the image, after the checks of
+    size, type and name had passed (a damaged image, or too many pixels)."""
+    from fossilgis.patrols.photos import sniff_mime
+
+    where = next((w for w, ref in _photo_places(patrol) if ref.name == name), "photos")
+    if isinstance(exc, PhotoTooLargeError):
+        size, most = _megabytes(len(data)), _megabytes(limit)
+        return PhotoTooLargeError(
+            message("photo_too_large", where, name=name, size=size, limit=most)
+        )
+    mime = sniff_mime(data)
+    if mime is None:
+        return type(exc)(message("photo_not_image", where, name=name))
+    if opening:
+        return type(exc)(message("photo_damaged", where, name=name))
+    return type(exc)(message("photo_wrong_extension", where, name=name, mime=mime))
+
+
+def _megabytes(n: int) -> str:
+    """Bytes as megabytes for people: ``12.5``; small limits keep two digits (``0.02``)."""
+    return f"{n / 1e6:.1f}" if n >= 100_000 else f"{n / 1e6:.2g}"
+
+
+def _store_photos(store, patrol: Patrol, files: Mapping[str, bytes], max_bytes) -> list[Message]:
     from fossilgis.patrols.photos import DEFAULT_MAX_PHOTO_BYTES, check_photo
 
     limit = max_bytes or DEFAULT_MAX_PHOTO_BYTES
-    _check_photo_refs(store, patrol)
+    _check_photo_refs(store, patrol, files)
     named = {ref.name for ref in patrol.all_photos() if ref.name and not ref.sha256}
-    missing = sorted(n for n in named if n not in files)
-    if missing:
-        raise PatrolValidationError(
-            f"photos: {', '.join(missing)} named in the record but not sent "
-            "/ 记录中引用的照片未上传"
-        )
-    for name in sorted(files):  # check every file before storing any
-        check_photo(files[name], name, limit)
-    stored = {name: store.put_photo(files[name], name, max_bytes=limit) for name in sorted(files)}
+    stored = {}
+    name, opening = "", False
+    try:
+        for name in sorted(files):  # check every file before storing any
+            check_photo(files[name], name, limit)
+        opening = True
+        for name in sorted(files):
+            stored[name] = store.put_photo(files[name], name, max_bytes=limit)
+    except PhotoError as exc:
+        raise _photo_refused(exc, patrol, name, files[name], limit, opening) from None
     log.debug("photos: %d files sent and stored, %d named in the record", len(files), len(named))
     for ref in patrol.all_photos():
         if ref.name and not ref.sha256:
@@ -112,7 +145,8 @@ def _store_photos(store, patrol: Patrol, files: Mapping[str, bytes], max_bytes) 
                 "no EXIF position" if info.lon is None else "no waypoint within 50 m",
             )
             if info.lon is None:
-                warnings.append(f"photo {name}: no EXIF GPS position; attached to the patrol")
+                where = f"photos[{len(patrol.photos) - 1}]"
+                warnings.append(message("photo_no_position", where, name=name))
     return warnings
 
 
@@ -177,10 +211,7 @@ def submit_patrol(
         hit = infer_target(patrol.geometry, targets)
         if hit is None:
             log.info("patrol %s: no target within 5 km; stored without one", patrol.uuid)
-            warnings.append(
-                "no site or section within 5 km of the patrol; stored without one "
-                "/ 5 公里内无保护对象"
-            )
+            warnings.append(message("no_target_nearby", "target_id"))
         else:
             patrol.target_kind, patrol.target_id = hit.kind, hit.id
             patrol.target_inferred, patrol.target_distance_m = True, hit.distance_m
@@ -191,7 +222,10 @@ def submit_patrol(
                 hit.id,
                 hit.distance_m,
             )
-    record, created = store.save_patrol(patrol, user)
+    try:
+        record, created = store.save_patrol(patrol, user)
+    except ConflictError as exc:
+        raise _conflict(exc, patrol) from None
     log.info(
         "patrol %s: %s (%d warnings)",
         patrol.uuid,
@@ -199,3 +233,17 @@ def submit_patrol(
         len(warnings),
     )
     return SubmitResult(record, created, warnings)
+
+
+def _conflict(exc: ConflictError, patrol: Patrol) -> ConflictError:
+    """The store's conflict in words: the record's UUID stored with other content, or a
+    point's UUID that belongs to another patrol."""
+    import re
+
+    clash = re.match(r"waypoints\[(\d+)\]\.uuid: \S+ already belongs to patrol (\S+);", str(exc))
+    if clash:
+        where = f"waypoints[{clash.group(1)}].uuid"
+        return ConflictError(message("uuid_taken", where, other=clash.group(2)))
+    if "already stored with different content" in str(exc):
+        return ConflictError(message("conflict", "uuid", uuid=patrol.uuid))
+    return exc

@@ -7,15 +7,25 @@ import math
 import re
 import weakref
 
+from fossilgis import vocab
 from fossilgis.errors import PatrolValidationError
-from fossilgis.geo import CRS_GEOGRAPHIC, GUIZHOU_BOUNDS, format_bounds
+from fossilgis.geo import CRS_GEOGRAPHIC, GUIZHOU_BOUNDS
 from fossilgis.patrols.infer import distances_m
+from fossilgis.patrols.messages import (
+    Message,
+    Period,
+    Words,
+    choices,
+    kind_words,
+    message,
+    refused,
+    shown,
+)
 from fossilgis.patrols.model import (
     OBSERVATION_CATEGORIES,
     SEVERITIES,
     TARGET_KINDS,
     Patrol,
-    format_time,
     normalise_uuid,
 )
 
@@ -34,7 +44,7 @@ LONG_PATROL = dt.timedelta(hours=48)
 #: characters refused in every text field: C0 controls but tab, line feed and carriage
 #: return (browsers send CRLF from a textarea), DEL, C1 controls, lone surrogates (they
 #: cannot be stored as UTF-8) and U+FFFE/U+FFFF (not allowed in XML: GPX and KML exports)
-_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 #: longest text per field kind (characters); far above any real record
 MAX_LONG_TEXT = 20_000  # notes, descriptions
@@ -59,29 +69,30 @@ def _text_fields(patrol: Patrol):
             yield f"waypoints[{i}].photos[{j}].name", ref.name, MAX_SHORT_TEXT
 
 
-def _text_problems(patrol: Patrol) -> list[str]:
+def _text_problems(patrol: Patrol) -> list[Message]:
     """Text that cannot be stored, exported or shown safely: control characters (a NUL
     breaks the KML export), lone surrogates (unencodable), absurd lengths."""
     problems = []
     if len(patrol.team) > MAX_TEAM:
-        problems.append(f"team: {len(patrol.team)} members; at most {MAX_TEAM} / 巡护人员过多")
+        problems.append(message("too_many_members", "team", count=len(patrol.team), limit=MAX_TEAM))
     for name, value, limit in _text_fields(patrol):
         if not value:
             continue
         if not isinstance(value, str):
-            problems.append(f"{name}: expected text, found {type(value).__name__} / 应为文本")
+            problems.append(message("not_text", name, kind=kind_words(value)))
             continue
-        bad = _BAD_TEXT.search(value)
+        bad = BAD_TEXT.search(value)
         if bad:
             problems.append(
-                f"{name}: character U+{ord(bad.group()):04X} at position {bad.start() + 1} "
-                "is not allowed (control characters and lone surrogates are refused; tabs "
-                "and line breaks are fine) / 文本含控制字符等不允许的字符，请删除"
+                message(
+                    "bad_character",
+                    name,
+                    codepoint=f"{ord(bad.group()):04X}",
+                    position=bad.start() + 1,
+                )
             )
         elif len(value) > limit:
-            problems.append(
-                f"{name}: {len(value)} characters; at most {limit} / 文本过长（最多 {limit} 字）"
-            )
+            problems.append(message("text_too_long", name, length=len(value), limit=limit))
     return problems
 
 
@@ -113,29 +124,55 @@ def _outside(lon: float, lat: float) -> bool:
     return not (math.isfinite(lon) and math.isfinite(lat) and x0 <= lon <= x1 and y0 <= lat <= y1)
 
 
-def _coord_problems(patrol: Patrol) -> list[str]:
+def _bounds_words() -> Words:
+    x0, y0, x1, y1 = GUIZHOU_BOUNDS
+    return Words(
+        f"经度 {x0}°–{x1}°，纬度 {y0}°–{y1}°", f"longitude {x0}°–{x1}°, latitude {y0}°–{y1}°"
+    )
+
+
+def _swap_hint(lon: float, lat: float) -> Words:
+    """Say so when the point would be in Guizhou with longitude and latitude swapped."""
+    if _outside(lat, lon):
+        return Words("", "")
+    return Words("经度和纬度似乎写反了。", "Longitude and latitude seem to be swapped. ")
+
+
+def _coord_problems(patrol: Patrol) -> list[Message]:
     problems = []
-    where = f"Guizhou {format_bounds(GUIZHOU_BOUNDS, 1)} (lon/lat, CGCS2000/WGS 84 degrees)"
     if patrol.track is not None and not patrol.track.is_empty:
         parts = getattr(patrol.track, "geoms", [patrol.track])
         bad = [(x, y) for part in parts for x, y, *_ in part.coords if _outside(x, y)]
         if bad:
             x, y = bad[0]
             problems.append(
-                f"track: {len(bad)} point(s) outside {where}, first at lon {x:.6f}, "
-                f"lat {y:.6f}; check the file's coordinates (lat/lon swapped? wrong device "
-                "datum?) / 轨迹点超出贵州范围"
+                message(
+                    "outside_guizhou",
+                    "track",
+                    count=len(bad),
+                    bounds=_bounds_words(),
+                    lon=f"{x:.6f}",
+                    lat=f"{y:.6f}",
+                    hint=_swap_hint(x, y),
+                )
             )
     for i, w in enumerate(patrol.waypoints):
         if _outside(w.lon, w.lat):
             problems.append(
-                f"waypoints[{i}]: lon {w.lon}, lat {w.lat} is outside {where} / 航点超出贵州范围"
+                message(
+                    "point_outside_guizhou",
+                    f"waypoints[{i}].position",
+                    lon=w.lon,
+                    lat=w.lat,
+                    bounds=_bounds_words(),
+                    hint=_swap_hint(w.lon, w.lat),
+                )
             )
     return problems
 
 
-def validate_patrol(patrol: Patrol, targets=None, now: dt.datetime | None = None) -> list[str]:
-    """Check a patrol; raise on errors, return warnings (bilingual text).
+def validate_patrol(patrol: Patrol, targets=None, now: dt.datetime | None = None) -> list[Message]:
+    """Check a patrol; raise on errors, return warnings.
 
     Parameters
     ----------
@@ -150,96 +187,101 @@ def validate_patrol(patrol: Patrol, targets=None, now: dt.datetime | None = None
 
     Returns
     -------
-    list of str
-        Warnings: a track far from the chosen target, waypoints timed outside the patrol,
-        no team members, a very long patrol.
+    list of Message
+        Warnings (bilingual text with ``field`` and ``code``, see
+        :mod:`fossilgis.patrols.messages`): a track far from the chosen target, waypoints
+        timed outside the patrol, no team members, a very long patrol.
 
     Raises
     ------
     PatrolValidationError
-        With every problem found, each naming its field: a bad UUID, times missing, in the
-        future or an end before the start, coordinates outside Guizhou, an unknown category,
-        severity or target, no location at all.
+        With every problem found (``problems``: Messages, each naming its field): a bad
+        UUID, times missing, in the future or an end before the start, coordinates outside
+        Guizhou, an unknown category, severity or target, no location at all.
     """
     now = now or dt.datetime.now(dt.timezone.utc)
-    problems: list[str] = []
-    warnings: list[str] = []
+    shown_now = now.replace(second=0, microsecond=0)  # "later than the server's 10:05"
+    problems: list[Message] = []
+    warnings: list[Message] = []
 
     try:
         patrol.uuid = normalise_uuid(patrol.uuid)
     except PatrolValidationError as exc:
-        problems.append(str(exc))
+        problems += exc.problems
 
     problems += _text_problems(patrol)
 
     latest = now + CLOCK_SKEW
     if patrol.ended_at < patrol.started_at:
         problems.append(
-            f"ended_at: {format_time(patrol.ended_at)} is before started_at "
-            f"{format_time(patrol.started_at)} / 结束时间早于开始时间"
+            message("end_before_start", "ended_at", start=patrol.started_at, end=patrol.ended_at)
         )
     for name in ("started_at", "ended_at"):
         value = getattr(patrol, name)
         if value > latest:
-            problems.append(
-                f"{name}: {format_time(value)} is in the future (server time "
-                f"{format_time(now)}); check the device clock / 时间晚于当前时间"
-            )
+            problems.append(message("time_in_future", name, time=value, now=shown_now))
     if patrol.ended_at - patrol.started_at > LONG_PATROL:
+        hours = (patrol.ended_at - patrol.started_at).total_seconds() / 3600
         warnings.append(
-            f"the patrol lasts {(patrol.ended_at - patrol.started_at).total_seconds() / 3600:.0f} h"
-            " (more than 48 h); check the dates / 巡护时长超过 48 小时，请核对日期"
+            message(
+                "long_patrol",
+                "ended_at",
+                hours=f"{hours:.0f}",
+                period=Period(patrol.started_at, patrol.ended_at),
+                limit=f"{LONG_PATROL.total_seconds() / 3600:.0f}",
+            )
         )
     if not [t for t in patrol.team if str(t).strip()]:
-        warnings.append("team: no team members given / 未填写巡护人员")
+        warnings.append(message("no_team", "team"))
 
     problems += _coord_problems(patrol)
     if patrol.geometry is None and not patrol.target_id:
-        problems.append(
-            "track/waypoints: the patrol has no location; give a track, a waypoint or a "
-            "site/section id / 无轨迹、航点或保护对象编号"
-        )
+        problems.append(message("no_location", "track"))
 
+    span = Period(patrol.started_at, patrol.ended_at)
     seen = set()
     for i, w in enumerate(patrol.waypoints):
         try:
             w.uuid = normalise_uuid(w.uuid, f"waypoints[{i}].uuid")
         except PatrolValidationError as exc:
-            problems.append(str(exc))
+            problems += exc.problems
         if w.uuid in seen:
-            problems.append(f"waypoints[{i}].uuid: {w.uuid} appears twice in this patrol")
+            problems.append(message("duplicate_uuid", f"waypoints[{i}].uuid"))
         seen.add(w.uuid)
+        where = f"waypoints[{i}].observed_at"
         if w.observed_at > latest:
-            problems.append(
-                f"waypoints[{i}].observed_at: {format_time(w.observed_at)} is in the future "
-                f"(server time {format_time(now)}) / 观测时间晚于当前时间"
-            )
+            problems.append(message("time_in_future", where, time=w.observed_at, now=shown_now))
         elif not (
             patrol.started_at - dt.timedelta(hours=1)
             <= w.observed_at
             <= patrol.ended_at + dt.timedelta(hours=1)
         ):
-            warnings.append(
-                f"waypoints[{i}].observed_at: {format_time(w.observed_at)} is outside the "
-                f"patrol ({format_time(patrol.started_at)} – {format_time(patrol.ended_at)}) "
-                "/ 观测时间不在巡护时段内"
-            )
+            warnings.append(message("time_outside_patrol", where, time=w.observed_at, period=span))
         obs = w.observation
         if obs is not None:
             if obs.category not in OBSERVATION_CATEGORIES:
-                choices = ", ".join(f"{c} ({lab.zh})" for c, lab in OBSERVATION_CATEGORIES.items())
                 problems.append(
-                    f"waypoints[{i}].category: {obs.category!r} is not a category; "
-                    f"expected one of: {choices}"
+                    message(
+                        "unknown_category",
+                        f"waypoints[{i}].category",
+                        value=shown(obs.category),
+                        choices=choices(OBSERVATION_CATEGORIES),
+                    )
                 )
             if obs.severity not in SEVERITIES:
                 problems.append(
-                    f"waypoints[{i}].severity: {obs.severity!r} is not a severity; expected "
-                    + ", ".join(f"{c} ({lab.zh})" for c, lab in SEVERITIES.items())
+                    message(
+                        "unknown_severity",
+                        f"waypoints[{i}].severity",
+                        value=shown(obs.severity),
+                        choices=choices(SEVERITIES),
+                    )
                 )
 
     if patrol.target_kind is not None and patrol.target_kind not in TARGET_KINDS:
-        problems.append(f"target_kind: {patrol.target_kind!r} is unknown; expected site or section")
+        problems.append(
+            message("unknown_target_kind", "target_kind", value=shown(patrol.target_kind))
+        )
     elif patrol.target_id and targets is not None:
         ids, kinds, geoms, crs = _target_arrays(targets)
         match = ids == patrol.target_id
@@ -248,9 +290,12 @@ def validate_patrol(patrol: Patrol, targets=None, now: dt.datetime | None = None
         hit = match.nonzero()[0][:1]
         if not len(hit):
             problems.append(
-                f"target_id: no {patrol.target_kind or 'site or section'} with id "
-                f"{patrol.target_id!r} in the reference layers (see `fossilgis layers export`)"
-                " / 保护对象编号不存在"
+                message(
+                    "unknown_target",
+                    "target_id",
+                    value=shown(patrol.target_id),
+                    kind=_kind_words(patrol.target_kind),
+                )
             )
         else:
             if patrol.target_kind is None:
@@ -261,12 +306,24 @@ def validate_patrol(patrol: Patrol, targets=None, now: dt.datetime | None = None
                 patrol.target_distance_m = distance
                 if distance > FAR_FROM_TARGET_M:
                     warnings.append(
-                        f"the track is {distance / 1000:.1f} km from {patrol.target_kind} "
-                        f"{patrol.target_id} (more than {FAR_FROM_TARGET_M / 1000:.0f} km); "
-                        "check the site id / 轨迹距所选保护对象较远，请核对编号"
+                        message(
+                            "far_from_target",
+                            "target_id",
+                            km=f"{distance / 1000:.1f}",
+                            kind=_kind_words(patrol.target_kind),
+                            id=patrol.target_id,
+                            limit=f"{FAR_FROM_TARGET_M / 1000:.0f}",
+                        )
                     )
 
     if problems:
-        head = f"patrol {patrol.uuid}: {len(problems)} problem(s): " if len(problems) > 1 else ""
-        raise PatrolValidationError(head + "; ".join(problems), problems)
+        raise refused(problems)
     return warnings
+
+
+def _kind_words(kind: str | None) -> Words:
+    """ "site", "section" or, when the kind is not known, "site or section" in words."""
+    if kind in TARGET_KINDS:
+        label = vocab.TARGET_KINDS[kind]
+        return Words(label.zh, label.en.lower())
+    return Words("化石产地和层型剖面", "site or section")

@@ -95,7 +95,7 @@ class AlertEvents:
             PNG or is too large.
         """
         from fossilgis.cases.files import attachment_type
-        from fossilgis.patrols.alert_lifecycle import new_event
+        from fossilgis.patrols.alert_lifecycle import check_order, new_event
 
         waypoint_uuid = _uuid(waypoint_uuid, "waypoint_uuid")
         now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -104,13 +104,15 @@ class AlertEvents:
             mime = attachment_type(attachment[1], attachment[0])
         with self.db.tx() as conn:
             patrol_uuid, report_time = self._alert(conn, waypoint_uuid)
+            events = self._events(conn, waypoint_uuid)
+            check_order(events, step, waypoint_uuid)  # before naming what else is wrong
             span = None
             if step == "visited" and visit_patrol_uuid:
                 visit_patrol_uuid = _uuid(visit_patrol_uuid, "visit_patrol_uuid")
                 span = self._visit_span(conn, visit_patrol_uuid, patrol_uuid)
                 at = span[0] if at is None else at
             event = new_event(
-                self._events(conn, waypoint_uuid),
+                events,
                 step,
                 waypoint_uuid=waypoint_uuid,
                 report_time=report_time,
@@ -127,7 +129,7 @@ class AlertEvents:
             if span is not None:
                 _check_within(event.at, span, visit_patrol_uuid)
             if attachment is not None:
-                sha = self.cases._put_blob(conn, attachment[1], mime)
+                sha = self.cases.put_blob(conn, attachment[1], mime)
                 event = dataclasses.replace(event, attachment_sha256=sha)
             self._insert(conn, event)
             detail = {k: v for k, v in event.as_row().items() if v is not None}

@@ -90,7 +90,10 @@ class Cases(CaseChanges, CaseQueries):
     def blob_path(self, sha256: str) -> Path:
         return self.data_dir / blob_relpath(sha256)
 
-    def _put_blob(self, conn, data: bytes, mime: str) -> str:
+    def put_blob(self, conn, data: bytes, mime: str) -> str:
+        """Keep ``data`` once by its SHA-256 (the file, fsynced, before the ``case_blobs``
+        row that names it) inside the caller's transaction ``conn``; its SHA-256. Case files
+        and alert attachments share this content-addressed store."""
         sha = hashlib.sha256(data).hexdigest()
         path = self.blob_path(sha)
         if not path.exists() or path.stat().st_size != len(data):
@@ -111,7 +114,7 @@ class Cases(CaseChanges, CaseQueries):
         added = []
         for name, data, mime in files:
             seq += 1
-            sha = self._put_blob(conn, data, mime)
+            sha = self.put_blob(conn, data, mime)
             rec = {
                 "case_number": number,
                 "seq": seq,

@@ -107,12 +107,16 @@ class PatrolMaps:
         Yields
         ------
         list of tuple
-            ``(patrol_uuid, category, severity, description, target_id, observed_at, x, y)``.
+            ``(waypoint_uuid, patrol_uuid, category, severity, description, target_id,
+            observed_at, x, y)``.
         """
         from fossilgis.patrols.model import ALERT_CATEGORIES
 
         d = self.db.dialect
-        cols = "w.patrol_uuid, w.category, w.severity, w.description, p.target_id, w.observed_at"
+        cols = (
+            "w.uuid, w.patrol_uuid, w.category, w.severity, w.description, p.target_id, "
+            "w.observed_at"
+        )
         if not places:
             cols += ", NULL, NULL"
         elif d.name == "postgis":
@@ -133,8 +137,8 @@ class PatrolMaps:
         )
         for rows in chunks(self.db, sql, args):
             if places:
-                rows = _points(d, rows, 6)
-            yield [(*r[:5], d.to_time(r[5]), *r[6:]) for r in rows]
+                rows = _points(d, rows, 7)
+            yield [(*r[:6], d.to_time(r[6]), *r[7:]) for r in rows]
 
     def last_by_target(self, now: dt.datetime, since: dt.datetime):
         """Each target's last patrol ending by ``now`` and how many ended since ``since``.

@@ -19,7 +19,7 @@ from webmap.auth import can_write, current_user, is_staff
 from webmap.csrf import csrf_token
 from webmap.headers import csp_nonce
 from webmap.i18n import client_strings, current_lang
-from webmap.maps import STATIC_VERSION, page_map
+from webmap.maps import page_map
 from webmap.views.patrols import map_urls
 
 bp = Blueprint("map", __name__)
@@ -126,7 +126,6 @@ def _render(key: tuple, token) -> str:
         shared=shared,
         staff=staff,
         csrf_token=token,
-        static_version=STATIC_VERSION,
     )
 
 

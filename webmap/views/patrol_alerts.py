@@ -1,4 +1,5 @@
-"""Alerts, coverage and the map's patrol layers: the patrol blueprint's read-only views.
+"""Coverage and the map's patrol layers (alerts included): the patrol blueprint's read-only
+views; the alert pages are in :mod:`webmap.views.alerts`.
 
 The map's layers and the coverage are read from the store's SQL at each request
 (:class:`fossilgis.store.patrol_maps.PatrolMaps`): the layers in chunks, written out as
@@ -11,42 +12,19 @@ import datetime as dt
 import itertools
 import json
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, current_app, request, url_for
 
-from fossilgis.patrols.model import ALERT_CATEGORIES, CHINA_TZ, OBSERVATION_CATEGORIES
+from fossilgis.patrols.model import CHINA_TZ, OBSERVATION_CATEGORIES
 from webmap.auth import is_staff, requires
 from webmap.i18n import current_lang
 from webmap.layers import get_store
-from webmap.views._patrol_common import _now, _target_names, bp, targets
+from webmap.views._patrol_common import _now, bp, targets
+
+# the alert pages live in their own module (imported here to register them on the blueprint)
+from webmap.views.alerts import alert_table  # noqa: F401
 
 
-# -- alerts and coverage ---------------------------------------------------------------------
-def alert_table():
-    from fossilgis.patrols.alerts import alerts
-
-    return alerts(get_store().list_waypoints(categories=list(ALERT_CATEGORIES)), _now())
-
-
-@bp.get("/alerts")
-def alerts_page():
-    table = alert_table()
-    status = request.args.get("status")
-    if status in ("open", "overdue"):
-        table = table[table["status"] == status]
-    staff = is_staff()
-    names = _target_names()
-    rows = []
-    for rec in table.to_dict("records"):
-        if not staff:
-            # visitors: what and when, not which site or where; "–" stands in the target
-            # column (the template shows a position when there is no target)
-            rec.update(target_kind=None, target_id="–", lon=None, lat=None, description="")
-        zh_en = names.get((rec["target_kind"], rec["target_id"]))
-        rec["target_name"] = (zh_en[0] if current_lang() == "zh" else zh_en[1]) if zh_en else ""
-        rows.append(rec)
-    return render_template("alerts.html", rows=rows, status=status)
-
-
+# -- coverage ------------------------------------------------------------------------------
 def coverage_table(days: int | None = None):
     """:func:`fossilgis.patrols.coverage.coverage` of every target, from the store's SQL
     (each target's last patrol), not from every patrol."""
@@ -154,15 +132,18 @@ def api_alert_points():
     """The alerts with their Art. 18 status, read from the store in chunks;
     ``bbox=minx,miny,maxx,maxy``: those observed in the box. Visitors get what and when,
     not where, which site or what was written."""
+    from fossilgis.patrols.alert_lifecycle import events_by_alert
     from fossilgis.patrols.alerts import alert_status
 
     staff, bbox = _layer_query()
     visible = staff or bbox is None
-    chunks = get_store().patrols.maps.alerts(places=staff, bbox=bbox) if visible else []
+    store = get_store()
+    chunks = store.patrols.maps.alerts(places=staff, bbox=bbox) if visible else []
     zh, now = current_lang() == "zh", _now()
+    steps = events_by_alert(store.alert_events.frame()) if visible else {}
 
     def features(rows):
-        for patrol, category, severity, description, target, observed, x, y in rows:
+        for wp, patrol, category, severity, description, target, observed, x, y in rows:
             label = OBSERVATION_CATEGORIES[category]
             props = {
                 "patrol_uuid": patrol,
@@ -171,7 +152,7 @@ def api_alert_points():
                 "severity": severity,
                 "target_id": target if staff else None,
                 "report_time": observed.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"),
-                "status": alert_status(observed, now),
+                "status": alert_status(observed, now, steps.get(wp, ())),
                 "description": (description or "") if staff else None,
             }
             yield _feature(props, x, y)

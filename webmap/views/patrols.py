@@ -24,12 +24,13 @@ from flask import (
     url_for,
 )
 
-from fossilgis.errors import InputFileError, PatrolValidationError, PhotoError
+from fossilgis.errors import ConflictError, InputFileError, PatrolValidationError
 from fossilgis.patrols.model import ALERT_CATEGORIES, CHINA_TZ, OBSERVATION_CATEGORIES, SEVERITIES
 from webmap.auth import current_user, is_admin, is_staff, requires
 from webmap.errors import WebInputError, public_text
 from webmap.i18n import _, current_lang
 from webmap.layers import get_store
+from webmap.views import patrol_tracks  # noqa: F401  (registers its route on bp)
 
 # the blueprint and shared helpers, and the alert/coverage views (imported to register them)
 from webmap.views._patrol_common import _now, _target_names, bp, targets  # noqa: F401
@@ -184,38 +185,52 @@ def new():
 @requires("write")
 def new_submit():
     """The form without JavaScript: the same builder and submit as the API, then a redirect."""
+    from fossilgis.patrols.messages import messages_of
     from webmap.patrol_input import upload_from_request
 
     try:
         result = _submit(upload_from_request(request))
-    except PatrolValidationError as exc:
+    except (PatrolValidationError, ConflictError) as exc:  # the page's language first
         return _form_page(
             _("The patrol was not stored; fix these problems:"),
-            [public_text(p) for p in exc.problems],
-            400,
+            [public_text(p.in_lang(current_lang())) for p in messages_of(exc)],
+            exc.http_status,
             request.form,
         )
-    except PhotoError as exc:
-        return _form_page(public_text(exc), None, exc.http_status, request.form)
-    except InputFileError as exc:
-        return _form_page(public_text(exc), None, 422, request.form)
+    except InputFileError as exc:  # a photo (400, 413) or the GPX file (422)
+        text = messages_of(exc)[0].in_lang(current_lang())
+        return _form_page(public_text(text), None, exc.http_status, request.form)
     return redirect(
         url_for("patrols.detail", uuid=result.record.uuid, created=int(result.created)), code=303
     )
 
 
 # -- the API -------------------------------------------------------------------------------
+def _public(value):
+    """Every text in ``value`` (dicts and lists of them) fit for a response (public_text)."""
+    if isinstance(value, dict):
+        return {k: _public(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_public(v) for v in value]
+    return public_text(value) if isinstance(value, str) else value
+
+
 @bp.post("/api/patrols")
 @requires("write")
 def api_submit():
     """Store a patrol: 201 new, 200 an identical re-send, 409 the UUID with other content."""
     from fossilgis.patrols.geojson import patrols_to_geojson
+    from fossilgis.patrols.messages import refusal_json, warnings_json
     from webmap.patrol_input import upload_from_request
 
-    result = _submit(upload_from_request(request))
+    try:
+        result = _submit(upload_from_request(request))
+    except (PatrolValidationError, ConflictError, InputFileError) as exc:
+        # each problem with its field, code and text in both languages (docs/patrols.md)
+        return jsonify(_public(refusal_json(exc))), exc.http_status
     body = patrols_to_geojson([result.record])
     body["created"] = result.created
-    body["warnings"] = result.warnings
+    body["warnings"] = _public(warnings_json(result.warnings))
     resp = jsonify(body)
     resp.status_code = 201 if result.created else 200
     resp.headers["Location"] = url_for("patrols.api_get", uuid=result.record.uuid)
@@ -320,7 +335,10 @@ def detail(uuid):
         waypoints=waypoints,
         target_names=names,
         created=request.args.get("created"),
+        corrected=request.args.get("corrected"),
         audit=audit,
+        # the map (track, waypoints, target) and the versions: staff only
+        **patrol_edit.detail_context(patrol, staff),
     )
 
 
@@ -338,6 +356,10 @@ def delete(uuid):
 def restore(uuid):
     get_store().restore_patrol(_check_uuid(uuid), current_user().username)
     return redirect(url_for("patrols.detail", uuid=uuid), code=303)
+
+
+# the correction form (admin) and the detail page's map and history: routes on this blueprint
+from webmap.views import patrol_edit  # noqa: E402
 
 
 # -- photos: only through the app, only for signed-in users ---------------------------------
@@ -429,3 +451,7 @@ def history(kind: str, feature_id: str, photos_of: int = 10) -> dict:
                     }
                 )
     return {"rows": rows, "photos": photos}
+
+
+# the offline app (service worker, manifest, icons, session check): routes on this blueprint
+from webmap.views import patrol_app  # noqa: E402, F401

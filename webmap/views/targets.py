@@ -1,4 +1,5 @@
-"""A page per site and per section: attributes, a small map, patrols, export links."""
+"""A page per site and per section: attributes, a small map (for staff with the last
+patrols' tracks and waypoints), patrols, export links."""
 
 from __future__ import annotations
 
@@ -94,6 +95,13 @@ def _target_page(kind: str, feature_id: str):
         "strings": client_strings(lang),
         "urls": {"feature": url_for("api.feature_geojson", kind=kind, feature_id=feature_id)},
     }
+    tracks = 0
+    if staff:  # where and when patrols went: staff only (visitors' config has no URL)
+        from webmap.views.patrol_tracks import TARGET_LIMIT
+
+        tracks = TARGET_LIMIT
+        target = f"{'site' if kind == 'sites' else 'section'}:{feature_id}"
+        config["urls"]["tracks"] = url_for("patrols.api_patrol_tracks", target=target)
     exports = {
         "GeoJSON": url_for("api.feature_geojson", kind=kind, feature_id=feature_id),
         "KML": url_for("api.feature_kml", kind=kind, feature_id=feature_id),
@@ -110,6 +118,7 @@ def _target_page(kind: str, feature_id: str):
         exports=exports,
         history=history(kind, feature_id),
         map=page_map("small", lang),
+        tracks=tracks,
         page_config=config,
         demonstration=demonstration(),
     )

@@ -372,6 +372,8 @@
     }
     legend(map);
     potentialLayer(map, layerControl);
+    // staff only (the page is kept per state: a visitor's config says staff: false)
+    if (window.FossilGISTracks && cfg.staff) { FossilGISTracks.overlay(map, layerControl); }
     var bb = cfg.bbox_mode || {};
     var zonesLoaded = false;
     function loadZones() {
@@ -410,12 +412,19 @@
         }
       }
     }).addTo(map);
+    // the last patrols' tracks and waypoints: the config has their URL for staff only
+    var tracks = window.FossilGISTracks && cfg.urls.tracks ? FossilGISTracks.target(map, cfg) : null;
     return getJSON(cfg.urls.feature).then(function (data) {
       layer.addData(data);
       var b = accuracy.getLayers().length ? accuracy.getBounds().extend(layer.getBounds()) :
         layer.getBounds();
       if (b.isValid()) { map.fitBounds(b, {maxZoom: 14, padding: [10, 10]}); }
       document.body.setAttribute("data-layers-loaded", "true");
+      return tracks && tracks.then(function (t) {  // the target and its patrols in view
+        if (t && t.isValid()) {
+          map.fitBounds(b.isValid() ? b.extend(t) : t, {maxZoom: 14, padding: [10, 10]});
+        }
+      });
     });
   }
 

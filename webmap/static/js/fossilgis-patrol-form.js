@@ -1,179 +1,165 @@
-/* fossilgis patrol form: an outbox in IndexedDB so that no patrol is lost on a poor network.
+/* fossilgis patrol form, part 3: the form itself, the app shell and the track's draft.
 
-   Submitting saves the whole form (fields and photo files) on the device first, then sends
-   it to POST /api/patrols. A patrol leaves the outbox only when the server answers 201
-   (stored) or 200 (stored before: the same UUID with the same content). Without a network,
-   or on a server error, it stays and is sent again when the browser comes back online,
-   every 30 s, and on the next visit. A refusal (400, 409, 413, ...) stays too, with the
-   server's message, until the user discards it. Every value is shown as text. */
+   - The app shell: the manifest and icons are linked, the service worker (/patrols/sw.js)
+     is registered, so that after one visit the form opens without a network. Browsers allow
+     service workers and the GPS only on secure pages (HTTPS or localhost): elsewhere the page
+     says so plainly, with the steps to fix it.
+   - Send builds the patrol in the exchange format (fossilgis/patrols/geojson.py): the form's
+     fields, each observation as a waypoint with the GPS fix's accuracy and altitude, the
+     recorded track as the patrol's geometry with track_source "device" and its median
+     accuracy, the photo files under unique names. Only a GPX upload without start and end
+     times goes as the form's plain fields, for the server to take the times from the file.
+     The patrol is saved in the outbox (part 1) before anything is sent.
+   - A track being recorded is saved as a draft record at every point, so that a closed page,
+     a crash or a flat battery keeps it: the next visit brings it back into the form. */
 (function () {
   "use strict";
 
-  var DB_NAME = "fossilgis-outbox";
-  var STORE = "patrols";
-  var RETRY_MS = 30000;
-  var cfg = JSON.parse(document.getElementById("fossilgis-config").textContent);
-  var S = cfg.strings || {};
+  var P = window.FossilPatrol;
+  var A = P.app.strings;
+  var outbox = P.outbox;
   var form = document.getElementById("patrol-form");
-  var statusBox = document.getElementById("outbox-status");
-  var section = document.getElementById("outbox");
-  var list = document.getElementById("outbox-list");
-  var sending = false;
+  var uuidInput = document.getElementById("patrol-uuid");
+  var problemsBox = document.getElementById("form-problems");
+  var SIMPLE_FIELDS = ["target", "started_at", "ended_at", "team", "purpose", "notes"];
 
-  /* a v4 UUID from crypto.getRandomValues (crypto.randomUUID needs HTTPS; intranets are
-     often plain http) */
-  function uuid4() {
-    var b = new Uint8Array(16);
-    crypto.getRandomValues(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); });
-    return h.slice(0, 4).join("") + "-" + h.slice(4, 6).join("") + "-" + h.slice(6, 8).join("") +
-      "-" + h.slice(8, 10).join("") + "-" + h.slice(10).join("");
+  /* ---- the app shell ---------------------------------------------------------------------- */
+  function headLink(rel, href, extra) {
+    var link = document.createElement("link");
+    link.rel = rel;
+    link.href = href;
+    Object.keys(extra || {}).forEach(function (k) { link.setAttribute(k, extra[k]); });
+    document.head.appendChild(link);
   }
 
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) { node.className = cls; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
+  headLink("manifest", P.app.urls.manifest);
+  headLink("apple-touch-icon", P.app.urls.icon);
+  var theme = document.createElement("meta");
+  theme.name = "theme-color";
+  theme.content = P.app.theme;
+  document.head.appendChild(theme);
+
+  if (!P.gps.secure) {
+    var banner = document.getElementById("https-needed");
+    P.gps.insecureMessage(banner);
+    banner.hidden = false;
+    document.getElementById("https-help").hidden = false;
+    document.body.setAttribute("data-secure", "false");
+  } else {
+    document.body.setAttribute("data-secure", "true");
   }
 
-  function localNow() {
-    var d = new Date();
-    d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
-    return d.toISOString().slice(0, 16);
+  if (P.gps.secure && "serviceWorker" in navigator) {
+    var sw = navigator.serviceWorker;
+    var controlled = function () {
+      document.body.setAttribute("data-sw", sw.controller ? "controlled" : "registered");
+    };
+    sw.addEventListener("controllerchange", controlled);
+    sw.register(P.app.urls.sw, {scope: P.app.urls.scope}).then(controlled, function (err) {
+      document.body.setAttribute("data-sw", "failed");
+      document.body.setAttribute("data-sw-error", String(err));
+    });
   }
 
-  /* ---- IndexedDB -------------------------------------------------------------------- */
-  var dbPromise = new Promise(function (resolve, reject) {
-    var req = indexedDB.open(DB_NAME, 1);
-    req.onupgradeneeded = function () { req.result.createObjectStore(STORE, {keyPath: "uuid"}); };
-    req.onsuccess = function () { resolve(req.result); };
-    req.onerror = function () { reject(req.error); };
+  /* ---- the recorded track and its draft --------------------------------------------------- */
+  var trackBox = document.getElementById("track");
+  var startButton = document.getElementById("track-start");
+  var stopButton = document.getElementById("track-stop");
+  var trackStatus = document.getElementById("track-status");
+  var lockNote = document.getElementById("track-wakelock");
+  var sketch = document.getElementById("track-sketch");
+  var track = new P.gps.Track([], onTrack);
+  var draftSaved = Promise.resolve();
+
+  function simpleFields() {
+    var out = {};
+    SIMPLE_FIELDS.forEach(function (name) { out[name] = form.elements[name].value; });
+    return out;
+  }
+
+  function saveDraft() {
+    if (!track.parts.length) { return draftSaved; }
+    var record = {
+      uuid: uuidInput.value, state: "draft", savedAt: new Date().toISOString(),
+      user: P.app.user, fields: simpleFields(), files: [], track: {parts: track.parts},
+      recording: track.recording()
+    };
+    draftSaved = draftSaved.then(function () { return outbox.put(record); });
+    return draftSaved;
+  }
+
+  function drawSketch() {
+    var pts = [];
+    track.parts.forEach(function (p) { p.forEach(function (pt) { pts.push(pt); }); });
+    sketch.hidden = pts.length < 2;
+    if (pts.length < 2) { return; }
+    var xs = pts.map(function (p) { return p[0]; });
+    var ys = pts.map(function (p) { return p[1]; });
+    var x0 = Math.min.apply(null, xs), y1 = Math.max.apply(null, ys);
+    var k = Math.cos(y1 * Math.PI / 180);
+    var span = Math.max((Math.max.apply(null, xs) - x0) * k, y1 - Math.min.apply(null, ys), 1e-6);
+    var scale = 56 / span;
+    sketch.querySelector("polyline").setAttribute("points", pts.map(function (p) {
+      return (2 + (p[0] - x0) * k * scale).toFixed(1) + "," + (2 + (y1 - p[1]) * scale).toFixed(1);
+    }).join(" "));
+  }
+
+  function onTrack(what) {
+    var st = track.stats();
+    var text = (track.recording() ? A.track_recording : A.track_stopped) + ": " +
+      P.fill(A.track_points, {n: st.points, km: st.km.toFixed(2),
+                              acc: st.median === null ? "–" : Math.round(st.median)});
+    if (st.skipped) { text += "; " + P.fill(A.track_skipped, {n: st.skipped}); }
+    if (track.error) { text += " — " + track.error; }
+    trackStatus.textContent = text;
+    trackStatus.setAttribute("data-state", track.recording() ? "recording" : "stopped");
+    trackStatus.setAttribute("data-points", String(st.points));
+    startButton.disabled = track.recording();
+    stopButton.disabled = !track.recording();
+    if (track.lockState) {
+      lockNote.hidden = false;
+      lockNote.textContent = track.lockState === "on" ? A.track_wakelock
+        : A.track_no_wakelock + " " + A.track_hidden;
+      lockNote.setAttribute("data-wakelock", track.lockState);
+    }
+    clearButton.hidden = !st.points || track.recording();
+    clearButton.removeAttribute("data-armed");
+    clearButton.textContent = clearText;
+    drawSketch();
+    if (what === "point" || what === "stop" || what === "start") { saveDraft(); }
+  }
+
+  trackBox.hidden = false;
+  startButton.addEventListener("click", function () {
+    if (!P.gps.available) {
+      trackStatus.setAttribute("data-state", "insecure");
+      if (!P.gps.secure) { P.gps.insecureMessage(trackStatus); } else { trackStatus.textContent = A.no_geolocation; }
+      return;
+    }
+    track.start();
+  });
+  stopButton.addEventListener("click", function () { track.stop(); });
+  var clearButton = document.getElementById("track-clear");
+  var clearText = clearButton.textContent;
+  clearButton.addEventListener("click", function () {
+    if (clearButton.getAttribute("data-armed") !== "true") {  /* a second press clears */
+      clearButton.setAttribute("data-armed", "true");
+      clearButton.textContent = A.confirm_discard;
+      return;
+    }
+    track.stop();
+    draftSaved = draftSaved.then(function () { return outbox.remove(uuidInput.value); });
+    track = new P.gps.Track([], onTrack);
+    onTrack("clear");
+  });
+  var typing = null;
+  form.addEventListener("input", function () {
+    if (!track.parts.length) { return; }
+    clearTimeout(typing);
+    typing = setTimeout(saveDraft, 500);
   });
 
-  function tx(mode, work) {
-    return dbPromise.then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var t = db.transaction(STORE, mode);
-        var result = work(t.objectStore(STORE));
-        t.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
-        t.onerror = function () { reject(t.error); };
-        t.onabort = function () { reject(t.error); };
-      });
-    });
-  }
-
-  function putEntry(entry) { return tx("readwrite", function (s) { return s.put(entry); }); }
-  function deleteEntry(id) { return tx("readwrite", function (s) { return s.delete(id); }); }
-  function allEntries() { return tx("readonly", function (s) { return s.getAll(); }); }
-
-  /* ---- status and the outbox list -------------------------------------------------- */
-  function say(state, message, link) {
-    statusBox.hidden = false;
-    statusBox.setAttribute("data-state", state);
-    statusBox.textContent = message;
-    if (link) {
-      statusBox.appendChild(document.createTextNode(" "));
-      var a = el("a", null, link.text);
-      a.href = link.href;
-      a.id = "outbox-link";
-      statusBox.appendChild(a);
-    }
-  }
-
-  function render() {
-    return allEntries().then(function (entries) {
-      document.body.setAttribute("data-outbox-count", String(entries.length));
-      list.textContent = "";
-      section.hidden = entries.length === 0;
-      entries.forEach(function (entry) {
-        var li = el("li", "outbox-item" + (entry.error ? " refused" : ""));
-        li.appendChild(el("span", "mono", entry.uuid.slice(0, 8)));
-        li.appendChild(el("span", null, " " + (entry.label || "") + " "));
-        if (entry.error) { li.appendChild(el("span", "error-text", S.outbox_refused + " " + entry.error)); }
-        var retry = el("button", "link-button", S.outbox_retry);
-        retry.type = "button";
-        retry.addEventListener("click", function () { entry.error = null; putEntry(entry).then(flush); });
-        li.appendChild(retry);
-        var discard = el("button", "link-button", S.outbox_discard);
-        discard.type = "button";
-        discard.addEventListener("click", function () { deleteEntry(entry.uuid).then(render); });
-        li.appendChild(discard);
-        list.appendChild(li);
-      });
-      return entries;
-    });
-  }
-
-  /* ---- sending ----------------------------------------------------------------------- */
-  function csrfToken() {
-    var meta = document.querySelector("meta[name=csrf-token]");
-    return meta ? meta.getAttribute("content") : "";
-  }
-
-  function send(entry) {
-    var body = new FormData();
-    entry.fields.forEach(function (kv) { body.append(kv[0], kv[1]); });
-    entry.files.forEach(function (kv) { body.append(kv[0], kv[1], kv[1].name); });
-    return fetch(cfg.urls.api, {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: {"X-CSRF-Token": csrfToken(), "Accept": "application/json"}
-    }).then(function (resp) {
-      return resp.json().catch(function () { return {}; }).then(function (data) {
-        return {status: resp.status, data: data};
-      });
-    });
-  }
-
-  function flush() {
-    if (sending) { return Promise.resolve(); }
-    sending = true;
-    return allEntries().then(function (entries) {
-      var pending = entries.filter(function (e) { return !e.error; });
-      return pending.reduce(function (chain, entry) {
-        return chain.then(function () { return sendOne(entry); });
-      }, Promise.resolve());
-    }).catch(function () {
-      /* sendOne said why (offline, sign-in); the patrol stays in the outbox */
-    }).then(function () {
-      sending = false;
-      return render();
-    });
-  }
-
-  function sendOne(entry) {
-    return send(entry).then(function (answer) {
-      var s = answer.status;
-      var data = answer.data || {};
-      if (s === 200 || s === 201) {
-        return deleteEntry(entry.uuid).then(function () {
-          var msg = S.outbox_sent;
-          if (data.warnings && data.warnings.length) {
-            msg += " " + S.outbox_warnings + " " + data.warnings.join("; ");
-          }
-          say("sent", msg, {text: S.outbox_open, href: cfg.urls.patrol + entry.uuid});
-        });
-      }
-      if (s === 401 || data.code === "csrf") {
-        say("sign-in", S.outbox_sign_in, {text: "→", href: cfg.urls.login});
-        throw new Error("sign in");  // keep it; stop this round
-      }
-      if (s >= 500) {
-        say("offline", S.outbox_offline);
-        throw new Error("server " + s);
-      }
-      entry.error = (data.description || ("HTTP " + s)) +
-        (data.problems ? " (" + data.problems.join("; ") + ")" : "");
-      return putEntry(entry).then(function () { say("refused", S.outbox_refused + " " + entry.error); });
-    }, function () {
-      say("offline", S.outbox_offline);
-      throw new Error("offline");
-    });
-  }
-
-  /* ---- the form ------------------------------------------------------------------------ */
+  /* ---- observations ------------------------------------------------------------------------ */
   var nextObs = document.querySelectorAll("#observations .obs").length;
 
   function addObservation() {
@@ -182,53 +168,176 @@
     var holder = document.createElement("div");
     holder.innerHTML = html;  /* the template is the server's own markup, no user data */
     var row = holder.firstElementChild;
-    row.querySelector("input[type=datetime-local]").value = localNow();
+    row.querySelector("input[type=datetime-local]").value = P.cstLocal(Date.now());
     row.querySelector(".remove-obs").addEventListener("click", function () { row.remove(); });
-    row.querySelector(".use-location").addEventListener("click", function () {
-      if (!navigator.geolocation) { return; }
-      navigator.geolocation.getCurrentPosition(function (pos) {
-        row.querySelector("input[name$=-lon]").value = pos.coords.longitude.toFixed(6);
-        row.querySelector("input[name$=-lat]").value = pos.coords.latitude.toFixed(6);
-      });
-    });
+    P.gps.attach(row);
     document.getElementById("add-observation").before(row);
+  }
+
+  document.getElementById("add-observation").addEventListener("click", addObservation);
+
+  /* ---- building the patrol ---------------------------------------------------------------- */
+  /* a photo's name as the server keeps it (webmap.screen.safe_name), unique in this patrol */
+  function photoName(file, taken) {
+    var name = String(file.name || "").normalize("NFC").split(/[\\/]/).pop();
+    name = name.replace(/[^\p{L}\p{N}\-_.()（） ]/gu, "").replace(/^[ .]+|[ .]+$/g, "");
+    if (!name) { name = file.type === "image/png" ? "photo.png" : "photo.jpg"; }
+    if (name.length > 100) { name = name.slice(name.length - 100); }
+    var unique = name;
+    for (var n = 2; taken[unique]; n++) { unique = n + "-" + name; }
+    taken[unique] = true;
+    return unique;
+  }
+
+  function isoOf(value) { return value ? value + ":00+08:00" : null; }
+
+  function timeOf(value) {
+    return value ? Date.parse(value + ":00+08:00") : NaN;
+  }
+
+  /* {patrol: GeoJSON text | null, fields, files, problems} from the form */
+  function build() {
+    var data = new FormData(form);
+    var files = [];
+    var taken = {};
+    var problems = [];
+    var uid = String(data.get("uuid"));
+    var props = {feature_type: "patrol", uuid: uid, photos: []};
+    var features = [];
+    var times = track.times();
+
+    form.querySelectorAll("#observations .obs").forEach(function (row, i) {
+      function v(suffix) {
+        var input = row.querySelector("[name$=-" + suffix + "]");
+        return input ? String(input.value || "").trim() : "";
+      }
+      var photoInput = row.querySelector("input[type=file]");
+      var photos = Array.prototype.filter.call(photoInput.files, function (f) { return f.size; });
+      if (!(v("description") || v("lon") || v("lat") || photos.length)) { return; }
+      var n = i + 1;
+      if (!v("lon") || !v("lat") || isNaN(Number(v("lon"))) || isNaN(Number(v("lat")))) {
+        problems.push(P.fill(A.need_position, {n: n}));
+        return;
+      }
+      if (!v("time")) { problems.push(P.fill(A.need_time, {n: n})); return; }
+      times.push(timeOf(v("time")));
+      var names = photos.map(function (f) {
+        var name = photoName(f, taken);
+        files.push([photoInput.name, f, name]);
+        return name;
+      });
+      var wp = {feature_type: "waypoint", uuid: P.uuid4(), patrol_uuid: uid,
+                observed_at: isoOf(v("time")), category: v("category"),
+                severity: v("severity"), description: v("description"), photos: names};
+      if (v("accuracy")) { wp.accuracy_m = Number(v("accuracy")); }
+      if (v("altitude")) { wp.altitude_m = Number(v("altitude")); }
+      features.push({type: "Feature", id: wp.uuid, properties: wp,
+                     geometry: {type: "Point", coordinates: [Number(v("lon")), Number(v("lat"))]}});
+    });
+    var loose = document.getElementById("patrol-photos");
+    Array.prototype.forEach.call(loose.files, function (f) {
+      if (!f.size) { return; }
+      var name = photoName(f, taken);
+      files.push(["photos", f, name]);
+      props.photos.push(name);
+    });
+    var gpx = document.getElementById("patrol-gpx").files[0];
+    if (gpx && gpx.size) { files.push(["gpx", gpx, gpx.name]); }
+
+    var start = data.get("started_at"), end = data.get("ended_at");
+    times = times.filter(function (t) { return !isNaN(t); });
+    if (times.length) {
+      if (!start) { start = P.cstLocal(Math.min.apply(null, times)); }
+      if (!end) { end = P.cstLocal(Math.max.apply(null, times) + 59999); }
+    }
+    var fields = [];
+    data.forEach(function (value, key) {
+      if (key !== "csrf_token" && !(value instanceof File)) { fields.push([key, value]); }
+    });
+    if (!start || !end) {
+      if (gpx && gpx.size && !track.geometry()) {
+        /* today's form path: the server takes the missing times from the GPX file */
+        var plain = files.map(function (f) { return f[0] === "gpx" ? f : [f[0], f[1], f[1].name]; });
+        return {patrol: null, fields: fields, files: plain, problems: problems};
+      }
+      problems.push(A.need_times);
+    } else if (timeOf(end) < timeOf(start)) {
+      problems.push(A.end_before_start);
+    }
+    var target = String(data.get("target") || "");
+    var m = /^(site|section):(.+)$/.exec(target);
+    if (m) { props[m[1] + "_id"] = m[2]; } else if (target) { props.target_id = target; }
+    props.started_at = isoOf(start);
+    props.ended_at = isoOf(end);
+    props.team = String(data.get("team") || "").split(/[,，、;；]/).map(function (t) {
+      return t.trim();
+    }).filter(Boolean);
+    props.purpose = String(data.get("purpose") || "").trim();
+    props.notes = String(data.get("notes") || "").trim();
+    var geometry = track.geometry();
+    if (geometry) {
+      props.track_source = "device";
+      var median = track.stats().median;
+      if (median !== null) { props.track_accuracy_m = Math.round(median * 10) / 10; }
+    }
+    features.unshift({type: "Feature", id: uid, geometry: geometry, properties: props});
+    return {patrol: JSON.stringify({type: "FeatureCollection", features: features}),
+            fields: fields, files: files, problems: problems};
+  }
+
+  function showProblems(problems) {
+    problemsBox.textContent = "";
+    problemsBox.hidden = !problems.length;
+    if (!problems.length) { return; }
+    problemsBox.appendChild(P.el("span", null, A.not_saved));
+    var ul = P.el("ul", "problems");
+    problems.forEach(function (p) { ul.appendChild(P.el("li", null, p)); });
+    problemsBox.appendChild(ul);
+    problemsBox.scrollIntoView({block: "nearest"});
   }
 
   function resetForm() {
     form.reset();
     document.querySelectorAll("#observations .obs").forEach(function (n) { n.remove(); });
-    document.getElementById("patrol-uuid").value = uuid4();
+    uuidInput.value = P.uuid4();
+    track = new P.gps.Track([], onTrack);
+    onTrack("reset");
+    trackStatus.textContent = "";
+    trackStatus.setAttribute("data-state", "idle");
   }
-
-  document.getElementById("add-observation").addEventListener("click", addObservation);
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var data = new FormData(form);
-    var entry = {uuid: String(data.get("uuid")), savedAt: new Date().toISOString(),
-                 fields: [], files: [], error: null};
-    data.forEach(function (value, key) {
-      if (key === "csrf_token") { return; }
-      if (value instanceof File) {
-        if (value.name && value.size) { entry.files.push([key, value]); }
-      } else {
-        entry.fields.push([key, value]);
-      }
-    });
-    var target = form.querySelector("#patrol-target");
-    entry.label = (data.get("started_at") || entry.savedAt.slice(0, 16)) + " " +
-      (target.value ? target.options[target.selectedIndex].text : "");
-    putEntry(entry).then(function () {
-      say("saved", S.outbox_saved);
+    track.stop();
+    var built = build();
+    showProblems(built.problems);
+    if (built.problems.length) { return; }
+    var tgt = form.querySelector("#patrol-target");
+    var entry = {uuid: uuidInput.value, state: "waiting", savedAt: new Date().toISOString(),
+                 user: P.app.user, patrol: built.patrol, fields: built.fields,
+                 files: built.files, error: null, attempts: 0};
+    entry.label = (form.elements.started_at.value || P.cstLocal(Date.now())).replace("T", " ") +
+      " " + (tgt.value ? tgt.options[tgt.selectedIndex].text : "");
+    draftSaved.then(function () { return outbox.put(entry); }).then(function () {
+      outbox.say("saved", P.cfg.strings.outbox_saved);
       resetForm();
-      return render();
-    }).then(flush);
+      return outbox.render();
+    }).then(outbox.flush);
   });
 
-  window.addEventListener("online", flush);
-  setInterval(function () { if (navigator.onLine) { flush(); } }, RETRY_MS);
-  render().then(function (entries) {
-    if (entries.length) { flush(); }
-    document.body.setAttribute("data-outbox-ready", "true");
+  /* ---- start: a fresh UUID (a cached page carries an old one), or the recovered draft ------ */
+  uuidInput.value = P.uuid4();
+  outbox.latestDraft().then(function (draft) {
+    if (draft) {
+      uuidInput.value = draft.uuid;
+      SIMPLE_FIELDS.forEach(function (name) {
+        if (draft.fields && draft.fields[name] !== undefined) { form.elements[name].value = draft.fields[name]; }
+      });
+      track = new P.gps.Track((draft.track && draft.track.parts) || [], onTrack);
+      onTrack("recovered");
+      trackStatus.textContent = A.track_recovered + " " + trackStatus.textContent;
+      trackStatus.setAttribute("data-state", "recovered");
+    }
+    return outbox.start();
   });
 }());
