@@ -126,3 +126,15 @@ def test_json_is_the_dict_form(screening):
     text = render_json(screening)
     assert text == json.dumps(screening.to_dict(), ensure_ascii=False, indent=2) + "\n"
     assert json.loads(text)["projects"][0]["project_id"] == HOSTILE
+
+
+def test_json_of_many_projects_is_compact_and_of_few_is_indented():
+    from types import SimpleNamespace
+
+    def screening(n):
+        projects = [{"project_id": str(i), "impacts": []} for i in range(n)]
+        return SimpleNamespace(to_dict=lambda: {"projects": projects})
+
+    assert render_json(screening(3)).count("\n") > 3
+    many = render_json(screening(5000))
+    assert many.count("\n") == 1 and len(json.loads(many)["projects"]) == 5000

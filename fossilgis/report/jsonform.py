@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 
-#: above this many impacts the JSON is written compact (the indenting encoder is slow)
+#: above this many impacts or projects the JSON is written compact (Python's indenting
+#: encoder is pure Python: 200 000 projects took 20 s indented, 1 s compact)
 PRETTY_JSON_MAX_IMPACTS = 1000
+PRETTY_JSON_MAX_PROJECTS = 1000
 
 
 def render_json(screening) -> str:
-    """The impact-check JSON form; indented unless the result is large."""
+    """The impact-check JSON form; indented unless the result is large (many impacts or
+    many projects)."""
     d = screening.to_dict()
     n = sum(len(p["impacts"]) for p in d["projects"])
-    indent = 2 if n <= PRETTY_JSON_MAX_IMPACTS else None
+    small = n <= PRETTY_JSON_MAX_IMPACTS and len(d["projects"]) <= PRETTY_JSON_MAX_PROJECTS
+    indent = 2 if small else None
     return json.dumps(d, ensure_ascii=False, indent=indent) + "\n"
