@@ -122,7 +122,9 @@ def goal_rows() -> list[tuple]:
         (
             f"PostGIS path ÷ GeoPackage path, {row['n']:,} footprints" if row else "PostGIS ÷ GPKG",
             row and row["postgis_over_gpkg"],
-            "",
+            row
+            and "pairs forced into the database: "
+            + f"{row.get('postgis_pairs_in_db_over_gpkg', float('nan')):.2f}",
             1.2,
             "≤",
         )
