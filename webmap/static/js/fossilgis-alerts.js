@@ -10,28 +10,11 @@
   "use strict";
 
   var COLOURS = {open: "#e66101", overdue: "#a50026", closed: "#1a9850"};
-  var maps = [];
+  var C = window.FossilGISCommon;
+  var maps = C.maps, readConfig = C.readConfig, el = C.el;
   var S = {};
 
-  if (window.L && L.Map) {
-    L.Map.addInitHook(function () { maps.push(this); });
-  }
-
-  function readConfig() {
-    var node = document.getElementById("fossilgis-config");
-    return node ? JSON.parse(node.textContent) : {};
-  }
-
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) { node.className = cls; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function label(key, fallback) {
-    return Object.prototype.hasOwnProperty.call(S, key) ? S[key] : (fallback || key);
-  }
+  function label(key, fallback) { return C.label(S, key, fallback); }
 
   function popup(p, linked) {
     var box = el("div", "fg-popup fg-alert-popup");

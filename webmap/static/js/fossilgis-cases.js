@@ -13,17 +13,9 @@
   var FOOTPRINT_COLOUR = "#e31a1c";
   var CONTROL_COLOUR = "#d95f0e";
   var ATTENTION_COLOUR = "#fec44f";
-  var maps = [];
+  var C = window.FossilGISCommon;
+  var maps = C.maps, readConfig = C.readConfig, el = C.el;
   var S = {};
-
-  if (window.L && L.Map) {
-    L.Map.addInitHook(function () { maps.push(this); });
-  }
-
-  function readConfig() {
-    var node = document.getElementById("fossilgis-config");
-    return node ? JSON.parse(node.textContent) : {};
-  }
 
   function getJSON(url) {
     return fetch(url, {credentials: "same-origin"}).then(function (r) {
@@ -32,16 +24,7 @@
     });
   }
 
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) { node.className = cls; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function label(key, fallback) {
-    return Object.prototype.hasOwnProperty.call(S, key) ? S[key] : (fallback || key);
-  }
+  function label(key, fallback) { return C.label(S, key, fallback); }
 
   function failed(err) {
     document.body.setAttribute("data-layers-error", String(err && err.message));

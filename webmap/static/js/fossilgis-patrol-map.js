@@ -23,28 +23,11 @@
   var NO_OBSERVATION = "#1f78b4";
   var TRACK_COLOUR = "#1f78b4";
   var TARGET_COLOUR = "#6a3d9a";
-  var maps = [];
+  var C = window.FossilGISCommon;
+  var maps = C.maps, readConfig = C.readConfig, el = C.el;
   var S = {};
 
-  if (window.L && L.Map) {
-    L.Map.addInitHook(function () { maps.push(this); });
-  }
-
-  function readConfig() {
-    var node = document.getElementById("fossilgis-config");
-    return node ? JSON.parse(node.textContent) : {};
-  }
-
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) { node.className = cls; }
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    return node;
-  }
-
-  function label(key, fallback) {
-    return Object.prototype.hasOwnProperty.call(S, key) ? S[key] : (fallback || key);
-  }
+  function label(key, fallback) { return C.label(S, key, fallback); }
 
   function colour(p) {
     return p.category ? (CATEGORY_COLOURS[p.category] || CATEGORY_COLOURS.other) : NO_OBSERVATION;
