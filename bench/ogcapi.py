@@ -13,6 +13,8 @@ C client threads then send, for S seconds each:
   conformance  GET /ogcapi/conformance                              (the baseline)
   bbox-public  GET .../patrols/items?bbox=<0.1° box>  anonymous     (generalised, no names)
   bbox-staff   the same with a staff bearer token                    (precise)
+  conformance-staff  the baseline with a staff bearer token: what authenticating costs on
+               the same answer (bbox-staff also returns more: precise, named features)
   bbox-large   GET .../patrols/items?bbox=<1° box>&limit=100 anonymous
   staff+upload bbox-staff while one patrol a second is uploaded (POST /api/patrols)
 Figures: requests/s, p50, p95 and max latency, and requests/s as a ratio of the baseline's.
@@ -299,6 +301,7 @@ def run_store(args, pg_url: str | None) -> dict:
             )
         runs = {
             "conformance": ([f"{base}/conformance"], {}, None),
+            "conformance-staff": ([f"{base}/conformance"], staff, None),
             "bbox-public": (bbox_urls(base, 0.1, None), {}, None),
             "bbox-staff": (bbox_urls(base, 0.1, None), staff, None),
             "bbox-large": (bbox_urls(base, 1.0, 100), {}, None),

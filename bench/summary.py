@@ -66,6 +66,17 @@ def _api_rows(n: int) -> list[tuple]:
                 "≤",
             )
         )
+        if "conformance-staff" in d:
+            rows.append(
+                (
+                    f"staff ÷ anonymous, the same answer (token check), {n:,}, {store}",
+                    d["conformance-staff"]["rps"] / d["conformance"]["rps"],
+                    f"{d['conformance-staff']['rps']:.0f} ÷ {d['conformance']['rps']:.0f} req/s "
+                    "on /ogcapi/conformance",
+                    0.8,
+                    "≥",
+                )
+            )
         rows.append(
             (
                 f"staff ÷ anonymous bbox throughput, {n:,}, {store}",
