@@ -574,3 +574,18 @@ def test_page_refuses_bad_queries_with_a_message(web, query, message):
     r = staff.get(f"/patrols/report?{query}")
     assert r.status_code == 400
     assert message in r.get_data(as_text=True)
+
+
+def test_a_store_without_patrols_gives_a_report_of_zeros(tmp_path):
+    """Every target listed as not visited, no error (found running the README's command on
+    a new store)."""
+    data = tmp_path / "data"
+    r = CliRunner().invoke(
+        cli, ["--data", str(data), "patrol", "report", "--quarter", "2026Q3", "--format", "csv"]
+    )
+    assert r.exit_code == 0, r.output
+    rows = {row[0]: row[1:] for row in csv.reader(io.StringIO(r.output.lstrip("\ufeff"))) if row}
+    assert rows["巡护次数 Patrols"] == ["0"] and rows["新增预警 Alerts opened"] == ["0"]
+    assert (
+        rows["近 90 天未巡护 Not visited in last 90 days"] == rows["保护对象数 Sites and sections"]
+    )

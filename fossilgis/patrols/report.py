@@ -275,7 +275,8 @@ def _target_table(targets, cov, chosen, dates, flow) -> pd.DataFrame:
     base = targets[["kind", "id", "name_zh", "name_en", "county_zh", "county_en"]].copy()
     seen = pd.concat([chosen[_KEYS], flow[_KEYS]]).drop_duplicates()
     known = set(zip(base["kind"], base["id"]))
-    extra = seen[[k not in known for k in zip(seen["kind"], seen["id"])]].copy()
+    unknown = np.array([k not in known for k in zip(seen["kind"], seen["id"])], dtype=bool)
+    extra = seen.loc[unknown].copy()  # a plain empty list would select no columns
     none = extra["id"] == ""
     extra["name_zh"] = np.where(none, UNATTRIBUTED.zh, "")
     extra["name_en"] = np.where(none, UNATTRIBUTED.en, "")
