@@ -28,8 +28,8 @@ DEFAULTS = {
     "LOGIN_WINDOW_S": 300,
     "COVERAGE_DAYS": 90,  # a target not patrolled for this many days is overdue
     "GPS_MAX_ACCURACY_M": 50,  # the patrol form asks before using a poorer GPS fix (metres)
-    "TRACK_INTERVAL_S": 10,  # the patrol app records a track point at most this often…
-    "TRACK_MIN_DISTANCE_M": 20,  # …and only after moving this far (metres)
+    "TRACK_INTERVAL_S": 10,  # a recorded track keeps a point once this many seconds passed…
+    "TRACK_MIN_DISTANCE_M": 20,  # …or once the patroller moved this far (metres)
     "MAX_PHOTO_BYTES": 25 * 1024 * 1024,  # one photo at most (the request: MAX_CONTENT_LENGTH)
     "PATROL_PAGE_SIZE": 100,  # rows on /patrols
     "CASE_PAGE_SIZE": 50,  # rows on /cases
