@@ -108,3 +108,16 @@ def harden(resp):
     resp.headers.setdefault("X-Frame-Options", "DENY")
     resp.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     return resp
+
+
+def stored_download(path, mime: str, name: str):
+    """A stored file (case file, alert attachment) as a download the browser never shows
+    or runs: attachment, no sniffing, a sandbox policy, no conditional caching."""
+    from flask import send_file
+
+    resp = send_file(
+        path, mimetype=mime, as_attachment=True, download_name=name, conditional=False, etag=False
+    )
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp

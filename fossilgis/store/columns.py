@@ -181,16 +181,23 @@ CASE_FOOTPRINT_FIELDS = [
 CASE_FOOTPRINT_COLS = [n for n, _, _ in CASE_FOOTPRINT_FIELDS]
 
 
-def case_ddl(types: dict[str, str]) -> list[str]:
-    """CREATE TABLE / INDEX statements of the case tables with a backend's ``types``."""
+def _plain_tables_ddl(tables, keys, required, types: dict[str, str]) -> list[str]:
+    """CREATE TABLE statements of ``tables`` ({name: [(column, kind)]}) with their primary
+    ``keys``, NOT NULL on the ``required`` columns and a backend's ``types``."""
     out = []
-    for table, cols in CASE_TABLES.items():
+    for table, cols in tables.items():
         defs = [
-            f"{name} {types[kind]}" + (" NOT NULL" if name in CASE_REQUIRED else "")
+            f"{name} {types[kind]}" + (" NOT NULL" if name in required else "")
             for name, kind in cols
         ]
-        defs.append(f"PRIMARY KEY ({', '.join(CASE_KEYS[table])})")
+        defs.append(f"PRIMARY KEY ({', '.join(keys[table])})")
         out.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(defs)})")
+    return out
+
+
+def case_ddl(types: dict[str, str]) -> list[str]:
+    """CREATE TABLE / INDEX statements of the case tables with a backend's ``types``."""
+    out = _plain_tables_ddl(CASE_TABLES, CASE_KEYS, CASE_REQUIRED, types)
     for name, (table, cols, unique) in CASE_INDEXES.items():
         out.append(
             f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {name} ON {table} ({cols})"
@@ -289,13 +296,6 @@ _FIELD_PATROL_REQUIRED = {
 
 def field_patrol_ddl(types: dict[str, str]) -> list[str]:
     """CREATE statements of migration 6's plain tables with a backend's ``types``."""
-    out = []
-    for table, cols in FIELD_PATROL_TABLES.items():
-        defs = [
-            f"{name} {types[kind]}" + (" NOT NULL" if name in _FIELD_PATROL_REQUIRED else "")
-            for name, kind in cols
-        ]
-        defs.append(f"PRIMARY KEY ({', '.join(FIELD_PATROL_KEYS[table])})")
-        out.append(f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(defs)})")
+    out = _plain_tables_ddl(FIELD_PATROL_TABLES, FIELD_PATROL_KEYS, _FIELD_PATROL_REQUIRED, types)
     out.append("CREATE INDEX IF NOT EXISTS alert_events_at ON alert_events (at)")
     return out

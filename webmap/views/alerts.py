@@ -10,7 +10,7 @@ waiting for the authority is what a looter would want to know.
 
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, request, send_file, url_for
+from flask import Response, redirect, render_template, request, url_for
 
 from fossilgis.errors import FossilGISError
 from fossilgis.patrols.alert_lifecycle import (
@@ -24,6 +24,7 @@ from fossilgis.patrols.alert_lifecycle import (
 from fossilgis.patrols.model import ALERT_CATEGORIES, CHINA_TZ, OBSERVATION_CATEGORIES
 from webmap.auth import can_write, current_user, is_admin, is_staff, requires
 from webmap.errors import handle_fossilgis_error
+from webmap.headers import stored_download
 from webmap.i18n import _, client_strings, current_lang
 from webmap.layers import get_store
 from webmap.maps import page_map
@@ -231,17 +232,7 @@ def alert_page(uuid):
 def alert_file(uuid, seq):
     """A step's attachment as it was stored, always as a download."""
     rec = get_store().alert_events.attachment(uuid, seq)
-    resp = send_file(
-        rec["path"],
-        mimetype=rec["mime"],
-        as_attachment=True,
-        download_name=rec["name"],
-        conditional=False,
-        etag=False,
-    )
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return resp
+    return stored_download(rec["path"], rec["mime"], rec["name"])
 
 
 def _record_step(uuid: str, step: str) -> Response:

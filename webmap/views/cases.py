@@ -14,6 +14,7 @@ from webmap import case_maps
 from webmap import case_pages as pages
 from webmap.auth import current_user, requires
 from webmap.errors import handle_fossilgis_error
+from webmap.headers import stored_download
 from webmap.i18n import _, client_strings, current_lang
 from webmap.layers import get_store
 from webmap.maps import page_map
@@ -157,21 +158,9 @@ def map_geojson(number):
 @requires("login")
 def file(number, seq):
     """A case file as it was stored, always as a download (never shown by the browser)."""
-    from flask import send_file
-
     store = get_store()
     rec = store.cases.file(number, seq)
-    resp = send_file(
-        store.cases.blob_path(rec["sha256"]),
-        mimetype=rec["mime"],
-        as_attachment=True,
-        download_name=rec["name"],
-        conditional=False,
-        etag=False,
-    )
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return resp
+    return stored_download(store.cases.blob_path(rec["sha256"]), rec["mime"], rec["name"])
 
 
 @bp.get("/cases/<path:number>/report.html")

@@ -170,17 +170,8 @@
     return load();
   }
 
-  /* ---- forms ----------------------------------------------------------------------- */
-  function confirmForms() {
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-      form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
-      });
-    });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
-    confirmForms();
+    C.confirmForms();
     var cfg = readConfig();
     S = cfg.strings || {};
     var map = maps[0];
