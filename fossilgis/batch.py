@@ -2,7 +2,9 @@
 
 Each chunk is read and screened on its own (:func:`fossilgis.screening.screen_results`);
 only the impacts and per-project totals are kept, so memory stays bounded by the chunk
-size however many footprints the file holds. The merged result has the same JSON form
+size however many footprints the file holds. The projects' ground areas are then measured
+over the whole file, tile by tile (:mod:`fossilgis.tiled_areas`), so that ground shared by
+footprints of two chunks counts once. The merged result has the same JSON form
 as an in-memory screen (the fossil potential of a project split over chunks included);
 it does not keep the footprints themselves nor their pieces on the geological map (the
 HTML report then shows no sketch map, and a GeoPackage output has empty footprints and
@@ -12,13 +14,17 @@ potential layers).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 
+from fossilgis.errors import InputFileError
 from fossilgis.impact import ScreenOptions
 from fossilgis.potential.results import merge_chunks
+from fossilgis.project_results import overlap_note
 from fossilgis.rules import worst_grade
-from fossilgis.screening import Screening, screen_results
+from fossilgis.screening import Screening, _split_projects, screen_results
+from fossilgis.tiled_areas import ProjectArea, tiled_project_areas
 
 #: features read and screened at a time
 DEFAULT_CHUNK_SIZE = 100_000
@@ -52,7 +58,7 @@ def screen_file_in_chunks(
     """Screen one large file chunk by chunk; the result equals an in-memory screen's."""
     import geopandas as gpd
 
-    from fossilgis.io.chunks import feature_count, iter_footprint_chunks
+    from fossilgis.io.chunks import feature_count, iter_footprint_chunks, read_footprints_in_bbox
     from fossilgis.rules import load_rules
 
     rules = rules or load_rules()
@@ -66,24 +72,42 @@ def screen_file_in_chunks(
     for chunk in iter_footprint_chunks(
         path, chunk_size=chunk_size, crs=crs, layer=layer, encoding=encoding
     ):
-        part = screen_results([chunk], store, options=options, rules=rules, id_field=id_field)
+        # areas summed here; measured over the whole file below (ground shared between
+        # two chunks counts once)
+        part = screen_results(
+            [chunk], store, options=options, rules=rules, id_field=id_field, measure_areas=False
+        )
         for p in part.projects:
             if p["project_id"] in projects:
                 _merge_project(projects[p["project_id"]], p)
             else:
                 projects[p["project_id"]] = p
-        # the union within a chunk (shared ground once); chunks are summed
-        for pid, area in part.project_areas.items():
-            areas[pid] = areas.get(pid, 0.0) + float(area)
         for pid, parts in part.potential_unit_areas.items():
             unit_areas.setdefault(pid, []).extend(parts)
         impacts.append(part.impacts)
         done += len(chunk.gdf)
         last = part
         if progress:
-            progress(done, max(total, done))
+            progress(done, 2 * max(total, done))  # then as much again to measure
+    if last is None:
+        raise InputFileError(f"{Path(path).name}: no footprints to screen (没有可筛查的要素)")
+    measured = tiled_project_areas(
+        path,
+        read_tile=lambda bbox: read_footprints_in_bbox(
+            path, bbox, crs=crs, layer=layer, encoding=encoding
+        ),
+        split_projects=lambda results: _split_projects(results, id_field),
+        options=last.options,
+        chunk_size=chunk_size,
+        layer=layer,
+        progress=(lambda k, n: progress(done + k * done // n, 2 * done)) if progress else None,
+    )
     for pid, p in projects.items():
-        p["footprint_area_m2"] = round(areas.get(pid, 0.0), 1)
+        m = measured.get(pid, ProjectArea())
+        areas[pid] = m.area_m2
+        p["footprint_area_m2"] = round(m.area_m2, 1)
+        if m.overlapping:
+            p["notes"].append(overlap_note(len(m.overlapping)))
     if last is not None and last.potential_map.get("formations_version"):
         # shares, highest class, grade and actions from all chunks, as in memory
         merge_chunks(projects, unit_areas, areas, rules, last.options)

@@ -70,12 +70,13 @@ def geometry_types(geoms, project_of, n_projects: int) -> list[list[str]]:
     (``project_of``: the project number of each footprint)."""
     import numpy as np
 
-    type_ids = shapely.get_type_id(np.asarray(geoms))
-    pairs = np.unique(np.stack([np.asarray(project_of), type_ids]), axis=1)
+    type_ids = shapely.get_type_id(np.asarray(geoms)).astype(np.int64)
+    # one integer key per (project, type): a flat unique, not a sort of 2-row columns
+    known = (type_ids >= 0) & (type_ids < len(_GEOM_NAMES))
+    keys = np.unique(np.asarray(project_of, dtype=np.int64)[known] * 8 + type_ids[known])
     out: list[list[str]] = [[] for _ in range(n_projects)]
-    for project, type_id in pairs.T.tolist():
-        if type_id in _GEOM_NAMES:
-            out[project].append(_GEOM_NAMES[type_id])
+    for project, type_id in zip((keys // 8).tolist(), (keys % 8).tolist()):
+        out[project].append(_GEOM_NAMES[type_id])
     return [sorted(names) if len(names) > 1 else names for names in out]
 
 
@@ -125,6 +126,14 @@ def _impact_dict(rec: dict, attrs: dict) -> dict:
     }
 
 
+def overlap_note(overlapping: int) -> str:
+    """The project note saying how many footprints overlap (their shared ground once)."""
+    return (
+        f"{overlapping} 个范围相互重叠，重叠部分只计一次面积 / {overlapping} footprints "
+        f"overlap one another; the shared ground is counted once in the project area"
+    )
+
+
 def project_dict(pid, file_fields, count, geom_types, impacts_of_project, area, attrs) -> dict:
     """The JSON form of one project (docs/impact-check.md).
 
@@ -136,10 +145,7 @@ def project_dict(pid, file_fields, count, geom_types, impacts_of_project, area, 
     area_m2, overlapping = area
     notes = list(file_notes)
     if overlapping:
-        notes.append(
-            f"{overlapping} 个范围相互重叠，重叠部分只计一次面积 / {overlapping} footprints "
-            f"overlap one another; the shared ground is counted once in the project area"
-        )
+        notes.append(overlap_note(overlapping))
     return {
         "project_id": pid,
         **fields,

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -173,6 +174,7 @@ def screen_results(
     progress: Callable[[int, int], None] | None = None,
     pair_in_store: bool | None = None,
     potential_map=None,
+    measure_areas: bool = True,
 ) -> Screening:
     """Screen read files (``fossilgis.io.ReadResult``) against the store's layers.
 
@@ -195,6 +197,10 @@ def screen_results(
         instead of in memory. Default: when the store can and there are at least
         :data:`STORE_PAIRING_MIN` footprints and :data:`STORE_PAIRING_MIN_TARGETS`
         targets. The results are the same either way.
+    measure_areas : bool
+        Dissolve the ground that a project's footprints share (:func:`project_area_m2`).
+        False sums the footprints' areas instead: for a caller that measures the projects
+        itself, as :mod:`fossilgis.batch` does across the chunks of a streamed file.
     potential_map : fossilgis.potential.classes.ClassedMap, optional
         The classed geological map to screen the fossil potential against; default the
         store's current one (:func:`fossilgis.potential.classes.current_map`), none when
@@ -253,23 +259,31 @@ def screen_results(
         "in the store" if pairs else "in memory",
     )
     started = time.perf_counter()
-    impacts, areas = [], np.zeros(total)
-    for start in range(0, max(total, 1), CHUNK_SIZE):
-        chunk = allfp.iloc[start : start + CHUNK_SIZE]
-        if len(chunk):
-            t0 = time.perf_counter()
-            impacts.append(assess_impact(chunk, targets, rules, options, pairs=pairs))
-            areas[start : start + len(chunk)] = footprint_metrics(chunk.geometry.values, options)
-            log.debug(
-                "chunk %d-%d of %d: %d impacts in %.2f s",
-                start,
-                start + len(chunk),
-                total,
-                len(impacts[-1]),
-                time.perf_counter() - t0,
-            )
-        if progress:
-            progress(min(start + CHUNK_SIZE, total), total + len(parts))
+    geoms = np.asarray(allfp.geometry.values)
+    areas = footprint_metrics(geoms, options) if total else np.zeros(0)
+    project_of = allfp["project_no"].to_numpy()
+    counts = np.bincount(project_of, minlength=len(parts)) if total else np.zeros(len(parts), int)
+    impacts = []
+    # the projects' ground areas (shared ground dissolved) are measured in a second thread
+    # while the footprints are paired: both are mostly GEOS work, which releases the GIL
+    with ThreadPoolExecutor(1) as pool:
+        measuring = pool.submit(_project_areas, geoms, counts, areas, options, measure_areas)
+        for start in range(0, max(total, 1), CHUNK_SIZE):
+            chunk = allfp.iloc[start : start + CHUNK_SIZE]
+            if len(chunk):
+                t0 = time.perf_counter()
+                impacts.append(assess_impact(chunk, targets, rules, options, pairs=pairs))
+                log.debug(
+                    "chunk %d-%d of %d: %d impacts in %.2f s",
+                    start,
+                    start + len(chunk),
+                    total,
+                    len(impacts[-1]),
+                    time.perf_counter() - t0,
+                )
+            if progress:
+                progress(min(start + CHUNK_SIZE, total), total + len(parts))
+        measured = measuring.result()
     imp = (
         pd.concat(impacts, ignore_index=True)
         if impacts
@@ -284,20 +298,8 @@ def screen_results(
 
     projects, project_areas, unit_areas = [], {}, {}
     records = impact_records(imp)
-    project_of = allfp["project_no"].to_numpy()
-    counts = np.bincount(project_of, minlength=len(parts)) if total else np.zeros(len(parts), int)
-    geoms = np.asarray(allfp.geometry.values)
     attributes, file_fields = Attributes(imp), FileFields()
     geom_types = geometry_types(geoms, project_of, len(parts))
-    # one footprint (a parcel per project): its own area, no overlap to look for; the
-    # projects' rows are contiguous in allfp (built project by project)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(parts) else counts
-    measured = [
-        (float(areas[a]), 0)
-        if c == 1
-        else project_area_m2(geoms[a : a + c], options, areas[a : a + c])
-        for a, c in zip(starts.tolist(), counts.tolist())
-    ]
     potential = _screen_potential(
         store if potential_map is None else potential_map,
         geoms,
@@ -349,6 +351,19 @@ def screen_results(
         potential_map=potential.summary,
         potential_unit_areas=unit_areas,
     )
+
+
+def _project_areas(geoms, counts, areas, options, dissolve=True) -> list[tuple[float, int]]:
+    """Each project's ``(area_m2, overlapping)`` (:func:`project_area_m2`, or the plain sum
+    without ``dissolve``); the projects' rows are contiguous in ``geoms``. A project of one
+    footprint (a parcel per project) is its own area, with no overlap to look for."""
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else counts
+    return [
+        (float(areas[a : a + c].sum()), 0)
+        if c == 1 or not dissolve
+        else project_area_m2(geoms[a : a + c], options, areas[a : a + c])
+        for a, c in zip(starts.tolist(), counts.tolist())
+    ]
 
 
 def _cat(arrays: list, dtype) -> np.ndarray:

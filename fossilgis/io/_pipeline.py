@@ -28,6 +28,7 @@ from fossilgis.io._crs import (
 )
 from fossilgis.io._raw import RawLayer
 from fossilgis.io.limits import check
+from fossilgis.parallel import map_arrays
 
 # the pipeline's log lines are the reader's: people filter on "fossilgis.io.read"
 log = logging.getLogger("fossilgis.io.read")
@@ -52,6 +53,7 @@ class ReadResult:
     notes : short bilingual notes "中文 / English" on what was changed or assumed.
     repaired : row indices whose geometry was repaired with make_valid.
     bounds_in : bbox in the file's own coordinates (for messages), or None.
+    source_crs : the pyproj CRS of the file's own coordinates (what ``crs_in`` names).
     """
 
     gdf: gpd.GeoDataFrame
@@ -64,6 +66,7 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)
     repaired: list[int] = field(default_factory=list)
     bounds_in: tuple[float, float, float, float] | None = None
+    source_crs: CRS | None = None
 
 
 def _rows_text(rows) -> str:
@@ -101,7 +104,7 @@ def _repair(geoms: np.ndarray) -> tuple[np.ndarray, list[int]]:
     """make_valid invalid geometries; polygon inputs keep only their polygonal part."""
     out = geoms.copy()
     repaired = []
-    for i in np.flatnonzero(~shapely.is_valid(geoms)):
+    for i in np.flatnonzero(~map_arrays(shapely.is_valid, geoms)):
         g = geoms[i]
         if g.geom_type in _POLYGONAL:
             fixed = _polygonal_part(shapely.make_valid(g, method="structure", keep_collapsed=False))
@@ -349,6 +352,7 @@ def _finish(raw: RawLayer, user_crs: CRS | None) -> ReadResult | None:
         notes=notes,
         repaired=repaired,
         bounds_in=bounds_in,
+        source_crs=crs,
     )
     if not np.isfinite(bounds_deg).all():
         raise CRSError(

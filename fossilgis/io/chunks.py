@@ -125,3 +125,21 @@ def _check_whole_shapefile(path: Path, total: int) -> None:
     limits = current_limits()
     with use_limits(replace(limits, features=max(limits.features, total))):
         check_shapefile(path, shx, _sibling(path, ".dbf"), path.name)
+
+
+def read_footprints_in_bbox(path, bbox, *, crs=None, layer=None, encoding=None) -> list:
+    """The footprints of ``path`` whose envelope meets ``bbox`` (the file's own coordinates),
+    through the full reading pipeline; an empty list when none does."""
+    import pyogrio
+
+    bbox = tuple(float(v) for v in bbox)
+    fids = pyogrio.raw.read(
+        path, layer=layer, bbox=bbox, columns=[], read_geometry=False, return_fids=True
+    )[1]
+    if not len(fids):
+        return []
+    token = FEATURE_WINDOW.set({"bbox": bbox})
+    try:
+        return read_footprints(path, crs=crs, layer=layer, encoding=encoding)
+    finally:
+        FEATURE_WINDOW.reset(token)
