@@ -21,7 +21,7 @@ import pandas as pd
 from fossilgis.errors import InputFileError
 from fossilgis.impact import ScreenOptions
 from fossilgis.potential.results import merge_chunks
-from fossilgis.project_results import overlap_note
+from fossilgis.project_results import gc_paused, overlap_note
 from fossilgis.rules import worst_grade
 from fossilgis.screening import Screening, _split_projects, screen_results
 from fossilgis.tiled_areas import ProjectArea, tiled_project_areas
@@ -127,6 +127,7 @@ def screen_file_in_chunks(
     )
 
 
+@gc_paused
 def screen_files(paths, store, *, layer=None, chunk_size: int = DEFAULT_CHUNK_SIZE, **screen):
     """Screen files as the CLI does: a single very large layer streams, the rest in memory.
 

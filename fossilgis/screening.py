@@ -27,7 +27,6 @@ from fossilgis.impact import (
     check_footprint_reach,
     footprint_metrics,
     prepare_targets,
-    project_area_m2,
     worst_grade,
 )
 from fossilgis.potential.results import screen_potential as _screen_potential
@@ -35,8 +34,10 @@ from fossilgis.potential.results import with_potential
 from fossilgis.project_results import (
     Attributes,
     FileFields,
+    gc_paused,
     geometry_types,
     impact_records,
+    measure_project_areas,
     project_dict,
 )
 from fossilgis.schema import PROTECTION_LEVELS
@@ -164,6 +165,7 @@ def _split_projects(results, id_field: str | None) -> list[_FileProjects]:
     return out
 
 
+@gc_paused
 def screen_results(
     results: Sequence,
     store,
@@ -267,7 +269,7 @@ def screen_results(
     # the projects' ground areas (shared ground dissolved) are measured in a second thread
     # while the footprints are paired: both are mostly GEOS work, which releases the GIL
     with ThreadPoolExecutor(1) as pool:
-        measuring = pool.submit(_project_areas, geoms, counts, areas, options, measure_areas)
+        measuring = pool.submit(measure_project_areas, geoms, counts, areas, options, measure_areas)
         for start in range(0, max(total, 1), CHUNK_SIZE):
             chunk = allfp.iloc[start : start + CHUNK_SIZE]
             if len(chunk):
@@ -321,7 +323,7 @@ def screen_results(
             geom_types[n],
             records.get(n, no_records),
             measured[n],
-            attributes(res),
+            attributes(res) if n in records else None,  # only impacts show attributes
         )
         projects.append(with_potential(project, potential.results.get(n)))
         if progress and (n + 1) % PROGRESS_PROJECTS == 0:
@@ -353,23 +355,11 @@ def screen_results(
     )
 
 
-def _project_areas(geoms, counts, areas, options, dissolve=True) -> list[tuple[float, int]]:
-    """Each project's ``(area_m2, overlapping)`` (:func:`project_area_m2`, or the plain sum
-    without ``dissolve``); the projects' rows are contiguous in ``geoms``. A project of one
-    footprint (a parcel per project) is its own area, with no overlap to look for."""
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else counts
-    return [
-        (float(areas[a : a + c].sum()), 0)
-        if c == 1 or not dissolve
-        else project_area_m2(geoms[a : a + c], options, areas[a : a + c])
-        for a, c in zip(starts.tolist(), counts.tolist())
-    ]
-
-
 def _cat(arrays: list, dtype) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.array([], dtype=dtype)
 
 
+@gc_paused
 def screen_paths(
     paths,
     store,
