@@ -1,6 +1,6 @@
 """impact-check on N generated footprints against the plain file read, with peak memory.
 
-Usage: python bench/impact.py [N ...]   (default: 1000 10000 100000)
+Usage: python bench/impact.py [--repeat R] [N ...]   (default: 1000 10000 100000, R = 3)
 
 For each N, two inputs are written once: bench/out/footprints_N.gpkg, footprint polygons
 (small irregular quadrilaterals, 50–400 m across, some near sites) scattered over Guizhou
@@ -147,27 +147,44 @@ def _run(code: str, *args) -> list[float]:
 
 
 def main(argv):
+    import statistics
+
+    repeat = 3
+    if "--repeat" in argv:
+        i = argv.index("--repeat")
+        repeat = int(argv[i + 1])
+        argv = argv[:i] + argv[i + 2 :]
     sizes = [int(a) for a in argv] or [1000, 10_000, 100_000]
     data = Path(tempfile.mkdtemp(prefix="fossilgis-bench-"))
     rows = []
+    print(f"(medians of {repeat} interleaved runs: read, screen, by id)")
     print(
         f"{'N':>9} {'input':>9} {'read s':>8} {'screen s':>9} {'ratio':>6} {'pairs':>7} "
         f"{'read MB':>8} {'screen MB':>9} {'by id s':>8} {'÷ one':>6}"
     )
     for n, kind in [(n, kind) for n in sizes for kind in ("scattered", "parcels")]:
         path = make_footprints(n) if kind == "scattered" else make_parcels(n)
-        _run(_READ, path)  # warm the OS cache so both runs read from memory
-        t_read, count, rss_read = _run(_READ, path)
-        t_screen, pairs, rss_screen = _run(_SCREEN, path, data, "")
-        t_by_id, _, _ = _run(_SCREEN, path, data, "parcel")
+        _run(_READ, path)  # warm the OS cache so every run reads from memory
+        runs = [
+            (_run(_READ, path), _run(_SCREEN, path, data, ""), _run(_SCREEN, path, data, "parcel"))
+            for _ in range(repeat)
+        ]
+        t_read = statistics.median(r[0][0] for r in runs)
+        t_screen = statistics.median(r[1][0] for r in runs)
+        t_by_id = statistics.median(r[2][0] for r in runs)
+        rss_read = max(r[0][2] for r in runs)
+        rss_screen = max(r[1][2] for r in runs)
+        pairs = runs[0][1][1]
         ratio = t_screen / t_read
         rows.append(
             {
                 "n": n,
                 "kind": kind,
+                "repeat": repeat,
                 "read_s": t_read,
                 "screen_s": t_screen,
                 "ratio": ratio,
+                "ratios": [r[1][0] / r[0][0] for r in runs],
                 "pairs": pairs,
                 "read_peak_mb": rss_read / 1024,
                 "screen_peak_mb": rss_screen / 1024,

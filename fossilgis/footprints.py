@@ -22,7 +22,7 @@ from fossilgis.geo import (
     gk_zone_numbers,
     metric_crs_for_zone,
 )
-from fossilgis.parallel import map_arrays
+from fossilgis.parallel import map_arrays, query_tree
 from fossilgis.rules import PROJECT_TYPES
 
 # CGCS2000 ellipsoid (GRS 80 parameters)
@@ -269,7 +269,7 @@ def union_area_m2(
         return total, none
     outlines = screened_outlines_deg(geoms[idx], options)
     # envelope pairs, each once (a predicate in the tree query would test both directions)
-    a, b = shapely.STRtree(outlines).query(outlines)
+    a, b = query_tree(shapely.STRtree(outlines), outlines)
     keep = a < b
     a, b = a[keep], b[keep]
     if _mostly_apart(outlines, a, b):

@@ -1,4 +1,4 @@
-"""Vectorised GEOS work spread over the machine's cores.
+"""Vectorised GEOS work (element-wise functions, STRtree queries) spread over the cores.
 
 Shapely's array functions release the GIL while GEOS runs, so a large array cut into one
 slice per core and handed to threads runs in parallel without copying anything. Small
@@ -39,3 +39,23 @@ def map_arrays(func, *arrays: np.ndarray, min_size: int = MIN_PARALLEL) -> np.nd
     with ThreadPoolExecutor(threads) as pool:
         parts = list(pool.map(lambda args: func(*args), slices))
     return np.concatenate(parts)
+
+
+def query_tree(tree, geoms: np.ndarray, min_size: int = MIN_PARALLEL) -> np.ndarray:
+    """``tree.query(geoms)`` (an STRtree's envelope pairs, shape (2, n)), the queries cut
+    into one slice per core and run in threads; the same pairs in the same order."""
+    n = len(geoms)
+    threads = min(workers(), max(1, n // max(min_size // 2, 1)))
+    if threads < 2 or n < min_size:
+        return tree.query(geoms)
+    edges = np.linspace(0, n, threads + 1).astype(int)
+
+    def one(lo_hi):
+        lo, hi = lo_hi
+        pairs = tree.query(geoms[lo:hi])
+        pairs[0] += lo
+        return pairs
+
+    with ThreadPoolExecutor(threads) as pool:
+        parts = list(pool.map(one, zip(edges[:-1], edges[1:])))
+    return np.concatenate(parts, axis=1)

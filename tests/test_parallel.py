@@ -29,3 +29,15 @@ def test_short_arrays_and_one_thread_run_in_the_calling_thread(monkeypatch):
     calls.clear()
     map_arrays(lambda x: calls.append(len(x)) or x, np.arange(10), min_size=100)
     assert calls == [10]
+
+
+def test_tree_queries_in_slices_give_the_same_pairs_in_order(monkeypatch):
+    from fossilgis.parallel import query_tree
+
+    monkeypatch.setenv("FOSSILGIS_THREADS", "3")
+    rng = np.random.default_rng(8)
+    x, y = rng.uniform(0, 100, 3_001), rng.uniform(0, 100, 3_001)
+    boxes = shapely.box(x, y, x + 2, y + 2)
+    tree = shapely.STRtree(boxes)
+    got = query_tree(tree, boxes, min_size=100)
+    assert got.shape[1] > 3_001 and np.array_equal(got, tree.query(boxes))
