@@ -1,6 +1,7 @@
 """impact-check on N generated footprints against the plain file read, with peak memory.
 
-Usage: python bench/impact.py [--repeat R] [N ...]   (default: 1000 10000 100000, R = 3)
+Usage: python bench/impact.py [--repeat R] [--kinds scattered,parcels] [N ...]
+       (default: 1000 10000 100000, R = 3, both kinds)
 
 For each N, two inputs are written once: bench/out/footprints_N.gpkg, footprint polygons
 (small irregular quadrilaterals, 50–400 m across, some near sites) scattered over Guizhou
@@ -154,6 +155,11 @@ def main(argv):
         i = argv.index("--repeat")
         repeat = int(argv[i + 1])
         argv = argv[:i] + argv[i + 2 :]
+    kinds = ("scattered", "parcels")
+    if "--kinds" in argv:
+        i = argv.index("--kinds")
+        kinds = tuple(argv[i + 1].split(","))
+        argv = argv[:i] + argv[i + 2 :]
     sizes = [int(a) for a in argv] or [1000, 10_000, 100_000]
     data = Path(tempfile.mkdtemp(prefix="fossilgis-bench-"))
     rows = []
@@ -162,7 +168,7 @@ def main(argv):
         f"{'N':>9} {'input':>9} {'read s':>8} {'screen s':>9} {'ratio':>6} {'pairs':>7} "
         f"{'read MB':>8} {'screen MB':>9} {'by id s':>8} {'÷ one':>6}"
     )
-    for n, kind in [(n, kind) for n in sizes for kind in ("scattered", "parcels")]:
+    for n, kind in [(n, kind) for n in sizes for kind in kinds]:
         path = make_footprints(n) if kind == "scattered" else make_parcels(n)
         _run(_READ, path)  # warm the OS cache so every run reads from memory
         runs = [

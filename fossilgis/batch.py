@@ -21,10 +21,10 @@ import pandas as pd
 from fossilgis.errors import InputFileError
 from fossilgis.impact import ScreenOptions
 from fossilgis.potential.results import merge_chunks
-from fossilgis.project_results import gc_paused, overlap_note
+from fossilgis.project_results import OVERLAP_NOTE_END, gc_paused, overlap_note
 from fossilgis.rules import worst_grade
 from fossilgis.screening import Screening, _split_projects, screen_results
-from fossilgis.tiled_areas import ProjectArea, tiled_project_areas
+from fossilgis.tiled_areas import ProjectArea, chunks_share_ground, tiled_project_areas
 
 #: features read and screened at a time
 DEFAULT_CHUNK_SIZE = 100_000
@@ -63,8 +63,13 @@ def screen_file_in_chunks(
 
     rules = rules or load_rules()
     total = feature_count(path, layer) or 0
+    # footprints of two chunks may share ground: then the projects are measured again
+    # over the whole file, tile by tile; else each chunk's own measure adds up exactly
+    shared = chunks_share_ground(path, layer=layer, chunk_size=chunk_size)
+    work = 2 * total if shared else total
     projects: dict[str, dict] = {}
     areas: dict[str, float] = {}  # exact sums; rounded once at the end like in memory
+    overlapping: dict[str, int] = {}
     unit_areas: dict[str, list] = {}  # exact areas per geological unit, per project
     impacts = []
     done = 0
@@ -72,42 +77,52 @@ def screen_file_in_chunks(
     for chunk in iter_footprint_chunks(
         path, chunk_size=chunk_size, crs=crs, layer=layer, encoding=encoding
     ):
-        # areas summed here; measured over the whole file below (ground shared between
-        # two chunks counts once)
         part = screen_results(
-            [chunk], store, options=options, rules=rules, id_field=id_field, measure_areas=False
+            [chunk],
+            store,
+            options=options,
+            rules=rules,
+            id_field=id_field,
+            measure_areas=not shared,
         )
         for p in part.projects:
             if p["project_id"] in projects:
                 _merge_project(projects[p["project_id"]], p)
             else:
                 projects[p["project_id"]] = p
+        for pid, area in part.project_areas.items():
+            areas[pid] = areas.get(pid, 0.0) + float(area)
+            overlapping[pid] = overlapping.get(pid, 0) + part.project_overlapping.get(pid, 0)
         for pid, parts in part.potential_unit_areas.items():
             unit_areas.setdefault(pid, []).extend(parts)
         impacts.append(part.impacts)
         done += len(chunk.gdf)
         last = part
         if progress:
-            progress(done, 2 * max(total, done))  # then as much again to measure
+            progress(done, max(work, done))
     if last is None:
         raise InputFileError(f"{Path(path).name}: no footprints to screen (没有可筛查的要素)")
-    measured = tiled_project_areas(
-        path,
-        read_tile=lambda bbox: read_footprints_in_bbox(
-            path, bbox, crs=crs, layer=layer, encoding=encoding
-        ),
-        split_projects=lambda results: _split_projects(results, id_field),
-        options=last.options,
-        chunk_size=chunk_size,
-        layer=layer,
-        progress=(lambda k, n: progress(done + k * done // n, 2 * done)) if progress else None,
-    )
+    if shared:
+        measured = tiled_project_areas(
+            path,
+            read_tile=lambda bbox: read_footprints_in_bbox(
+                path, bbox, crs=crs, layer=layer, encoding=encoding
+            ),
+            split_projects=lambda results: _split_projects(results, id_field),
+            options=last.options,
+            chunk_size=chunk_size,
+            layer=layer,
+            progress=(lambda k, n: progress(done + k * done // n, 2 * done)) if progress else None,
+        )
+        for pid in projects:
+            m = measured.get(pid, ProjectArea())
+            areas[pid], overlapping[pid] = m.area_m2, len(m.overlapping)
     for pid, p in projects.items():
-        m = measured.get(pid, ProjectArea())
-        areas[pid] = m.area_m2
-        p["footprint_area_m2"] = round(m.area_m2, 1)
-        if m.overlapping:
-            p["notes"].append(overlap_note(len(m.overlapping)))
+        p["footprint_area_m2"] = round(areas.get(pid, 0.0), 1)
+        # one note with the whole file's count, in place of the chunks' own
+        p["notes"] = [n for n in p["notes"] if not n.endswith(OVERLAP_NOTE_END)]
+        if overlapping.get(pid):
+            p["notes"].append(overlap_note(overlapping[pid]))
     if last is not None and last.potential_map.get("formations_version"):
         # shares, highest class, grade and actions from all chunks, as in memory
         merge_chunks(projects, unit_areas, areas, rules, last.options)

@@ -134,11 +134,14 @@ def _impact_dict(rec: dict, attrs: dict) -> dict:
     }
 
 
+#: the end of the overlap note (found again when the notes of chunks are merged)
+OVERLAP_NOTE_END = "overlap one another; the shared ground is counted once in the project area"
+
+
 def overlap_note(overlapping: int) -> str:
     """The project note saying how many footprints overlap (their shared ground once)."""
-    return (
-        f"{overlapping} 个范围相互重叠，重叠部分只计一次面积 / {overlapping} footprints "
-        f"overlap one another; the shared ground is counted once in the project area"
+    return f"{overlapping} 个范围相互重叠，重叠部分只计一次面积 / {overlapping} footprints " + (
+        OVERLAP_NOTE_END
     )
 
 

@@ -69,6 +69,8 @@ class Screening:
     options: ScreenOptions
     #: exact ground area of each project in m² (unrounded ``footprint_area_m2``)
     project_areas: dict = field(default_factory=dict)
+    #: how many of each project's footprints overlap another (the note's count)
+    project_overlapping: dict = field(default_factory=dict)
     #: footprint × geological unit pieces (project_id, footprint_index, unit, names,
     #: potential_class, area_m2, geometry); empty without a geological map
     potential: object = None
@@ -298,7 +300,7 @@ def screen_results(
     imp["footprint_index"] = allfp["footprint_index"].to_numpy()[rows] if len(rows) else []
     allfp["footprint_area_m2"] = areas
 
-    projects, project_areas, unit_areas = [], {}, {}
+    projects, project_areas, overlapping, unit_areas = [], {}, {}, {}
     records = impact_records(imp)
     attributes, file_fields = Attributes(imp), FileFields()
     geom_types = geometry_types(geoms, project_of, len(parts))
@@ -314,6 +316,7 @@ def screen_results(
     counts = counts.tolist()
     for n, (pid, res) in enumerate(parts):
         project_areas[pid] = project_areas.get(pid, 0.0) + measured[n][0]
+        overlapping[pid] = overlapping.get(pid, 0) + measured[n][1]
         if potential.results:  # a geological map: every project's parts, even none
             unit_areas.setdefault(pid, []).extend(potential.unit_areas.get(n, no_records))
         project = project_dict(
@@ -349,6 +352,7 @@ def screen_results(
         layers=layers_summary(store),
         options=options,
         project_areas=project_areas,
+        project_overlapping=overlapping,
         potential=pieces.drop(columns="unit_pos"),
         potential_map=potential.summary,
         potential_unit_areas=unit_areas,

@@ -60,6 +60,30 @@ class ProjectArea:
         self.overlapping = set() if self.overlapping is None else self.overlapping
 
 
+def chunks_share_ground(path, *, layer=None, chunk_size: int) -> bool:
+    """Whether a footprint's envelope meets that of a footprint in another chunk, the file
+    being read in windows of ``chunk_size`` features in feature-id order (as
+    :func:`fossilgis.io.chunks.iter_footprint_chunks` reads it). When none does, the
+    chunks' own areas add up exactly and the tiles are not needed: the usual case for a
+    file drawn area by area, such as a cadastral map. Envelopes only (about 100 bytes a
+    footprint); the queries run a window at a time and stop at the first such pair."""
+    import pyogrio
+
+    fids, bounds = pyogrio.read_bounds(path, layer=layer)
+    n = len(fids)
+    if n <= chunk_size:
+        return False
+    chunk = np.empty(n, dtype=np.int64)
+    chunk[np.argsort(fids, kind="stable")] = np.arange(n) // chunk_size
+    boxes = shapely.box(*np.asarray(bounds, dtype=float))
+    tree = shapely.STRtree(boxes)
+    for lo in range(0, n, chunk_size):
+        a, b = tree.query(boxes[lo : lo + chunk_size])
+        if (chunk[a + lo] != chunk[b]).any():
+            return True
+    return False
+
+
 def quadtree_tiles(bounds: np.ndarray, chunk_size: int) -> list[tuple[float, ...]]:
     """Rectangles that partition the envelopes' extent, each holding at most ``chunk_size``
     envelope centres (``bounds``: shape (4, n) as pyogrio.read_bounds gives it)."""

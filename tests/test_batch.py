@@ -158,3 +158,28 @@ def test_tiles_partition_the_extent():
     cx, cy = x + 0.05, y + 0.05
     held = [((cx >= a) & (cx < c) & (cy >= b) & (cy < d)).sum() for a, b, c, d in tiles]
     assert max(held) <= 400 and sum(held) == 5000
+
+
+def test_chunks_drawn_area_by_area_are_measured_without_tiles(tmp_path, monkeypatch):
+    """A file whose chunks lie apart (drawn area by area): each chunk's measure adds up, with
+    no second read; the areas and the overlap note equal the in-memory ones."""
+    import fossilgis.batch as batch
+    from fossilgis.tiled_areas import chunks_share_ground
+
+    rng = np.random.default_rng(6)
+    parts = []
+    for k in range(3):  # three clusters 0.5° apart, 250 overlapping squares each
+        x = rng.uniform(106.0, 106.1, 250) + 0.5 * k
+        y = rng.uniform(26.4, 26.5, 250)
+        parts.append(shapely.box(x, y, x + 0.008, y + 0.008))
+    path = tmp_path / "areas.gpkg"
+    gdf = gpd.GeoDataFrame({"项目": ["甲"] * 750}, geometry=np.concatenate(parts), crs=4490)
+    pyogrio.write_dataframe(gdf, path)
+    assert not chunks_share_ground(path, chunk_size=250)
+    assert chunks_share_ground(_overlapping(tmp_path / "mixed.gpkg"), chunk_size=250)
+    monkeypatch.setattr(batch, "tiled_project_areas", None)  # must not be needed
+    store = open_store(tmp_path / "data")
+    whole = screen_paths([path], store).projects[0]
+    chunked = screen_file_in_chunks(path, store, chunk_size=250).projects[0]
+    assert chunked["footprint_area_m2"] == pytest.approx(whole["footprint_area_m2"], rel=1e-12)
+    assert chunked["notes"] == whole["notes"] and "overlap" in whole["notes"][-1]
