@@ -24,7 +24,12 @@ from fossilgis.potential.results import merge_chunks
 from fossilgis.project_results import OVERLAP_NOTE_END, gc_paused, overlap_note
 from fossilgis.rules import worst_grade
 from fossilgis.screening import Screening, _split_projects, screen_results
-from fossilgis.tiled_areas import ProjectArea, chunks_share_ground, tiled_project_areas
+from fossilgis.tiled_areas import (
+    ProjectArea,
+    chunks_share_ground,
+    file_envelopes,
+    tiled_project_areas,
+)
 
 #: features read and screened at a time
 DEFAULT_CHUNK_SIZE = 100_000
@@ -65,7 +70,8 @@ def screen_file_in_chunks(
     total = feature_count(path, layer) or 0
     # footprints of two chunks may share ground: then the projects are measured again
     # over the whole file, tile by tile; else each chunk's own measure adds up exactly
-    shared = chunks_share_ground(path, layer=layer, chunk_size=chunk_size)
+    envelopes = file_envelopes(path, layer)
+    shared = chunks_share_ground(path, envelopes, layer=layer, chunk_size=chunk_size)
     work = 2 * total if shared else total
     projects: dict[str, dict] = {}
     areas: dict[str, float] = {}  # exact sums; rounded once at the end like in memory
@@ -105,6 +111,7 @@ def screen_file_in_chunks(
     if shared:
         measured = tiled_project_areas(
             path,
+            envelopes,
             read_tile=lambda bbox: read_footprints_in_bbox(
                 path, bbox, crs=crs, layer=layer, encoding=encoding
             ),

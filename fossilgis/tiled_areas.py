@@ -60,28 +60,127 @@ class ProjectArea:
         self.overlapping = set() if self.overlapping is None else self.overlapping
 
 
-def chunks_share_ground(path, *, layer=None, chunk_size: int) -> bool:
-    """Whether a footprint's envelope meets that of a footprint in another chunk, the file
-    being read in windows of ``chunk_size`` features in feature-id order (as
-    :func:`fossilgis.io.chunks.iter_footprint_chunks` reads it). When none does, the
-    chunks' own areas add up exactly and the tiles are not needed: the usual case for a
-    file drawn area by area, such as a cadastral map. Envelopes only (about 100 bytes a
-    footprint); the queries run a window at a time and stop at the first such pair."""
+def file_envelopes(path, layer=None) -> tuple[np.ndarray, np.ndarray]:
+    """(feature ids, envelopes of shape (4, n) in the file's coordinates), read once for
+    :func:`chunks_share_ground` and :func:`tiled_project_areas`."""
     import pyogrio
 
     fids, bounds = pyogrio.read_bounds(path, layer=layer)
+    return np.asarray(fids), np.asarray(bounds, dtype=float)
+
+
+def chunks_share_ground(path, envelopes, *, layer=None, chunk_size: int) -> bool:
+    """Whether a footprint's interior meets that of a footprint in another chunk, the file
+    being read in windows of ``chunk_size`` features in feature-id order (as
+    :func:`fossilgis.io.chunks.iter_footprint_chunks` reads it).
+
+    When none does, the chunks' own areas add up exactly and the tiles are not needed: the
+    usual case for a file drawn area by area, such as a cadastral map, whose chunks meet
+    only along a seam of parcels that share edges. The envelopes say which footprints of
+    two chunks may meet; those (at most ``chunk_size`` footprints) are read and tested, in the
+    file's own coordinates. More candidates, or lines and points (buffered only when
+    screened), answer True: the tiles then measure exactly whatever the case.
+    """
+    import pyogrio
+
+    fids, bounds = envelopes
     n = len(fids)
     if n <= chunk_size:
         return False
     chunk = np.empty(n, dtype=np.int64)
     chunk[np.argsort(fids, kind="stable")] = np.arange(n) // chunk_size
-    boxes = shapely.box(*np.asarray(bounds, dtype=float))
-    tree = shapely.STRtree(boxes)
-    for lo in range(0, n, chunk_size):
-        a, b = tree.query(boxes[lo : lo + chunk_size])
-        if (chunk[a + lo] != chunk[b]).any():
-            return True
-    return False
+    pairs = cross_chunk_pairs(bounds, chunk, cap=16 * chunk_size)
+    if pairs is None:  # a carpet of overlaps, not a seam
+        return True
+    a, b = pairs
+    if not len(a):
+        return False
+    wanted = np.unique(np.concatenate([a, b]))
+    if len(wanted) > chunk_size:
+        return True
+    # the candidates as drawn (the file's coordinates); their row in ``wanted`` by position
+    geoms = pyogrio.read_dataframe(path, layer=layer, fids=fids[wanted], columns=[])
+    geoms = np.asarray(geoms.geometry.values)
+    if len(geoms) != len(wanted) or not np.isin(shapely.get_type_id(geoms), (3, 6)).all():
+        return True
+    invalid = ~shapely.is_valid(geoms)
+    geoms[invalid] = shapely.make_valid(geoms[invalid])
+    pos = np.searchsorted(wanted, [a, b])
+    meet = shapely.intersects(geoms[pos[0]], geoms[pos[1]])
+    meet[meet] = ~shapely.touches(geoms[pos[0]][meet], geoms[pos[1]][meet])
+    return bool(meet.any())
+
+
+def cross_chunk_pairs(bounds: np.ndarray, chunk: np.ndarray, cap: int):
+    """Pairs ``(a, b)`` (a < b) of envelopes that meet and lie in different chunks, or None
+    when there are more than ``cap`` of them. ``bounds``: shape (4, n).
+
+    A grid hash in numpy, no geometry built: each envelope is entered in the grid cells it
+    covers (cells twice the median envelope's size, so most cover one to four), and only
+    cells holding envelopes of two chunks are looked into. Envelopes covering more cells
+    go through an STRtree of their own, a window at a time.
+    """
+    n = bounds.shape[1]
+    x0, y0, x1, y1 = bounds
+    size = 2 * max(float(np.median(x1 - x0)), float(np.median(y1 - y0)), 1e-9)
+    ix0 = np.floor((x0 - x0.min()) / size).astype(np.int64)
+    ix1 = np.floor((x1 - x0.min()) / size).astype(np.int64)
+    iy0 = np.floor((y0 - y0.min()) / size).astype(np.int64)
+    iy1 = np.floor((y1 - y0.min()) / size).astype(np.int64)
+    rows = int(iy1.max()) + 2
+    small = (ix1 - ix0 <= 1) & (iy1 - iy0 <= 1)
+    ids, keys = [], []
+    for dx in (0, 1):
+        for dy in (0, 1):
+            sel = small & (ix0 + dx <= ix1) & (iy0 + dy <= iy1)
+            ids.append(np.flatnonzero(sel))
+            keys.append((ix0[sel] + dx) * rows + iy0[sel] + dy)
+    ids, keys = np.concatenate(ids), np.concatenate(keys)
+    order = np.argsort(keys, kind="stable")
+    ids, keys = ids[order], keys[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    c = chunk[ids]
+    mixed = np.minimum.reduceat(c, starts) != np.maximum.reduceat(c, starts)
+    # every pair within each mixed cell, vectorised: entry at place p of a cell of L entries
+    # pairs with the entries after it (L - 1 - p of them)
+    length = np.diff(np.r_[starts, len(keys)])
+    cell_of = np.repeat(np.arange(len(starts)), length)
+    in_mixed = mixed[cell_of]
+    place = np.arange(len(keys)) - starts[cell_of]
+    count = np.where(in_mixed, length[cell_of] - 1 - place, 0)
+    total = int(count.sum())
+    if total > 4 * cap:
+        return None
+    first = np.repeat(np.arange(len(keys)), count)
+    after = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+    found_a, found_b = [ids[first]], [ids[first + 1 + after]]
+    big = np.flatnonzero(~small)
+    if len(big):
+        tree = shapely.STRtree(shapely.box(*bounds[:, big]))
+        for lo in range(0, n, 100_000):
+            q, t = tree.query(shapely.box(*bounds[:, lo : lo + 100_000]))
+            q, t = q + lo, big[t]
+            found_a.append(np.minimum(q, t))
+            found_b.append(np.maximum(q, t))
+            total += len(q)
+            if total > 4 * cap:
+                return None
+    if not found_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    a, b = np.concatenate(found_a), np.concatenate(found_b)
+    a, b = np.minimum(a, b), np.maximum(a, b)
+    meet = (
+        (a != b)
+        & (chunk[a] != chunk[b])
+        & (x0[a] <= x1[b])
+        & (x0[b] <= x1[a])
+        & (y0[a] <= y1[b])
+        & (y0[b] <= y1[a])
+    )
+    key = np.unique(a[meet] * n + b[meet])
+    if len(key) > cap:
+        return None
+    return key // n, key % n
 
 
 def quadtree_tiles(bounds: np.ndarray, chunk_size: int) -> list[tuple[float, ...]]:
@@ -132,6 +231,7 @@ def tile_outline_deg(rect, source_crs, extent: float) -> shapely.Geometry:
 
 def tiled_project_areas(
     path,
+    envelopes,
     *,
     read_tile: Callable,
     split_projects: Callable,
@@ -142,16 +242,15 @@ def tiled_project_areas(
 ) -> dict[str, ProjectArea]:
     """Each project's exact ground area over the whole file, tile by tile.
 
-    ``read_tile(bbox)`` reads the footprints whose envelope meets ``bbox`` (file
-    coordinates) through the reading pipeline and returns its ReadResults;
+    ``envelopes``: :func:`file_envelopes` of the file. ``read_tile(bbox)`` reads the
+    footprints whose envelope meets ``bbox`` (file coordinates) through the reading
+    pipeline and returns its ReadResults;
     ``split_projects(results)`` gives each result's project ids and rows as the screen
     does (:func:`fossilgis.screening._split_projects`). Overlapping footprints are told
     apart by their geometry, so one that spans tiles counts once.
     """
-    import pyogrio
-
-    _, bounds = pyogrio.read_bounds(path, layer=layer)
-    tiles = quadtree_tiles(np.asarray(bounds, dtype=float), chunk_size)
+    _, bounds = envelopes
+    tiles = quadtree_tiles(bounds, chunk_size)
     extent = float(max(np.ptp(bounds[0]), np.ptp(bounds[1]), 1e-9)) if len(tiles) else 0.0
     areas: dict[str, ProjectArea] = {}
     for n, rect in enumerate(tiles):

@@ -164,7 +164,7 @@ def test_chunks_drawn_area_by_area_are_measured_without_tiles(tmp_path, monkeypa
     """A file whose chunks lie apart (drawn area by area): each chunk's measure adds up, with
     no second read; the areas and the overlap note equal the in-memory ones."""
     import fossilgis.batch as batch
-    from fossilgis.tiled_areas import chunks_share_ground
+    from fossilgis.tiled_areas import chunks_share_ground, file_envelopes
 
     rng = np.random.default_rng(6)
     parts = []
@@ -175,11 +175,51 @@ def test_chunks_drawn_area_by_area_are_measured_without_tiles(tmp_path, monkeypa
     path = tmp_path / "areas.gpkg"
     gdf = gpd.GeoDataFrame({"项目": ["甲"] * 750}, geometry=np.concatenate(parts), crs=4490)
     pyogrio.write_dataframe(gdf, path)
-    assert not chunks_share_ground(path, chunk_size=250)
-    assert chunks_share_ground(_overlapping(tmp_path / "mixed.gpkg"), chunk_size=250)
+    assert not chunks_share_ground(path, file_envelopes(path), chunk_size=250)
+    mixed = _overlapping(tmp_path / "mixed.gpkg")
+    assert chunks_share_ground(mixed, file_envelopes(mixed), chunk_size=250)
     monkeypatch.setattr(batch, "tiled_project_areas", None)  # must not be needed
     store = open_store(tmp_path / "data")
     whole = screen_paths([path], store).projects[0]
     chunked = screen_file_in_chunks(path, store, chunk_size=250).projects[0]
     assert chunked["footprint_area_m2"] == pytest.approx(whole["footprint_area_m2"], rel=1e-12)
     assert chunked["notes"] == whole["notes"] and "overlap" in whole["notes"][-1]
+
+
+def test_a_seam_of_parcels_sharing_edges_is_not_shared_ground(tmp_path):
+    """Chunks of a parcel grid meet along seams of edge-sharing parcels: not shared ground
+    (no tiles needed); one parcel drawn over another across a seam is."""
+    from fossilgis.tiled_areas import chunks_share_ground, file_envelopes
+
+    xs, ys = 106.0 + np.arange(31) * 0.001, 26.5 + np.arange(21) * 0.001
+    i, j = (k.ravel() for k in np.meshgrid(np.arange(30), np.arange(20)))
+    grid = shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1])  # neighbours share vertices
+    path = tmp_path / "grid.gpkg"
+    pyogrio.write_dataframe(gpd.GeoDataFrame(geometry=grid, crs=4490), path)
+    assert not chunks_share_ground(path, file_envelopes(path), chunk_size=250)
+    over = np.append(grid, shapely.box(106.0005, 26.5005, 106.0015, 26.5015))
+    path = tmp_path / "over.gpkg"
+    pyogrio.write_dataframe(gpd.GeoDataFrame(geometry=over, crs=4490), path)
+    assert chunks_share_ground(path, file_envelopes(path), chunk_size=250)
+
+
+@pytest.mark.parametrize("shuffled", [True, False])
+def test_cross_chunk_envelope_pairs_equal_a_tree_join(shuffled):
+    """The grid hash finds exactly the pairs of meeting envelopes of two chunks that an
+    STRtree join finds, with large envelopes (spanning many cells) among them."""
+    from fossilgis.tiled_areas import cross_chunk_pairs
+
+    rng = np.random.default_rng(4)
+    n = 6000
+    x, y = rng.uniform(0, 10, n), rng.uniform(0, 10, n)
+    w, h = rng.uniform(0.01, 0.1, n), rng.uniform(0.01, 0.1, n)
+    w[::97] = rng.uniform(0.5, 3, len(w[::97]))
+    bounds = np.stack([x, y, x + w, y + h])
+    chunk = (rng.permutation(n) if shuffled else np.arange(n)) // 1000
+    a, b = cross_chunk_pairs(bounds, chunk, cap=10**9)
+    boxes = shapely.box(*bounds)
+    p, q = shapely.STRtree(boxes).query(boxes)
+    keep = (p < q) & (chunk[p] != chunk[q])
+    assert len(a) > 100
+    assert np.array_equal(np.unique(p[keep] * n + q[keep]), a * n + b)
+    assert cross_chunk_pairs(bounds, chunk, cap=10) is None
