@@ -203,7 +203,12 @@ def main(argv):
             f"{rss_read / 1024:8.0f} {rss_screen / 1024:9.0f} {t_by_id:8.2f} "
             f"{t_by_id / t_screen:6.2f}"
         )
-    (OUT / "impact.json").write_text(json.dumps(rows, indent=2))
+    # rows of other sizes and kinds from earlier runs stay: the summary shows them all
+    out = OUT / "impact.json"
+    old = json.loads(out.read_text()) if out.exists() else []
+    done = {(r["n"], r["kind"]) for r in rows}
+    kept = [r for r in old if (r.get("n"), r.get("kind")) not in done]
+    out.write_text(json.dumps(sorted(kept + rows, key=lambda r: (r["n"], r["kind"])), indent=2))
     return 0
 
 

@@ -106,7 +106,7 @@ def goal_rows() -> list[tuple]:
             )
         )
     impact = _load("impact.json")
-    for n, kind in ((200_000, "parcels"), (200_000, "scattered"), (1_000_000, "parcels")):
+    for n, kind in [(n, k) for n in (200_000, 1_000_000) for k in ("parcels", "scattered")]:
         row = _first(impact, n=n, kind=kind)
         rows.append(
             (
