@@ -132,7 +132,13 @@ def test_ground_shared_across_chunks_counts_once(tmp_path, crs):
         whole = {
             p["project_id"]: p for p in screen_paths([path], store, id_field=id_field).projects
         }
-        chunked = screen_file_in_chunks(path, store, id_field=id_field, chunk_size=250).projects
+        calls = []
+        chunked = screen_file_in_chunks(
+            path, store, id_field=id_field, chunk_size=250, progress=lambda *a, c=calls: c.append(a)
+        ).projects
+        # the bar counts the chunks, then the tiles, and never goes back
+        done = [d for d, _ in calls]
+        assert done == sorted(done) and calls[-1][0] == calls[-1][1] == 2 * 1200
         assert len(chunked) == len(whole)
         for p in chunked:
             w = whole[p["project_id"]]
