@@ -89,10 +89,12 @@ def chunks_share_ground(path, envelopes, *, layer=None, chunk_size: int) -> bool
         return False
     chunk = np.empty(n, dtype=np.int64)
     chunk[np.argsort(fids, kind="stable")] = np.arange(n) // chunk_size
-    pairs = cross_chunk_pairs(bounds, chunk, cap=16 * chunk_size)
+    # features without geometry (no envelope) count for the windows, not for the pairs
+    drawn = np.flatnonzero(np.isfinite(bounds).all(axis=0))
+    pairs = cross_chunk_pairs(bounds[:, drawn], chunk[drawn], cap=16 * chunk_size)
     if pairs is None:  # a carpet of overlaps, not a seam
         return True
-    a, b = pairs
+    a, b = drawn[pairs[0]], drawn[pairs[1]]
     if not len(a):
         return False
     wanted = np.unique(np.concatenate([a, b]))
@@ -121,6 +123,8 @@ def cross_chunk_pairs(bounds: np.ndarray, chunk: np.ndarray, cap: int):
     go through an STRtree of their own, a window at a time.
     """
     n = bounds.shape[1]
+    if not n:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     x0, y0, x1, y1 = bounds
     size = 2 * max(float(np.median(x1 - x0)), float(np.median(y1 - y0)), 1e-9)
     ix0 = np.floor((x0 - x0.min()) / size).astype(np.int64)
@@ -250,6 +254,7 @@ def tiled_project_areas(
     apart by their geometry, so one that spans tiles counts once.
     """
     _, bounds = envelopes
+    bounds = bounds[:, np.isfinite(bounds).all(axis=0)]  # features without geometry
     tiles = quadtree_tiles(bounds, chunk_size)
     extent = float(max(np.ptp(bounds[0]), np.ptp(bounds[1]), 1e-9)) if len(tiles) else 0.0
     areas: dict[str, ProjectArea] = {}

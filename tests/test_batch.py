@@ -229,3 +229,17 @@ def test_cross_chunk_envelope_pairs_equal_a_tree_join(shuffled):
     assert len(a) > 100
     assert np.array_equal(np.unique(p[keep] * n + q[keep]), a * n + b)
     assert cross_chunk_pairs(bounds, chunk, cap=10) is None
+
+
+def test_features_without_geometry_keep_the_windows_in_step(tmp_path):
+    """Rows without geometry (no envelope) still count for the windows: the streamed area
+    equals the in-memory one."""
+    path = _overlapping(tmp_path / "fp.gpkg", n=600)
+    gdf = pyogrio.read_dataframe(path)
+    gdf.loc[::7, "geometry"] = None
+    pyogrio.write_dataframe(gdf, path)
+    store = open_store(tmp_path / "data")
+    whole = screen_paths([path], store).projects[0]
+    chunked = screen_file_in_chunks(path, store, chunk_size=100).projects[0]
+    assert chunked["footprint_area_m2"] == pytest.approx(whole["footprint_area_m2"], rel=1e-12)
+    assert chunked["notes"][-1] == whole["notes"][-1] and "overlap" in whole["notes"][-1]
