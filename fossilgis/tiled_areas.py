@@ -3,11 +3,13 @@
 A file too large for memory is screened in windows of features (:mod:`fossilgis.batch`).
 Two footprints in different windows may share ground, which a sum of the windows' areas
 would count twice (7 % too much on 200 000 scattered footprints of which half overlap).
-Here the file's extent is cut into tiles holding about ``chunk_size`` footprints each (a
-quadtree on the envelopes' centres, from the envelopes alone), each tile's footprints are
-read with a spatial filter, clipped to the tile and dissolved per project, and the tiles'
-areas are summed. The tiles partition the ground, so the sum is the area of the union
-whatever the order of the file, and memory stays bounded by a tile's footprints.
+:func:`chunks_share_ground` tells from the envelopes (and an exact test of the few
+candidates) whether any do; a file drawn area by area usually has none, and its windows'
+areas add up. Otherwise :func:`tiled_project_areas` cuts the file's extent into tiles
+holding about ``chunk_size`` footprints each (a quadtree on the envelopes' centres), each
+tile's footprints are read with a spatial filter, clipped to the tile and dissolved per
+project, and the tiles' areas are summed. The tiles partition the ground, so the sum is
+the area of the union whatever the order of the file, and memory stays bounded by a tile.
 
 Tiles are rectangles in the file's own coordinates; in another CRS than CGCS2000 lon/lat
 their outline is densified before it is transformed (a point every 1/1024 of the extent),
@@ -18,7 +20,7 @@ agrees with the in-memory union to about 1e-9 of the area in a GK zone; exactly 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -54,10 +56,8 @@ class ProjectArea:
     """A project's ground area summed over the tiles, and its overlapping footprints."""
 
     area_m2: float = 0.0
-    overlapping: set = None
-
-    def __post_init__(self):
-        self.overlapping = set() if self.overlapping is None else self.overlapping
+    #: hashes of the whole overlapping footprints (their pieces differ between tiles)
+    overlapping: set = field(default_factory=set)
 
 
 def file_envelopes(path, layer=None) -> tuple[np.ndarray, np.ndarray]:
