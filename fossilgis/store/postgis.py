@@ -137,6 +137,11 @@ class PgDialect(Dialect):
             if reusable:
                 with self._lock:
                     if len(self._idle) < 16 and self._pid == os.getpid():
+                        # marked as pooled, as psycopg_pool marks its own: a store dropped
+                        # without close() frees its idle connections when the collector
+                        # reaches it (libpq closes them), which psycopg would otherwise
+                        # report as a connection "deleted while still open"
+                        conn._pool = None
                         self._idle.append(conn)
                         conn = None
             if conn is not None:
@@ -151,8 +156,10 @@ class PgDialect(Dialect):
                 conn.close()
 
     def __del__(self):  # pragma: no cover - best effort
-        with contextlib.suppress(Exception):
+        try:
             self.close()
+        except Exception:  # noqa: S110 - also at interpreter exit, when modules are gone
+            pass
 
     def transaction(self, conn):
         return conn.transaction()
