@@ -27,35 +27,32 @@ def workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _sliced(n: int, min_size: int, run) -> list:
+    """``run(lo, hi)`` over one slice of ``range(n)`` per thread, in threads, in order;
+    ``[run(0, n)]`` in the calling thread when ``n`` is short or one thread is allowed."""
+    threads = min(workers(), max(1, n // max(min_size // 2, 1)))
+    if threads < 2 or n < min_size:
+        return [run(0, n)]
+    edges = np.linspace(0, n, threads + 1).astype(int)
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda span: run(*span), zip(edges[:-1], edges[1:])))
+
+
 def map_arrays(func, *arrays: np.ndarray, min_size: int = MIN_PARALLEL) -> np.ndarray:
     """``func(*arrays)`` for an element-wise ``func`` (e.g. ``shapely.intersects``), computed
     slice by slice in threads when the arrays are long; the same result as one call."""
-    n = len(arrays[0])
-    threads = min(workers(), max(1, n // max(min_size // 2, 1)))
-    if threads < 2 or n < min_size:
-        return func(*arrays)
-    edges = np.linspace(0, n, threads + 1).astype(int)
-    slices = [tuple(a[lo:hi] for a in arrays) for lo, hi in zip(edges[:-1], edges[1:])]
-    with ThreadPoolExecutor(threads) as pool:
-        parts = list(pool.map(lambda args: func(*args), slices))
-    return np.concatenate(parts)
+    parts = _sliced(len(arrays[0]), min_size, lambda lo, hi: func(*(a[lo:hi] for a in arrays)))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def query_tree(tree, geoms: np.ndarray, min_size: int = MIN_PARALLEL) -> np.ndarray:
     """``tree.query(geoms)`` (an STRtree's envelope pairs, shape (2, n)), the queries cut
     into one slice per core and run in threads; the same pairs in the same order."""
-    n = len(geoms)
-    threads = min(workers(), max(1, n // max(min_size // 2, 1)))
-    if threads < 2 or n < min_size:
-        return tree.query(geoms)
-    edges = np.linspace(0, n, threads + 1).astype(int)
 
-    def one(lo_hi):
-        lo, hi = lo_hi
+    def one(lo, hi):
         pairs = tree.query(geoms[lo:hi])
         pairs[0] += lo
         return pairs
 
-    with ThreadPoolExecutor(threads) as pool:
-        parts = list(pool.map(one, zip(edges[:-1], edges[1:])))
-    return np.concatenate(parts, axis=1)
+    parts = _sliced(len(geoms), min_size, one)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
